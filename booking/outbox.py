@@ -1,0 +1,67 @@
+"""Writing to the outbox: every message we owe someone, in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from storage.tables import OutboxMessage, Person
+
+
+def address_for(person: Person) -> tuple[str, str] | None:
+    """The (channel, address) to reach a person on, honouring their preference and STOP."""
+    if person.preferred_channel == "telegram" and person.telegram_chat_id:
+        return "telegram", str(person.telegram_chat_id)
+    if person.phone and not person.sms_opted_out:
+        return "sms", person.phone
+    if person.telegram_chat_id:
+        return "telegram", str(person.telegram_chat_id)
+    return None
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    person: Person,
+    kind: str,
+    body: str,
+    due_at: datetime,
+    urgent: bool = False,
+    request_id: int | None = None,
+) -> OutboxMessage | None:
+    """Add a message unless one with the same key exists; None if the person is unreachable."""
+    existing = session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+    found = existing.first()
+    if found is not None:
+        return found
+    target = address_for(person)
+    if target is None:
+        return None
+    channel, address = target
+    message = OutboxMessage(
+        idempotency_key=key,
+        scheme_id=person.scheme_id,
+        person_id=person.id,
+        kind=kind,
+        channel=channel,
+        address=address,
+        body=body,
+        urgent=urgent,
+        due_at=due_at,
+        request_id=request_id,
+    )
+    session.add(message)
+    return message
+
+
+def pending(session: Session, *, limit: int = 100) -> list[OutboxMessage]:
+    """Messages not yet sent, oldest due first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_(("pending", "sending", "failed")))  # type: ignore[attr-defined]
+        .order_by(OutboxMessage.due_at)
+        .limit(limit)
+    )
+    return list(session.exec(query))

@@ -1,0 +1,170 @@
+"""Scheme rules (settings with sensible defaults) and the pure decisions made from them.
+
+Standard library and pydantic only: no storage, no channels. Every function takes `now`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SchemeRules(BaseModel):
+    """The rules a coordinator can tune; `lifts scheme set KEY VALUE` validates against this."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    timezone: str = "Europe/London"
+    service_days: list[str] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    service_start: time = time(8, 0)
+    service_end: time = time(18, 30)
+    booking_notice_hours: int = Field(48, ge=0, le=24 * 14)
+    booking_horizon_days: int = Field(56, ge=1, le=365)
+    planning_cutoff: time = time(17, 0)  # on the day before the trip
+    arrive_early_min_minutes: int = Field(10, ge=0, le=120)
+    arrive_early_max_minutes: int = Field(20, ge=0, le=180)
+    appointment_minutes_gp: int = Field(15, ge=5, le=240)
+    appointment_minutes_hospital: int = Field(60, ge=5, le=480)
+    driver_wait_free_minutes: int = Field(90, ge=0, le=480)
+    max_ride_factor: float = Field(1.5, ge=1.0, le=5.0)
+    max_ride_extra_minutes: int = Field(10, ge=0, le=120)
+    reminder_day_before_at: time = time(18, 0)
+    reminder_before_pickup_minutes: int = Field(60, ge=0, le=600)
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(8, 0)
+    offer_expiry_minutes: int = Field(120, ge=5, le=24 * 60)
+    early_warning_hours: int = Field(24, ge=0, le=24 * 7)
+    mileage_rate_pence: int = Field(45, ge=0, le=200)
+    mileage_rate_after_pence: int = Field(25, ge=0, le=200)
+    mileage_threshold_miles: int = Field(10_000, ge=0)
+    extra_passenger_pence: int = Field(5, ge=0, le=100)
+    retention_days: int = Field(365, ge=30, le=3650)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("service_days")
+    @classmethod
+    def _days(cls, value: list[str]) -> list[str]:
+        days = [d.strip().lower()[:3] for d in value if d.strip()]
+        bad = [d for d in days if d not in WEEKDAYS]
+        if bad or not days:
+            raise ValueError(f"service_days must be a list of {', '.join(WEEKDAYS)}")
+        return sorted(set(days), key=WEEKDAYS.index)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The scheme's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+def rules_from(stored: dict[str, Any]) -> SchemeRules:
+    """Rules from a scheme's stored JSON (unknown keys from older versions are ignored)."""
+    known = {k: v for k, v in stored.items() if k in SchemeRules.model_fields}
+    return SchemeRules.model_validate(known)
+
+
+def set_rule(stored: dict[str, Any], key: str, raw: str) -> dict[str, Any]:
+    """Stored rules with `key` set from text; raises ValueError with a readable message."""
+    if key not in SchemeRules.model_fields:
+        raise ValueError(f"unknown setting {key!r}; known: {', '.join(SchemeRules.model_fields)}")
+    value: Any = raw
+    if key == "service_days":
+        value = [part for part in raw.replace(",", " ").split()]
+    merged = {**rules_from(stored).model_dump(mode="json"), key: value}
+    try:
+        return SchemeRules.model_validate(merged).model_dump(mode="json")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ValueError(f"{key}: {first['msg']}") from exc
+
+
+class Verdict(Enum):
+    """What the scheme's rules say about an appointment time."""
+
+    OK = "ok"
+    PAST = "past"
+    NOT_SERVICE_DAY = "not_service_day"
+    OUTSIDE_HOURS = "outside_hours"
+    BEYOND_HORIZON = "beyond_horizon"
+    SHORT_NOTICE = "short_notice"  # allowed, but the coordinator must look at it
+
+
+def judge_appointment(appointment: datetime, now: datetime, rules: SchemeRules) -> Verdict:
+    """Whether a lift to an appointment at `appointment` can be booked at `now`."""
+    local = appointment.astimezone(rules.tz)
+    if appointment <= now:
+        return Verdict.PAST
+    if WEEKDAYS[local.weekday()] not in rules.service_days:
+        return Verdict.NOT_SERVICE_DAY
+    if not rules.service_start <= local.time() <= rules.service_end:
+        return Verdict.OUTSIDE_HOURS
+    if local.date() > (now.astimezone(rules.tz) + timedelta(days=rules.booking_horizon_days)).date():
+        return Verdict.BEYOND_HORIZON
+    if appointment - now < timedelta(hours=rules.booking_notice_hours):
+        return Verdict.SHORT_NOTICE
+    return Verdict.OK
+
+
+def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The aware instant of a wall-clock time on a day (DST-safe: zoneinfo folds)."""
+    return datetime.combine(day, at, tzinfo=tz)
+
+
+def confirm_by(appointment: datetime, now: datetime, rules: SchemeRules) -> datetime:
+    """When the resident will hear who is driving: the planning cut-off, plus offer time.
+
+    Planning runs at the cut-off on the day before; drivers then have the offer expiry to
+    answer. If the cut-off has already passed (short notice), it is as soon as offers are
+    answered from now.
+    """
+    tz = rules.tz
+    day_before = appointment.astimezone(tz).date() - timedelta(days=1)
+    cutoff = local_instant(day_before, rules.planning_cutoff, tz)
+    start = max(cutoff, now)
+    return start + timedelta(minutes=rules.offer_expiry_minutes)
+
+
+def in_quiet_hours(instant: datetime, rules: SchemeRules) -> bool:
+    """True when `instant` falls in the quiet hours (which may wrap past midnight)."""
+    local = instant.astimezone(rules.tz).time()
+    start, end = rules.quiet_hours_start, rules.quiet_hours_end
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def after_quiet_hours(instant: datetime, rules: SchemeRules) -> datetime:
+    """The first instant at or after `instant` outside the quiet hours."""
+    if not in_quiet_hours(instant, rules):
+        return instant
+    tz = rules.tz
+    local = instant.astimezone(tz)
+    day = local.date() if local.time() < rules.quiet_hours_end else local.date() + timedelta(1)
+    return local_instant(day, rules.quiet_hours_end, tz)
+
+
+@dataclass(frozen=True)
+class ArrivalWindow:
+    """When the passenger should arrive at the destination."""
+
+    earliest: datetime
+    latest: datetime
+
+
+def arrival_window(appointment: datetime, rules: SchemeRules) -> ArrivalWindow:
+    """Arrive 10–20 minutes (scheme setting) before the appointment."""
+    return ArrivalWindow(
+        earliest=appointment - timedelta(minutes=rules.arrive_early_max_minutes),
+        latest=appointment - timedelta(minutes=rules.arrive_early_min_minutes),
+    )

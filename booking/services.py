@@ -1,0 +1,133 @@
+"""The services: the only writers of residents and lift requests. Each runs in the caller's
+transaction, so a state change and the messages it causes commit together."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from booking import effects
+from booking.outbox import enqueue
+from booking.views import ACTIVE_STATUSES
+from storage.tables import LiftRequest, LiftRequestEvent, Person, Place, Scheme
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """A request the rules do not allow; the message is safe to show the person."""
+
+
+def set_status(
+    session: Session, request: LiftRequest, status: str, *, now: datetime, actor: str,
+    note: str = "",
+) -> None:
+    """Move a request to `status` and record the change in its history."""
+    session.add(LiftRequestEvent(
+        request_id=request.id or 0, at=now, from_status=request.status, to_status=status,
+        actor=actor, note=note,
+    ))
+    request.status = status
+    request.status_reason = note
+    request.updated_at = now
+    session.add(request)
+
+
+def join_resident(
+    session: Session, scheme: Scheme, cmd: effects.JoinResident, *, now: datetime,
+    channel: str, address: str, existing: Person | None,
+) -> Person:
+    """Create (or complete) a resident from a finished join conversation."""
+    person = existing or Person(scheme_id=scheme.id or 0, role="resident", name=cmd.name)
+    person.name = cmd.name
+    person.address = cmd.address
+    person.postcode = cmd.postcode
+    person.mobility = cmd.mobility
+    person.companion = cmd.companion
+    person.assistance_dog = cmd.assistance_dog
+    person.consent_at = now
+    person.preferred_channel = channel
+    if cmd.settlement_id is not None:
+        place = session.get(Place, cmd.settlement_id)
+        if place is not None:
+            person.lat, person.lon = place.lat, place.lon
+    if channel == "sms":
+        person.phone = address
+    elif cmd.phone:
+        person.phone = cmd.phone
+    session.add(person)
+    session.flush()
+    log.info("resident %s joined scheme %s by %s", person.id, scheme.id, channel)
+    return person
+
+
+def request_lift(
+    session: Session, person: Person, cmd: effects.RequestLift, *, now: datetime, channel: str,
+) -> LiftRequest:
+    """Store a lift request; a short-notice one goes to the coordinator, never refused silently."""
+    duplicate = session.exec(
+        select(LiftRequest).where(
+            LiftRequest.resident_id == person.id,
+            LiftRequest.appointment_at == cmd.appointment_at,
+            LiftRequest.status.in_(ACTIVE_STATUSES),  # type: ignore[attr-defined]
+        )
+    ).first()
+    if duplicate is not None:
+        raise Refused("You already have a lift booked for that appointment.")
+    request = LiftRequest(
+        scheme_id=person.scheme_id, resident_id=person.id or 0,
+        destination_id=cmd.destination_id, appointment_at=cmd.appointment_at,
+        return_plan=cmd.return_plan, mobility=person.mobility, companion=person.companion,
+        assistance_dog=person.assistance_dog, channel=channel, created_at=now, updated_at=now,
+    )
+    session.add(request)
+    session.flush()
+    set_status(session, request, "requested", now=now, actor="resident")
+    if cmd.short_notice:
+        set_status(session, request, "needs_coordinator", now=now, actor="system",
+                   note="short notice")
+        alert_coordinators(session, person.scheme_id, f"Short-notice lift request #{request.id}"
+                           " needs a driver found by hand.", now=now,
+                           key=f"short-notice:{request.id}")
+    log.info("lift request %s stored (short notice: %s)", request.id, cmd.short_notice)
+    return request
+
+
+def cancel_lift(session: Session, person: Person, request_id: int, *, now: datetime) -> LiftRequest:
+    """Cancel one of the person's own active lifts."""
+    request = session.get(LiftRequest, request_id)
+    if request is None or request.resident_id != person.id:
+        raise Refused("I couldn't find that lift.")
+    if request.status not in ACTIVE_STATUSES:
+        raise Refused("That lift is already cancelled or finished.")
+    set_status(session, request, "cancelled", now=now, actor="resident")
+    log.info("lift request %s cancelled by the resident", request.id)
+    return request
+
+
+def alert_coordinators(
+    session: Session, scheme_id: int, text: str, *, now: datetime, key: str,
+) -> int:
+    """Queue an urgent note to every coordinator of the scheme; returns how many were queued."""
+    coordinators = session.exec(
+        select(Person).where(Person.scheme_id == scheme_id, Person.role == "coordinator",
+                             Person.active == True)  # noqa: E712
+    ).all()
+    queued = 0
+    for coordinator in coordinators:
+        message = enqueue(session, key=f"{key}:to:{coordinator.id}", person=coordinator,
+                          kind="coordinator_alert", body=text, due_at=now, urgent=True)
+        queued += message is not None
+    if not queued:
+        log.warning("no coordinator could be alerted for scheme %s", scheme_id)
+    return queued
+
+
+def set_sms_opt_out(session: Session, person: Person | None, opted_out: bool) -> None:
+    """Record STOP/START for a known person (Twilio blocks the texts itself too)."""
+    if person is None:
+        return
+    person.sms_opted_out = opted_out
+    session.add(person)

@@ -1,0 +1,76 @@
+"""Read-only views of the data a conversation needs: plain values, no ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from booking.rules import SchemeRules
+
+MOBILITY_LABELS = {
+    "unaided": "walks unaided",
+    "walking_aid": "uses a walking aid",
+    "folding_wheelchair": "folding wheelchair",
+    "wheelchair_vehicle": "needs a wheelchair-accessible car",
+}
+
+ACTIVE_STATUSES = ("requested", "needs_coordinator", "planned", "offered", "confirmed")
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """Who is talking to us."""
+
+    id: int
+    role: str
+    name: str
+    phone: str | None
+    mobility: str
+    companion: bool
+    sms_opted_out: bool
+
+    @property
+    def first_name(self) -> str:
+        """The first word of the name (how we greet people)."""
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+@dataclass(frozen=True)
+class PlaceView:
+    """A destination the scheme drives to."""
+
+    id: int
+    name: str
+    town: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiftView:
+    """One of the resident's lifts."""
+
+    id: int
+    destination: str
+    appointment_at: datetime
+    status: str
+    return_plan: str
+    driver_first_name: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the dialogue may read to decide its next step."""
+
+    now: datetime
+    scheme_name: str
+    rules: SchemeRules
+    channel: str
+    address: str
+    person: PersonView | None
+    places: tuple[PlaceView, ...]
+    settlements: tuple[PlaceView, ...]
+    lifts: tuple[LiftView, ...]
+    state: str
+    data: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,250 @@
+"""Asking for a lift: where, which day, what time, the way home, then a read-back for a yes.
+
+Whatever the question, an answer that carries other details ("no, it's Wednesday") is used:
+every message is searched for a place, a day and a time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from booking.effects import RequestLift
+from booking.rules import Verdict, confirm_by, judge_appointment, local_instant
+from booking.views import PlaceView, Snapshot
+from bot.dialogue.asking import answer_yes_no, ask, say
+from bot.dialogue.understand import (
+    Intent,
+    PlaceName,
+    extract_request,
+    match_place,
+    parse_date,
+    parse_time,
+)
+from bot.dialogue.wording import (
+    RETURN_OPTIONS,
+    RETURN_READBACK,
+    YES_NO,
+    clock_text,
+    day_text,
+    when_text,
+)
+from bot.messages import Option, Outcome, Reply
+
+CLEAR_MATCH = 80.0  # a place score this high, and well ahead of the next, needs no question
+CHANGE_OPTIONS = (
+    Option("change:place", "Where"),
+    Option("change:day", "The day"),
+    Option("change:time", "The time"),
+    Option("change:return", "The way home"),
+    Option("change:stop", "Stop, don't book"),
+)
+_PROBLEMS = {
+    "past": "That date has already passed.",
+    "no_such_date": "There's no such date.",
+    "unclear": "Sorry, I didn't catch the day.",
+}
+
+
+def place_names(snap: Snapshot) -> list[PlaceName]:
+    """The scheme's destinations, as the matcher wants them."""
+    return [PlaceName(p.id, p.name, p.town, p.aliases) for p in snap.places]
+
+
+def start(snap: Snapshot, text: str, joined_mobility: str | None = None) -> Outcome:
+    """Begin a booking from whatever the first message already said."""
+    del joined_mobility  # the read-back does not repeat needs; they are on the record
+    return _fill(snap, {}, text, prefix=[])
+
+
+def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outcome:
+    """One answer while booking."""
+    draft: dict[str, Any] = dict(snap.data.get("draft") or {})
+    if intent is Intent.CANCEL or choice == "change:stop":
+        return Outcome("idle", {}, say("OK, I've stopped. Nothing has been booked."))
+    if choice and choice.startswith("place:"):
+        draft["place"] = int(choice[6:])
+        draft.pop("place_options", None)
+        return _next(snap, draft, [])
+    if choice and choice.startswith("ret:"):
+        draft["return"] = choice[4:]
+        return _next(snap, draft, [])
+    if choice and choice.startswith("change:"):
+        return _change(snap, draft, choice[7:])
+    if snap.state == "book_confirm":
+        return _confirm(snap, draft, text, choice)
+    if snap.state == "book_return":
+        return _next(snap, draft, [Reply("Sorry, please choose one:")])
+    return _fill(snap, draft, text, prefix=[])
+
+
+def _fill(snap: Snapshot, draft: dict[str, Any], text: str, prefix: list[Reply]) -> Outcome:
+    """Take every detail the text gives, then ask for the next missing one."""
+    tz = snap.rules.tz
+    parts = extract_request(text, snap.now, tz, place_names(snap)) if text else None
+    found = False
+    if parts is not None:
+        if parts.places:
+            found = True
+            _take_places(draft, parts.places)
+        if parts.day is not None:
+            found, draft["day"] = True, parts.day.isoformat()
+        if parts.time is not None:
+            found, draft["time"] = True, parts.time.strftime("%H:%M")
+        if parts.date_problem and parts.day is None:
+            return _ask_day(draft, prefix + [Reply(_PROBLEMS.get(parts.date_problem, ""))])
+        if not found and text and snap.state.startswith("book_"):
+            found = _answer_to_question(snap, draft, text)
+    if text and not found and snap.state.startswith("book_"):
+        prefix = prefix + [Reply(_not_understood(snap.state))]
+    return _next(snap, draft, prefix)
+
+
+def _answer_to_question(snap: Snapshot, draft: dict[str, Any], text: str) -> bool:
+    """Read a short answer in the light of the question asked ('10.40', 'tues', 'hawes')."""
+    if snap.state == "book_time" and (t := parse_time(text)) is not None:
+        draft["time"] = t.strftime("%H:%M")
+        return True
+    if snap.state == "book_day":
+        result = parse_date(text, snap.now.astimezone(snap.rules.tz).date())
+        if result.day is not None:
+            draft["day"] = result.day.isoformat()
+            return True
+    if snap.state == "book_place":
+        matches = match_place(text, place_names(snap))
+        if matches:
+            _take_places(draft, matches)
+            return True
+    return False
+
+
+def _take_places(draft: dict[str, Any], matches: list[Any]) -> None:
+    best = matches[0]
+    runner_up = matches[1].score if len(matches) > 1 else 0.0
+    if best.score >= CLEAR_MATCH and best.score - runner_up >= 10:
+        draft["place"] = best.id
+        draft.pop("place_options", None)
+    else:
+        draft.pop("place", None)
+        draft["place_options"] = [m.id for m in matches[:5]]
+
+
+def _next(snap: Snapshot, draft: dict[str, Any], prefix: list[Reply]) -> Outcome:
+    """Ask for what is missing, check it against the rules, or read the booking back."""
+    place = _place(snap, draft.get("place"))
+    if place is None:
+        return _ask_place(snap, draft, prefix)
+    if not draft.get("day"):
+        return _ask_day(draft, prefix)
+    if not draft.get("time"):
+        return ask("book_time", {"draft": draft}, *prefix, Reply(
+            "What time is the appointment? (e.g. 10.40 or 2pm)"))
+    appointment = _appointment(snap, draft)
+    verdict = judge_appointment(appointment, snap.now, snap.rules)
+    refusal = _refusal(snap, draft, verdict, prefix)
+    if refusal is not None:
+        return refusal
+    if not draft.get("return"):
+        if place.kind != "hospital":
+            draft["return"] = "wait"
+        else:
+            return ask("book_return", {"draft": draft}, *prefix, Reply(
+                "Hospital visits can be long. How would you like to get home?",
+                RETURN_OPTIONS))
+    draft["short_notice"] = verdict is Verdict.SHORT_NOTICE
+    readback = (f"A lift to {place.name} for your appointment on "
+                f"{when_text(appointment, snap.rules.tz)}. {RETURN_READBACK[draft['return']]}"
+                " Is that right?")
+    return ask("book_confirm", {"draft": draft}, *prefix, Reply(readback, YES_NO))
+
+
+def _refusal(snap: Snapshot, draft: dict[str, Any], verdict: Verdict,
+             prefix: list[Reply]) -> Outcome | None:
+    rules = snap.rules
+    if verdict is Verdict.PAST:
+        draft.pop("day", None)
+        return _ask_day(draft, prefix + [Reply("That time has already passed.")])
+    if verdict is Verdict.NOT_SERVICE_DAY:
+        draft.pop("day", None)
+        days = ", ".join(d.title() for d in rules.service_days)
+        return _ask_day(draft, prefix + [Reply(f"Sorry, our drivers only go out on {days}.")])
+    if verdict is Verdict.OUTSIDE_HOURS:
+        draft.pop("time", None)
+        return ask("book_time", {"draft": draft}, *prefix, Reply(
+            f"Sorry, our drivers run from {rules.service_start:%H:%M} to "
+            f"{rules.service_end:%H:%M}. What time is the appointment?"))
+    if verdict is Verdict.BEYOND_HORIZON:
+        weeks = rules.booking_horizon_days // 7
+        return Outcome("idle", {}, prefix + say(
+            f"That's a long way off: we book up to {weeks} weeks ahead. Please ask again "
+            "nearer the time."))
+    return None
+
+
+def _confirm(snap: Snapshot, draft: dict[str, Any], text: str, choice: str | None) -> Outcome:
+    answer = answer_yes_no(text, choice)
+    if answer is None:
+        # "no, it's Wednesday": treat new details as a correction.
+        parts = extract_request(text, snap.now, snap.rules.tz, place_names(snap))
+        if parts.places or parts.day or parts.time:
+            return _fill(snap, draft, text, prefix=[])
+        return _next(snap, draft, [Reply("Sorry, please answer yes or no.")])
+    if not answer:
+        return ask("book_change", {"draft": draft}, Reply("What needs changing?",
+                                                          CHANGE_OPTIONS))
+    appointment = _appointment(snap, draft)
+    short = bool(draft.get("short_notice"))
+    effect = RequestLift(destination_id=int(draft["place"]), appointment_at=appointment,
+                         return_plan=str(draft.get("return") or "wait"), short_notice=short)
+    tz = snap.rules.tz
+    if short:
+        text_back = ("Thank you. As it's short notice, I've passed your request to our "
+                     "coordinator, who will try to find a driver and let you know.")
+    else:
+        by = confirm_by(appointment, snap.now, snap.rules)
+        text_back = (f"Thank you! Your lift request for {day_text(appointment, tz)} is in. "
+                     f"We'll tell you who is driving by {clock_text(by, tz)}. "
+                     "Reply CANCEL to cancel.")
+    return Outcome("idle", {}, say(text_back), [effect])
+
+
+def _change(snap: Snapshot, draft: dict[str, Any], what: str) -> Outcome:
+    field = {"place": "place", "day": "day", "time": "time", "return": "return"}.get(what)
+    if field:
+        draft.pop(field, None)
+    if what == "return":
+        return ask("book_return", {"draft": draft}, Reply("How would you like to get home?",
+                                                          RETURN_OPTIONS))
+    return _next(snap, draft, [])
+
+
+def _ask_place(snap: Snapshot, draft: dict[str, Any], prefix: list[Reply]) -> Outcome:
+    ids = draft.get("place_options") or [p.id for p in snap.places]
+    places = [p for p in snap.places if p.id in ids][:8]
+    question = "Which of these did you mean?" if draft.get("place_options") else \
+        "Where is the appointment?"
+    return ask("book_place", {"draft": draft}, *prefix, Reply(
+        question, tuple(Option(f"place:{p.id}", p.name) for p in places)))
+
+
+def _ask_day(draft: dict[str, Any], prefix: list[Reply]) -> Outcome:
+    return ask("book_day", {"draft": draft}, *[p for p in prefix if p.text], Reply(
+        "What day is the appointment? (e.g. Tuesday, or 3 Dec)"))
+
+
+def _not_understood(state: str) -> str:
+    return {
+        "book_time": "Sorry, I didn't catch the time.",
+        "book_day": "Sorry, I didn't catch the day.",
+        "book_place": "Sorry, I don't know that place.",
+    }.get(state, "Sorry, I didn't understand that.")
+
+
+def _place(snap: Snapshot, place_id: object) -> PlaceView | None:
+    return next((p for p in snap.places if p.id == place_id), None)
+
+
+def _appointment(snap: Snapshot, draft: dict[str, Any]) -> datetime:
+    day = date.fromisoformat(str(draft["day"]))
+    hour, minute = (int(x) for x in str(draft["time"]).split(":"))
+    return local_instant(day, time(hour, minute), snap.rules.tz)

@@ -1,0 +1,63 @@
+"""How we say things: short, friendly, plain GSM characters (no emoji, no curly quotes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.messages import Option
+
+YES_NO = (Option("yes", "Yes"), Option("no", "No"))
+
+MOBILITY_OPTIONS = (
+    Option("mob:unaided", "I walk without help"),
+    Option("mob:walking_aid", "I use a stick or walker"),
+    Option("mob:folding_wheelchair", "Folding wheelchair"),
+    Option("mob:wheelchair_vehicle", "I need a wheelchair car"),
+)
+
+MENU = (
+    Option("menu:book", "Book a lift"),
+    Option("menu:list", "My lifts"),
+    Option("menu:cancel", "Cancel a lift"),
+    Option("menu:help", "Talk to a person"),
+)
+
+RETURN_OPTIONS = (
+    Option("ret:wait", "Driver waits, brings me home"),
+    Option("ret:collect_later", "Driver collects me later"),
+    Option("ret:one_way", "Lift there only"),
+)
+
+RETURN_READBACK = {
+    "wait": "Your driver will wait and bring you home.",
+    "collect_later": "A driver will collect you afterwards.",
+    "one_way": "This is a lift there only.",
+}
+
+EXAMPLE = '"Leyburn surgery Tuesday 10.40"'
+
+
+def day_text(instant: datetime, tz: ZoneInfo) -> str:
+    """'Tue 1 Dec' in the scheme's time zone."""
+    local = instant.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b}"
+
+
+def time_text(instant: datetime, tz: ZoneInfo) -> str:
+    """'10:40' in the scheme's time zone."""
+    return f"{instant.astimezone(tz):%H:%M}"
+
+
+def when_text(instant: datetime, tz: ZoneInfo) -> str:
+    """'Tue 1 Dec at 10:40'."""
+    return f"{day_text(instant, tz)} at {time_text(instant, tz)}"
+
+
+def clock_text(instant: datetime, tz: ZoneInfo) -> str:
+    """'7pm Mon 30 Nov' or '7:30pm Mon 30 Nov': how we promise a time."""
+    local = instant.astimezone(tz)
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{hour}{minutes}{suffix} {day_text(instant, tz)}"

@@ -1,0 +1,78 @@
+"""Settings from the environment (and an optional .env file), built once in the entry point."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_MARKERS = ("changethis", "change-me", "placeholder", "xxxx", "your-")
+
+
+class Settings(BaseSettings):
+    """Every setting Lifts reads. `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", case_sensitive=False
+    )
+
+    app_env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///lifts.db"
+    public_base_url: str = ""
+    log_level: str = "INFO"
+
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+
+    scheme_timezone: str = "Europe/London"
+    default_scheme: str = ""
+
+    @field_validator("scheme_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("public_base_url", "telegram_api_base_url", "twilio_api_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _no_placeholders_in_production(self) -> Settings:
+        if self.app_env != "production":
+            return self
+        for name in ("telegram_bot_token", "telegram_webhook_secret", "twilio_auth_token",
+                     "twilio_account_sid"):
+            value = getattr(self, name).lower()
+            if value and any(marker in value for marker in PLACEHOLDER_MARKERS):
+                raise ValueError(f"{name.upper()} still holds a placeholder; set a real value")
+        if self.telegram_bot_token and self.public_base_url and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required for a webhook in production")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The scheme's time zone as a ZoneInfo."""
+        return ZoneInfo(self.scheme_timezone)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Telegram is on when a bot token is set."""
+        return bool(self.telegram_bot_token)
+
+    @property
+    def sms_enabled(self) -> bool:
+        """SMS is on when the Twilio account is configured."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number)

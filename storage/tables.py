@@ -1,0 +1,188 @@
+"""The tables. Data and constraints only; behaviour lives in booking/.
+
+Every timestamp is an aware UTC datetime (UTCDateTime). Message bodies are kept only in the
+outbox, and only until sent (see retention in booking/); inbound bodies are never stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    """The current instant in UTC (for created/updated stamps only; logic takes a clock)."""
+    return datetime.now(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)  # type: ignore[call-overload]
+
+
+class Scheme(SQLModel, table=True):
+    """A volunteer car scheme: its name, its SMS number and its rules (a JSON object)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    sms_number: str | None = Field(default=None, max_length=20, index=True)
+    rules: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class Place(SQLModel, table=True):
+    """A destination (surgery, hospital) or a settlement, with coordinates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    kind: str = Field(max_length=20)  # gp | hospital | settlement
+    name: str = Field(max_length=200)
+    town: str = Field(default="", max_length=100)
+    postcode: str = Field(default="", max_length=10)
+    lat: float
+    lon: float
+    aliases: list[str] = Field(default_factory=list, sa_type=JSON)
+    notes: str = Field(default="", max_length=500)
+    active: bool = True
+
+
+class Person(SQLModel, table=True):
+    """A resident, driver or coordinator. Phones are E.164; addresses are only what trips need."""
+
+    __table_args__ = (
+        UniqueConstraint("scheme_id", "phone", name="uq_person_scheme_phone"),
+        UniqueConstraint("scheme_id", "telegram_user_id", name="uq_person_scheme_telegram"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    role: str = Field(max_length=20, index=True)  # resident | driver | coordinator
+    name: str = Field(max_length=120)
+    phone: str | None = Field(default=None, max_length=20)
+    telegram_user_id: int | None = Field(default=None, sa_type=BigInteger)
+    telegram_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    preferred_channel: str = Field(default="sms", max_length=20)  # sms | telegram
+    address: str = Field(default="", max_length=300)
+    postcode: str = Field(default="", max_length=10)
+    lat: float | None = None
+    lon: float | None = None
+    # unaided | walking_aid | folding_wheelchair | wheelchair_vehicle
+    mobility: str = Field(default="unaided", max_length=30)
+    companion: bool = False
+    assistance_dog: bool = False
+    consent_at: datetime | None = _ts(default=None)
+    sms_opted_out: bool = False
+    active: bool = True
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class Vehicle(SQLModel, table=True):
+    """A driver's car."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    driver_id: int = Field(foreign_key="person.id", index=True)
+    description: str = Field(max_length=120)  # colour and make, as told to passengers
+    seats: int = Field(ge=1, le=8)
+    folding_wheelchair: bool = False
+    wheelchair_accessible: bool = False
+    accepts_dogs: bool = False
+
+
+class LiftRequest(SQLModel, table=True):
+    """A resident's request for a lift to an appointment (and usually home again)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    resident_id: int = Field(foreign_key="person.id", index=True)
+    destination_id: int = Field(foreign_key="place.id")
+    appointment_at: datetime = _ts(index=True)
+    return_plan: str = Field(default="wait", max_length=20)  # wait | collect_later | one_way
+    mobility: str = Field(default="unaided", max_length=30)
+    companion: bool = False
+    assistance_dog: bool = False
+    # requested | needs_coordinator | planned | offered | confirmed | unserved | cancelled | done
+    status: str = Field(default="requested", max_length=30, index=True)
+    status_reason: str = Field(default="", max_length=200)
+    channel: str = Field(default="sms", max_length=20)
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class LiftRequestEvent(SQLModel, table=True):
+    """One change of a request's status: the history a coordinator can read."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="liftrequest.id", index=True)
+    at: datetime = _ts()
+    from_status: str = Field(default="", max_length=30)
+    to_status: str = Field(max_length=30)
+    actor: str = Field(default="", max_length=40)  # resident | coordinator | system | driver
+    note: str = Field(default="", max_length=200)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a chat stands, keyed by (channel, address): the source of truth, not PTB state."""
+
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_conversation_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    address: str = Field(max_length=64)
+    scheme_id: int | None = Field(default=None, foreign_key="scheme.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    state: str = Field(default="idle", max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class InboundMessage(SQLModel, table=True):
+    """One message received: its provider id makes redelivery harmless. No body is kept."""
+
+    __table_args__ = (UniqueConstraint("channel", "provider_id", name="uq_inbound_provider"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    provider_id: str = Field(max_length=64)
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
+    received_at: datetime = _ts(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message we owe someone, written in the same transaction as its cause."""
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_due",
+            "status",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=200)
+    scheme_id: int | None = Field(default=None, foreign_key="scheme.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    kind: str = Field(max_length=40)  # e.g. coordinator_alert, confirmation, reminder
+    channel: str = Field(max_length=20)
+    address: str = Field(max_length=64)
+    body: str = Field(max_length=4000)
+    choices: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    urgent: bool = False
+    due_at: datetime = _ts()
+    # pending | sending | sent | delivered | failed | cancelled
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    provider_message_id: str | None = Field(default=None, max_length=64, index=True)
+    last_error: str = Field(default="", max_length=300)
+    request_id: int | None = Field(default=None, foreign_key="liftrequest.id", index=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    sent_at: datetime | None = _ts(default=None)
+
+

@@ -61,6 +61,7 @@ SETTLEMENTS: tuple[Settlement, ...] = (
     Settlement("Bainbridge", 54.307, -2.102, 2),
     Settlement("Askrigg", 54.314, -2.083, 4),
     Settlement("Thornton Rust", 54.290, -2.040, 1),
+    Settlement("Aysgarth", 54.284, -2.003, 1),
     Settlement("Carperby", 54.297, -2.000, 1),
     Settlement("Thoralby", 54.276, -2.008, 1),
     Settlement("West Burton", 54.277, -1.975, 2),

@@ -1,0 +1,152 @@
+"""The composition root: builds the engine, the channels, the ASGI app and the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from booking.dispatch import DispatchReport, dispatch_due, record_delivery
+from booking.inbox import Envelope
+from booking.sending import Sender
+from bot.channels.sms import SmsSender, SmsWebhook
+from bot.channels.telegram import TelegramChannel, TelegramSender, build_application
+from bot.conversation import converse
+from bot.messages import Inbound, Reply
+from lifts.settings import Settings
+from scheduler.jobs import add_dispatcher, build_scheduler
+from storage.db import make_engine
+from storage.tables import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The real time, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Lifts:
+    """Everything wired together for one process."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock = system_clock
+    telegram: TelegramChannel | None = None
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+    async def converse(self, env: Envelope, inbound: Inbound) -> list[Reply]:
+        """Handle one inbound message off the event loop (the core is synchronous)."""
+        return await asyncio.to_thread(converse, self.engine, env, inbound, now=self.clock(),
+                                       default_scheme=self.settings.default_scheme)
+
+    async def dispatch(self) -> DispatchReport:
+        """Send whatever the outbox has due."""
+        return await dispatch_due(self.engine, self.senders, self.clock())
+
+    async def delivery_report(self, sid: str, status: str, error_code: str) -> None:
+        """Twilio told us how a text fared."""
+        del error_code  # kept on Twilio's side; the status is what we act on
+        await asyncio.to_thread(record_delivery, self.engine, sid, status)
+
+
+def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None,
+          polling: bool | None = None) -> Lifts:
+    """Wire the process from settings. Nothing here talks to the network yet."""
+    lifts = Lifts(settings, engine or make_engine(settings.database_url), clock)
+    if settings.telegram_enabled:
+        use_polling = not settings.public_base_url if polling is None else polling
+        application = build_application(settings.telegram_bot_token,
+                                        settings.telegram_api_base_url, polling=use_polling)
+        lifts.telegram = TelegramChannel(application, converse=lifts.converse,
+                                         webhook_secret=settings.telegram_webhook_secret)
+        lifts.senders["telegram"] = TelegramSender(application.bot)
+    if settings.sms_enabled:
+        callback = f"{settings.public_base_url}/sms/status" if settings.public_base_url else ""
+        lifts.senders["sms"] = SmsSender(
+            account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
+            from_number=settings.twilio_from_number,
+            api_base_url=settings.twilio_api_base_url, status_callback=callback)
+    return lifts
+
+
+def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float = 5.0) -> Starlette:
+    """The ASGI app: webhooks, health, and the background work tied to its lifespan."""
+    sms = SmsWebhook(auth_token=lifts.settings.twilio_auth_token,
+                     public_base_url=lifts.settings.public_base_url,
+                     converse=lifts.converse, on_status=lifts.delivery_report)
+
+    async def healthz(_request: Request) -> Response:
+        overdue = await asyncio.to_thread(_oldest_overdue_seconds, lifts.engine, lifts.clock())
+        return JSONResponse({"status": "ok", "oldest_overdue_seconds": overdue,
+                             "telegram": lifts.telegram is not None,
+                             "sms": "sms" in lifts.senders})
+
+    async def telegram_webhook(request: Request) -> Response:
+        if lifts.telegram is None:
+            return Response("telegram is not configured", status_code=404)
+        return await lifts.telegram.webhook(request)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if lifts.telegram is not None:
+                await _start_telegram(lifts, stack)
+            if run_scheduler:
+                scheduler = build_scheduler(lifts.settings.tz)
+                add_dispatcher(scheduler, lifts.dispatch, every_seconds=dispatch_every)
+                scheduler.start()
+                stack.callback(scheduler.shutdown, wait=False)
+            yield
+
+    return Starlette(routes=[
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+        Route("/sms/inbound", sms.inbound, methods=["POST"]),
+        Route("/sms/status", sms.status, methods=["POST"]),
+    ], lifespan=lifespan)
+
+
+async def _start_telegram(lifts: Lifts, stack: contextlib.AsyncExitStack) -> None:
+    assert lifts.telegram is not None
+    application: Any = lifts.telegram.application
+    await application.initialize()
+    stack.push_async_callback(application.shutdown)
+    await application.start()
+    stack.push_async_callback(application.stop)
+    settings = lifts.settings
+    if application.updater is not None:
+        await application.updater.start_polling(drop_pending_updates=False)
+        stack.push_async_callback(application.updater.stop)
+        log.info("Telegram: long polling (no PUBLIC_BASE_URL)")
+    elif settings.public_base_url:
+        await application.bot.set_webhook(
+            url=f"{settings.public_base_url}/telegram/webhook",
+            secret_token=settings.telegram_webhook_secret or None,
+            allowed_updates=["message", "callback_query"])
+        log.info("Telegram: webhook set")
+
+
+def _oldest_overdue_seconds(engine: Engine, now: datetime) -> float:
+    with Session(engine) as session:
+        oldest = session.exec(select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.status == "pending", OutboxMessage.due_at <= now)).one()
+    if oldest is None:
+        return 0.0
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return round((now - oldest).total_seconds(), 1)

@@ -1,0 +1,139 @@
+"""`lifts demo`: a scripted conversation on a throw-away database, printed as it happens.
+
+It runs the real path (dialogue, booking, storage) for one resident texting by SMS and one
+using Telegram; only the transports are left out, so it needs no tokens and no network.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy import Engine
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+from booking.inbox import Envelope
+from bot.conversation import converse
+from bot.messages import Inbound, Reply
+from bot.render import sms_text
+from lifts.seed import seed_demo
+from storage.db import make_engine, transaction
+from storage.migrate import upgrade
+from storage.tables import LiftRequest, OutboxMessage, Person, Place
+
+SMS_SCRIPT = (
+    "Hi, I need a lift to Leyburn surgery on Thursday at 10.40 please",
+    "Mary Kettlewell",
+    "4 Chapel Row, Middleham",
+    "DL8 4PU",
+    "2",
+    "no",
+    "No",
+    "yes",
+    "YES",
+    "thanks",
+    "my lifts",
+)
+TELEGRAM_SCRIPT: tuple[str | Inbound, ...] = (
+    "hello",
+    Inbound(contact_shared=True),
+    "George Alderson",
+    "Town Foot, Hawes",
+    "DL8 3NT",
+    Inbound(choice="mob:folding_wheelchair"),
+    Inbound(choice="yes"),
+    Inbound(choice="no"),
+    Inbound(choice="yes"),
+    "can i get a ride to the doctors",
+    "hawes",
+    "wed",
+    "half two",
+    Inbound(choice="yes"),
+)
+
+
+def demo_now(tz: ZoneInfo) -> datetime:
+    """A fixed point in the coming week (Monday 09:30), so the script reads the same every run."""
+    today = datetime.now(tz).date()
+    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    return datetime.combine(monday, time(9, 30), tzinfo=tz).astimezone(UTC)
+
+
+def run_demo(console: Console, workdir: Path | None = None) -> None:
+    """Run both scripted conversations and show what was stored."""
+    with _scratch(workdir) as folder:
+        engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
+        upgrade(engine)
+        tz = ZoneInfo("Europe/London")
+        now = demo_now(tz)
+        with transaction(engine) as session:
+            seed_demo(session, now=now)
+        console.rule("[bold]Lifts demo: Wensleydale Lifts")
+        console.print(f"It is {now.astimezone(tz):%A %d %B %Y, %H:%M}. A new resident texts in.\n")
+        _talk_sms(console, engine, now)
+        console.rule("A new resident on Telegram")
+        _talk_telegram(console, engine, now)
+        console.rule("What was stored")
+        _show_requests(console, engine, tz)
+        engine.dispose()
+
+
+def _talk_sms(console: Console, engine: Engine, now: datetime) -> None:
+    for n, text in enumerate(SMS_SCRIPT):
+        env = Envelope("sms", "+447911123410", f"SMdemo{n}")
+        console.print(f"[cyan]Resident (SMS):[/] {escape(text)}")
+        at = now + timedelta(minutes=n)
+        for reply in converse(engine, env, Inbound(text=text), now=at):
+            console.print(f"[green]Lifts (SMS):[/] {escape(sms_text(reply))}\n")
+
+
+def _talk_telegram(console: Console, engine: Engine, now: datetime) -> None:
+    for n, item in enumerate(TELEGRAM_SCRIPT):
+        inbound = item if isinstance(item, Inbound) else Inbound(text=item)
+        shown = ("[shares contact]" if inbound.contact_shared else
+                 f"[taps {inbound.choice}]" if inbound.choice else inbound.text)
+        env = Envelope("telegram", "5550001", str(9000 + n), telegram_user_id=5550001,
+                       verified_phone="+447911123420" if inbound.contact_shared else None)
+        console.print(f"[cyan]Resident (Telegram):[/] {escape(shown)}")
+        at = now + timedelta(minutes=30 + n)
+        for reply in converse(engine, env, inbound, now=at):
+            console.print(f"[green]Lifts (Telegram):[/] {escape(_telegram_text(reply))}\n")
+
+
+def _telegram_text(reply: Reply) -> str:
+    buttons = "  ".join(f"[ {o.label} ]" for o in reply.options)
+    if reply.request_contact:
+        buttons = "[ Share my phone number ]"
+    return reply.text + (f"\n    {buttons}" if buttons else "")
+
+
+def _show_requests(console: Console, engine: Engine, tz: ZoneInfo) -> None:
+    table = Table("#", "Resident", "To", "Appointment", "Return", "Status", "By")
+    with Session(engine) as session:
+        rows = session.exec(select(LiftRequest, Person, Place)
+                            .join(Person, col(Person.id) == LiftRequest.resident_id)
+                            .join(Place, col(Place.id) == LiftRequest.destination_id)).all()
+        for request, person, place in rows:
+            table.add_row(str(request.id), person.name, place.name,
+                          f"{request.appointment_at.astimezone(tz):%a %d %b %H:%M}",
+                          request.return_plan, request.status, request.channel)
+        pending = session.exec(select(OutboxMessage)).all()
+    console.print(table)
+    console.print(f"Outbox: {len(pending)} message(s) waiting to be sent.")
+
+
+@contextmanager
+def _scratch(workdir: Path | None) -> Iterator[Path]:
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        yield workdir
+        return
+    with tempfile.TemporaryDirectory(prefix="lifts-demo-") as folder:
+        yield Path(folder)

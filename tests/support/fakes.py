@@ -1,0 +1,177 @@
+"""Fakes of what lies outside our machine, at the HTTP boundary: the Telegram Bot API and the
+Twilio REST API, as real local HTTP servers that record what our code sends."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Call:
+    """One request our code made to a fake provider."""
+
+    method: str
+    params: dict[str, Any]
+
+
+def _decode(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
+    length = int(handler.headers.get("content-length") or 0)
+    raw = handler.rfile.read(length).decode() if length else ""
+    kind = handler.headers.get("content-type", "")
+    if "json" in kind:
+        return dict(json.loads(raw or "{}"))
+    return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw).items()}
+
+
+@dataclass
+class _Server:
+    calls: list[Call] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    url: str = ""
+
+    def record(self, method: str, params: dict[str, Any]) -> None:
+        with self.lock:
+            self.calls.append(Call(method, params))
+
+    def named(self, method: str) -> list[Call]:
+        """Every call of one kind, in order."""
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Wait until at least `count` calls of one kind arrived."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.named(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} {method} call(s), got {self.named(method)}")
+
+
+class FakeTelegram(_Server):
+    """The Bot API: getMe, sendMessage, answerCallbackQuery, setWebhook, getUpdates..."""
+
+    BOT_ID = 424242
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._message_id = 100
+
+    def answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {"id": self.BOT_ID, "is_bot": True, "first_name": "Lifts",
+                    "username": "lifts_test_bot", "can_join_groups": False,
+                    "can_read_all_group_messages": False, "supports_inline_queries": False}
+        if method in ("sendMessage", "editMessageReplyMarkup", "editMessageText"):
+            self._message_id += 1
+            chat_id = int(params.get("chat_id", 0))
+            return {"message_id": self._message_id, "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private"},
+                    "from": {"id": self.BOT_ID, "is_bot": True, "first_name": "Lifts"},
+                    "text": params.get("text", "")}
+        if method == "getUpdates":
+            time.sleep(0.2)
+            return []
+        return True
+
+
+class FakeTwilio(_Server):
+    """The Messages resource of Twilio's REST API; can be told to fail the next sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures: list[tuple[int, int]] = []  # (http status, twilio code) to return next
+        self._sid = 0
+
+    def answer_message(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            failure = self.failures.pop(0) if self.failures else None
+            self._sid += 1
+            sid = f"SMfake{self._sid:026d}"
+        if failure is not None:
+            status, code = failure
+            return status, {"code": code, "message": "fake failure", "status": status,
+                            "more_info": f"https://www.twilio.com/docs/errors/{code}"}
+        return 201, {"sid": sid, "status": "queued", "to": params.get("To"),
+                     "from": params.get("From"), "body": params.get("Body"),
+                     "num_segments": "1", "direction": "outbound-api"}
+
+
+def _telegram_handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            method = self.path.rsplit("/", 1)[-1]
+            params = _decode(self)
+            fake.record(method, params)
+            body = json.dumps({"ok": True, "result": fake.answer(method, params)}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def _twilio_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            params = _decode(self)
+            if not self.path.endswith("/Messages.json"):
+                status, payload = 404, {"code": 20404, "message": "not found"}
+            else:
+                fake.record("Messages.create", params)
+                status, payload = fake.answer_message(params)
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+@contextmanager
+def serving(fake: _Server, handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve a fake on a free local port; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield fake.url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """A running fake Bot API server."""
+    fake = FakeTelegram()
+    with serving(fake, _telegram_handler(fake)):
+        yield fake
+
+
+@contextmanager
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A running fake Twilio API server."""
+    fake = FakeTwilio()
+    with serving(fake, _twilio_handler(fake)):
+        yield fake

@@ -83,10 +83,10 @@ class TelegramChannel:
             return Response("forbidden", status_code=403)
         try:
             payload = json.loads(await request.body())
+            if not isinstance(payload, dict) or "update_id" not in payload:
+                raise ValueError("not an update")
             update = Update.de_json(payload, self.bot)
-        except (ValueError, TypeError, KeyError):
-            return Response("malformed update", status_code=400)
-        if update is None or not isinstance(payload, dict):
+        except (ValueError, TypeError, KeyError, AttributeError):
             return Response("malformed update", status_code=400)
         await self.handle_update(update)
         return Response(status_code=200)

@@ -65,10 +65,11 @@ class RequestParts:
 # --- yes / no --------------------------------------------------------------------------
 
 # Whole-message answers only: a lone letter inside a sentence means nothing.
-_YES_ALONE = {"y", "ye", "ya", "yh", "k", "kk", "ys", "yse", "yess", "yesss", "yez", "yas"}
+_YES_ALONE = {"y", "ye", "ya", "yh", "k", "kk", "ys", "yse", "yess", "yesss", "yez", "yas",
+              "please", "yes yes"}
 _NO_ALONE = {"n", "na", "nay", "nno", "noo", "nooo"}
 _YES_STRONG = {"yes", "yeah", "yea", "yep", "yup", "yah", "aye", "ay", "correct", "sure",
-               "definitely", "certainly", "absolutely", "please", "affirmative", "indeed",
+               "definitely", "certainly", "absolutely", "affirmative", "indeed",
                "yes please", "please do", "go ahead", "of course", "thats right",
                "that is right", "thats correct", "that is correct", "yes thats right",
                "spot on", "right yes", "go on", "why not", "course"}
@@ -101,17 +102,17 @@ def _yes_no_detail(norm: str) -> tuple[bool | None, bool]:
         return True, True
     if clean in _NO_ALONE:
         return False, True
+    head = " " + " ".join(tokens[:8]) + " "
+    # "yes but it's 10.45": a qualified yes must not confirm a booking.
+    qualified = re.search(r" (?:but|except|although|however|not|wrong|change|instead) ", head)
     # The opening words decide: "no thanks", "yes please", "ok thanks", "no problem".
     for n in (4, 3, 2, 1):
         lead = " ".join(tokens[:n])
         if len(tokens) >= n:
-            if lead in _YES_SOFT:
-                return True, False
             if lead in _NO_WORDS:
                 return False, True
-            if lead in _YES_STRONG:
-                return True, True
-    head = " " + " ".join(tokens[:8]) + " "
+            if lead in _YES_SOFT or lead in _YES_STRONG:
+                return (None, False) if qualified else (True, lead in _YES_STRONG)
     if re.search(r" (?:not|isnt|aint|thats not|is not) (?:right|correct) | wrong | incorrect ",
                  head):
         return False, True
@@ -163,8 +164,9 @@ _BOOK = (r"lift|lifts|lfit|lft|liftt|ride|book|booking|take me|pick me up|pick m
          r"drs|gp|surgery|hospital|transport|get to|go to|need to get|taxi")
 _THANKS_FOR = (r"(?:thank\w*|thanx|thx|ta|cheers) (?:\w+ ){0,3}?for "
                r"(?:\w+ ){0,2}?(?:lift|ride|help)")
+# HELP alerts a coordinator from any state, so only clear requests for a person count.
 _HELP = (r"help|helps|hlp|helpp|hepl|confused|dont understand|do not understand|"
-         r"how do i|how does this work|what do i do|not sure what|assistance|menu")
+         r"how does this work|what do i do|assistance")
 _THANKS = (r"thanks|thank you|thank u|thankyou|thanku|thank|thanx|thnx|thnks|thx|tx|ty|tq|"
            r"ta|tar|cheers|cheers love|much appreciated|appreciated|appreciate it|bless you|"
            r"ok|okay|okey|okie|k|kk|lovely|great|brilliant|brill|wonderful|grand|champion|"
@@ -197,7 +199,7 @@ def classify(text: str) -> Intent:
         return Intent.START
     if norm.startswith("/help") or clean == "help":
         return Intent.HELP
-    if _has(_HUMAN, clean):
+    if _has(_HUMAN, clean) and not _has(r"driver|drivers|when (?:you|they|he|she) arrive", clean):
         return Intent.HELP
     if _has(_CANCEL, clean) and not _has(_NOT_CANCEL, clean):
         return Intent.CANCEL

@@ -140,6 +140,8 @@ def test_parse_time_table(text: str, expected: time | None) -> None:
     ("22nd", DateResult(d(12, 22), None)), ("3/12", DateResult(d(12, 3), None)),
     ("1/1", DateResult(d(1, 1, 2027), None)), ("29/2", DateResult(date(2028, 2, 29), None)),
     ("a week on tuesday", DateResult(d(12, 1), None)),
+    ("2 weeks on tuesday", DateResult(d(12, 8), None)), ("tomrrow", DateResult(d(11, 24), None)),
+    ("in a fortnight", DateResult(d(12, 7), None)),
     ("december the 3rd", DateResult(d(12, 3), None)), ("3 sept", DateResult(d(9, 3, 2027), None)),
     ("3rd Decemeber", DateResult(d(12, 3), None)),
     ("1/1/2020", DateResult(None, "past")), ("yesterday", DateResult(None, "past")),
@@ -238,6 +240,13 @@ def test_classify_table(text: str, intent: Intent) -> None:
     assert classify(text) == intent
 
 
+@pytest.mark.parametrize("text", ["can the driver ring me when he's outside", "menu",
+                                  "please call me when you arrive"])
+def test_help_only_for_a_person(text: str) -> None:
+    """HELP alerts a coordinator from any state, so a driver's call is not HELP."""
+    assert classify(text) != Intent.HELP
+
+
 @pytest.mark.parametrize("text", ["stop at the chemist on the way", "please don't stop",
                                   "can we stop at boots", "STOP the lift on tuesday"])
 def test_stop_only_as_the_whole_message(text: str) -> None:
@@ -253,6 +262,7 @@ def test_stop_only_as_the_whole_message(text: str) -> None:
     ("no", False), ("n", False), ("nope", False), ("no thanks", False), ("NO.", False),
     ("not really", False), ("that's wrong", False), ("that's not right", False),
     ("\U0001f44e", False),
+    ("yes but it's 10.45", None), ("ok but not tuesday", None), ("no, wednesday", False),
     ("maybe", None), ("don't know", None), ("thanks", None), ("hello", None), ("", None),
     ("lift to leyburn", None), ("\U0001f697", None), ("y is the sky blue", None),
 ])

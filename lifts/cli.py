@@ -29,7 +29,8 @@ def _settings() -> Settings:
 
 
 def _logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # These log full request URLs and parameters (bot token, phone numbers, bodies) at INFO.
     for noisy in ("httpx", "httpcore", "twilio.http_client", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

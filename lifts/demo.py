@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import Engine
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from booking.inbox import Envelope

@@ -84,7 +84,8 @@ def test_serve_starts_and_reports_health(tmp_path: Path) -> None:
                 break
             except httpx.TransportError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"serve did not start: {proc.stdout.read() if proc.stdout else ''}")
+                    output = proc.stdout.read() if proc.stdout else ""
+                    pytest.fail(f"serve did not start: {output}")
                 time.sleep(0.2)
         assert health.status_code == 200
         assert health.json()["status"] == "ok"

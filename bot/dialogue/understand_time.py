@@ -24,6 +24,9 @@ _HOUR = r"(?P<h>(?<![\d.:/£$])\d{1,2}(?![\d/])|" + _HOUR_WORDS + ")"
 _MINW = "|".join(sorted((re.escape(w) for w in _MINUTE_WORDS), key=len, reverse=True))
 _AP = r"(?:\s*(?P<ap>am|pm)\b)?"
 # "9 in the morning", "2 in the afternoon": the day-part settles am/pm.
+_STREET = (r"(?:lane|road|rd|street|st|close|avenue|ave|drive|way|terrace|crescent|court|"
+           r"green|cottages?|farm|house|gardens|grove|place|row|square|walk|view|hill|bank|"
+           r"garth|fold|yard|croft|mews|flats?)")
 _PART = r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night))?"
 
 # Tried in this order; a later pattern never reuses text an earlier one took.
@@ -49,7 +52,9 @@ _TIME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("at", r"(?:\b(?:at|about|around|arround|abt|approx|by|for|from|after|before)\b|@)\s*"
                + _HOUR + r"(?!\s*(?:st|nd|rd|th)\b)(?![.:/-]\s?\d)"
                r"(?!\s*(?:days?|weeks?|months?|years?|mins?|minutes?|hours?|hrs?|people|of\b|"
-               r"pounds?|miles?|persons?|passengers?|x\b|%))" + _PART),
+               r"pounds?|miles?|persons?|passengers?|x\b|%))"
+               # "at 4 church lane" is an address, not four o'clock.
+               r"(?!\s+(?:[a-z]+\s+){0,2}?" + _STREET + r"\b)" + _PART),
     )
 )
 

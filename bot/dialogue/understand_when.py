@@ -146,11 +146,23 @@ def _relative(m: re.Match[str]) -> _Cand | None:
     return _Cand(m.span(), "offset", offset=offsets[key])
 
 
+_AMBIGUOUS_DAYS = frozenset({"sat", "sun", "wed", "mon", "tu"})
+_DAY_CONTEXT = re.compile(r"\s*(?:$|[,.!?;:]|\d|the\b|at\b|@|for\b|please\b|pls\b|morning\b|"
+                          r"afternoon\b|evening\b|next\b|week\b|[a-z]+day\b)")
+
+
 def _weekday(m: re.Match[str]) -> _Cand | None:
     """A weekday, with "tuesday week" / "a week on tuesday" meaning a week later."""
-    wd = weekday_of(m.group("wd"))
+    word = m.group("wd")
+    wd = weekday_of(word)
     if wd is None:
         return None
+    if word in _AMBIGUOUS_DAYS and not m.group("lead") and not m.group("pre"):
+        # "sat", "sun", "wed", "mon" are also words: a day only near a date, a time or the end.
+        after = m.string[m.end():]
+        short = len(m.string.split()) <= 2
+        if not short and not _DAY_CONTEXT.match(after):
+            return None
     count = m.group("wn") or "1"
     weeks = int(count) if count.isdigit() else NUM_WORDS[count]
     later = bool(m.group("pre") or m.group("post"))
@@ -175,15 +187,19 @@ _DATE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _Cand | N
                 r"|\b(?P<wt>a\s+week\s+(?:from\s+)?today|a\s+week\s+tonight)\b"
                 r"|\b(?P<ft>a\s+fortnight\s+(?:from\s+)?today)\b"
                 r"|\b(?P<tom>" + _TOMORROW + r")\b"
-                r"|\b(?P<today>today|2day|tday|todays|tonight|2nite|this\s+(?:morning|afternoon|evening))\b"
+                r"|\b(?P<today>today|2day|tday|todays|tonight|2nite|"
+                r"this\s+(?:morning|afternoon|evening))\b"
                 r"|\b(?P<yest>yesterday|yesterdy|yday)\b"
                 r"|\bin\s+" + _COUNT + r"\s+(?P<unit>days?|weeks?|fortnights?)\b"), _relative),
-    (re.compile(r"(?P<pre>\b(?:(?P<wn>a|one|two|three|four|[1-4])\s+)?weeks?\s+(?:on|next|from)\s+)?\b(?:(?:next|this|on|coming)\s+)?"
+    (re.compile(r"(?P<pre>\b(?:(?P<wn>a|one|two|three|four|[1-4])\s+)?weeks?\s+"
+                r"(?:on|next|from)\s+)?\b(?P<lead>(?:next|this|on|coming)\s+)?"
                 r"(?P<wd>[a-z]{2,10})\b(?P<post>\s+week\b(?!\s+(?:on|next)\b))?"), _weekday),
+    # Word ordinals only after "on/for/by the" or "<weekday> the": "the second one" is no date.
     (re.compile(r"\b(?:the\s+)?(?P<d>\d{1,2})\s?(?:st|nd|rd|th)\b"
-                r"|\bthe\s+(?P<dw>" + _ORDW + r")\b"), lambda m: _ordinal_any(m)),
-    (re.compile(r"\b(?:next|this|the)\s+(?:week|month|weekend)\b|\bweekend\b|\bnext\s+month\b|"
-                r"\bfortnight\b|\bsome\s?time\b|\bsoon\b|\bnext\s+year\b"),
+                r"|(?:\b(?:on|for|by|till|until)\s+|(?<=day\s))the\s+(?P<dw>" + _ORDW + r")\b"),
+     lambda m: _ordinal_any(m)),
+    # Vague days make the bot ask; "soon" or "sometime" alone are not worth asking about.
+    (re.compile(r"\b(?:next|this|the)\s+(?:week|month|weekend)\b|\bweekend\b|\bnext\s+month\b"),
      lambda m: _Cand(m.span(), "vague")),
 )
 

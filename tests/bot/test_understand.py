@@ -109,6 +109,16 @@ def test_extract_request_table(text: str, day: date | None, at: time | None,
     assert (parts.places[0].id if parts.places else None) == (TOWN_ID[town] if town else None)
 
 
+@pytest.mark.parametrize("text", [
+    "I sat in the waiting room for ages", "the sun is shining", "we wed in 1960",
+    "the second one", "I live at 4 Church Lane", "I'm 85 years old", "I have 2 dogs",
+    "it took 3 hours", "call 01969 623000", "see you soon", "march on", "may I ask something",
+])
+def test_chit_chat_has_no_booking_details(text: str) -> None:
+    """Everyday words that look like days, times or places ("sat", "at 4 Church Lane") are not."""
+    assert extract_request(text, NOW, LONDON, PLACES) == RequestParts(None, None, None, [])
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("10.40", time(10, 40)), ("10:40", time(10, 40)), ("1040", time(10, 40)),
     ("10:40am", time(10, 40)), ("10.40 a.m.", time(10, 40)), ("half ten", time(10, 30)),
@@ -149,7 +159,8 @@ def test_parse_time_table(text: str, expected: time | None) -> None:
     ("31st February", DateResult(None, "no_such_date")),
     ("30/2", DateResult(None, "no_such_date")), ("31/4/2027", DateResult(None, "no_such_date")),
     ("12/25", DateResult(None, "no_such_date")), ("32nd", DateResult(None, "no_such_date")),
-    ("next week", DateResult(None, "unclear")), ("10.40", DateResult(None, None)),
+    ("next week", DateResult(None, "unclear")), ("lift sat", DateResult(d(11, 28), None)),
+    ("hawes on wed please", DateResult(d(11, 25), None)), ("10.40", DateResult(None, None)),
     ("at 9", DateResult(None, None)), ("hello", DateResult(None, None)),
 ])
 def test_parse_date_table(text: str, expected: DateResult) -> None:

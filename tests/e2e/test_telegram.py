@@ -199,3 +199,20 @@ def test_stickers_and_photos_get_a_helpful_reply(stack: Stack) -> None:
         "file_id": "f", "file_unique_id": "u", "width": 1, "height": 1, "is_animated": False,
         "is_video": False, "type": "regular"}}))
     assert sent and texts(sent)[0]
+
+
+def test_long_polling_without_a_public_url(engine: Engine) -> None:
+    """With no PUBLIC_BASE_URL the bot polls getUpdates and answers what it finds there."""
+    now = monday_morning()
+    seed(engine, now)
+    with fake_telegram() as fake:
+        config = settings(engine, telegram_url=fake.url).model_copy(
+            update={"public_base_url": ""})
+        lifts = build(config, clock=lambda: now, engine=engine)
+        chat = Chat("", fake)
+        fake.updates.append(chat.update(message={"text": "hello"}, update_id=5000))
+        with live_server(asgi(lifts, run_scheduler=False)):
+            sent = fake.wait_for("sendMessage")
+        assert "Share my phone number" in str(sent[0].params["text"])
+        assert fake.named("setWebhook") == []
+        assert fake.named("getUpdates")

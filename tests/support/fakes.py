@@ -65,6 +65,7 @@ class FakeTelegram(_Server):
     def __init__(self) -> None:
         super().__init__()
         self._message_id = 100
+        self.updates: list[dict[str, Any]] = []  # handed out by getUpdates (long polling)
 
     def answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
@@ -79,8 +80,12 @@ class FakeTelegram(_Server):
                     "from": {"id": self.BOT_ID, "is_bot": True, "first_name": "Lifts"},
                     "text": params.get("text", "")}
         if method == "getUpdates":
-            time.sleep(0.2)
-            return []
+            offset = int(params.get("offset") or 0)
+            with self.lock:
+                waiting = [u for u in self.updates if u["update_id"] >= offset]
+            if not waiting:
+                time.sleep(0.2)
+            return waiting
         return True
 
 

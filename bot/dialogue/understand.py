@@ -3,7 +3,12 @@
 Pure and channel-agnostic: functions over strings and values, no I/O. Messages come from
 elderly people on basic phones, so everything is forgiving (typos, no punctuation, capitals,
 "2moro") and nothing raises, whatever the input. Only the first MAX_CHARS characters are read.
-Dates and times live in `understand_when`, surgery matching in `understand_place`.
+Days and the day-plus-time `When` live in `understand_when`, times of day in `understand_time`,
+surgery matching in `understand_place`; this module re-exports their public names.
+
+`classify` reads words only: a message with just a day, time or place ("tues 10.40 hawes") is
+UNKNOWN, and the caller runs `extract_request` on it. CANCEL is not an opt-out here (Twilio
+treats a bare CANCEL as one on its own long codes; ours cancels a lift).
 """
 
 from __future__ import annotations

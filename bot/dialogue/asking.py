@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.dialogue.understand import yes_no
@@ -27,3 +28,14 @@ def answer_yes_no(text: str, choice: str | None) -> bool | None:
     if choice in ("yes", "no"):
         return choice == "yes"
     return yes_no(text) if text else None
+
+
+def choice_id(choice: str | None, prefix: str) -> int | None:
+    """The id in a button value like 'place:3'; None when it is not one.
+
+    Button values come back from the client, so a stale or forged one must not raise.
+    """
+    if not choice or not choice.startswith(prefix):
+        return None
+    digits = choice[len(prefix):]
+    return int(digits) if re.fullmatch(r"[0-9]{1,9}", digits) else None

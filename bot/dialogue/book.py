@@ -6,13 +6,13 @@ every message is searched for a place, a day and a time.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from booking.effects import RequestLift
 from booking.rules import Verdict, confirm_by, judge_appointment, local_instant
 from booking.views import PlaceView, Snapshot
-from bot.dialogue.asking import answer_yes_no, ask, say
+from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
 from bot.dialogue.understand import (
     Intent,
     PlaceName,
@@ -63,8 +63,10 @@ def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
     if intent is Intent.CANCEL or choice == "change:stop":
         return Outcome("idle", {}, say("OK, I've stopped. Nothing has been booked."))
     if choice and choice.startswith("place:"):
-        draft["place"] = int(choice[6:])
-        draft.pop("place_options", None)
+        place_id = choice_id(choice, "place:")  # a forged value is just asked again
+        if place_id is not None:
+            draft["place"] = place_id
+            draft.pop("place_options", None)
         return _next(snap, draft, [])
     if choice and choice.startswith("ret:"):
         draft["return"] = choice[4:]
@@ -183,18 +185,25 @@ def _refusal(snap: Snapshot, draft: dict[str, Any], verdict: Verdict,
 
 def _confirm(snap: Snapshot, draft: dict[str, Any], text: str, choice: str | None) -> Outcome:
     answer = answer_yes_no(text, choice)
-    if answer is None:
-        # "no, it's Wednesday": treat new details as a correction.
+    if not answer and text:
+        # "no, it's Wednesday" reads as "no", but the new details are the correction.
         parts = extract_request(text, snap.now, snap.rules.tz, place_names(snap))
         if parts.places or parts.day or parts.time:
             return _fill(snap, draft, text, prefix=[])
+    if answer is None:
         return _next(snap, draft, [Reply("Sorry, please answer yes or no.")])
     if not answer:
         return ask("book_change", {"draft": draft}, Reply("What needs changing?",
                                                           CHANGE_OPTIONS))
+    # The read-back may have been answered hours or days later: judge it again as of now.
     appointment = _appointment(snap, draft)
-    short = bool(draft.get("short_notice"))
-    effect = RequestLift(destination_id=int(draft["place"]), appointment_at=appointment,
+    verdict = judge_appointment(appointment, snap.now, snap.rules)
+    refusal = _refusal(snap, draft, verdict, [])
+    if refusal is not None:
+        return refusal
+    short = verdict is Verdict.SHORT_NOTICE
+    effect = RequestLift(destination_id=int(draft["place"]),
+                         appointment_at=appointment.astimezone(UTC),
                          return_plan=str(draft.get("return") or "wait"), short_notice=short)
     tz = snap.rules.tz
     if short:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from booking.effects import CancelLift
 from booking.views import LiftView, Snapshot
-from bot.dialogue.asking import answer_yes_no, ask, say
+from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
 from bot.dialogue.understand import Intent
 from bot.dialogue.wording import YES_NO, when_text
 from bot.messages import Option, Outcome, Reply
@@ -71,9 +71,9 @@ def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
 
 
 def _chosen(snap: Snapshot, choice: str | None) -> LiftView | None:
-    if not choice or not choice.startswith("lift:"):
+    wanted = choice_id(choice, "lift:")
+    if wanted is None:
         return None
-    wanted = int(choice[5:])
     return next((x for x in snap.lifts if x.id == wanted), None)
 
 

@@ -35,7 +35,7 @@ def step(snap: Snapshot, inbound: Inbound) -> Outcome:
     if snap.person.role != "resident":
         return _staff(snap)
     if snap.state.startswith("join_"):
-        return _idle_menu(snap, f"Thanks, {snap.person.first_name}, I've found your details.")
+        return _idle_menu(f"Thanks, {snap.person.first_name}, I've found your details.")
     if snap.state.startswith("book_"):
         return book.step(snap, text, choice, intent)
     if snap.state.startswith("cancel_"):
@@ -56,18 +56,18 @@ def idle(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
         return Outcome("idle", replies=[Reply(
             f"You're welcome, {name}! Text me any time you need a lift.")])
     if intent is Intent.GREETING:
-        return _idle_menu(snap, f"Hello {name}! What would you like to do?")
+        return _idle_menu(f"Hello {name}! What would you like to do?")
     if intent is Intent.BOOK:
         return book.start(snap, text)
     if intent in (Intent.YES, Intent.NO):
-        return _idle_menu(snap, "Sorry, I'm not sure what that answers.")
+        return _idle_menu("Sorry, I'm not sure what that answers.")
     parts = extract_request(text, snap.now, snap.rules.tz, book.place_names(snap))
     if parts.places or parts.day or parts.time or parts.date_problem:
         return book.start(snap, text)
-    return _idle_menu(snap, f"Sorry {name}, I didn't understand that.")
+    return _idle_menu(f"Sorry {name}, I didn't understand that.")
 
 
-def _idle_menu(snap: Snapshot, opening: str) -> Outcome:
+def _idle_menu(opening: str) -> Outcome:
     return ask("idle", {}, Reply(f"{opening} To book, tell me where and when, e.g. {EXAMPLE}.",
                                  MENU))
 
@@ -81,7 +81,7 @@ def _keywords(snap: Snapshot, intent: Intent) -> Outcome | None:
         opening = "Welcome back! Texts are on again."
         if snap.person is None:
             return joining.start(snap, "")
-        outcome = _idle_menu(snap, opening)
+        outcome = _idle_menu(opening)
         outcome.effects.append(SetSmsOptOut(False))
         return outcome
     if intent is Intent.HELP:

@@ -6,7 +6,7 @@ outbox, and only until sent (see retention in booking/); inbound bodies are neve
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint, text
@@ -79,6 +79,12 @@ class Person(SQLModel, table=True):
     sms_opted_out: bool = False
     active: bool = True
     created_at: datetime = _ts(default_factory=utcnow)
+    # Drivers only: preferences and the checks that must be in date before any assignment.
+    max_trips_per_day: int | None = None
+    max_miles_from_home: float | None = None
+    dbs_checked_on: date | None = None
+    licence_checked_on: date | None = None
+    insurance_expires_on: date | None = None
 
 
 class Vehicle(SQLModel, table=True):
@@ -186,3 +192,98 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _ts(default=None)
 
 
+
+
+class Availability(SQLModel, table=True):
+    """A driver's weekly pattern: free on `weekday` (0 = Monday) between two local times."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    driver_id: int = Field(foreign_key="person.id", index=True)
+    weekday: int = Field(ge=0, le=6)
+    start_minute: int = Field(ge=0, le=24 * 60)  # minutes after local midnight
+    end_minute: int = Field(ge=0, le=24 * 60)
+
+
+class Absence(SQLModel, table=True):
+    """A driver is away on these days (inclusive): exceptions to the weekly pattern."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    driver_id: int = Field(foreign_key="person.id", index=True)
+    first_day: date
+    last_day: date
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time code a coordinator gives a new driver to join in the chat."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    code: str = Field(unique=True, max_length=16)
+    name: str = Field(default="", max_length=120)
+    created_at: datetime = _ts(default_factory=utcnow)
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(default=None)
+    used_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class PlanRun(SQLModel, table=True):
+    """One run of the planner for a scheme and day: what triggered it and what it found."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    service_day: date = Field(index=True)
+    trigger: str = Field(max_length=40)
+    started_at: datetime = _ts()
+    finished_at: datetime | None = _ts(default=None)
+    served: int = 0
+    unserved: int = 0
+    miles: float = 0.0
+    stats: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class Offer(SQLModel, table=True):
+    """A trip (one request's legs) offered to one driver; its id is the code they reply with."""
+
+    __table_args__ = (
+        Index(
+            "uq_offer_accepted_per_request",
+            "request_id",
+            unique=True,
+            postgresql_where=text("status = 'accepted'"),
+            sqlite_where=text("status = 'accepted'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    request_id: int = Field(foreign_key="liftrequest.id", index=True)
+    driver_id: int = Field(foreign_key="person.id", index=True)
+    # open | accepted | declined | expired | withdrawn | taken (someone else accepted first)
+    status: str = Field(default="open", max_length=20, index=True)
+    broadcast: bool = False
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts(index=True)
+    answered_at: datetime | None = _ts(default=None)
+
+
+class Leg(SQLModel, table=True):
+    """One journey of a request (out, or back home), with its planned driver and times."""
+
+    __table_args__ = (UniqueConstraint("request_id", "direction", name="uq_leg_direction"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="liftrequest.id", index=True)
+    direction: str = Field(max_length=10)  # out | back
+    # open | planned | offered | accepted | picked_up | done | no_show | cancelled | unserved
+    status: str = Field(default="open", max_length=20, index=True)
+    driver_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    offer_id: int | None = Field(default=None, foreign_key="offer.id")
+    pickup_at: datetime | None = _ts(default=None)
+    dropoff_at: datetime | None = _ts(default=None)
+    pickup_place: str = Field(default="", max_length=300)
+    dropoff_place: str = Field(default="", max_length=300)
+    sequence: int | None = None  # position among the driver's pickups that day
+    passenger_miles: float = 0.0  # miles with the passenger on board
+    driver_miles: float = 0.0  # the driver's share of miles from home and back
+    reason: str = Field(default="", max_length=200)  # why unserved, for the coordinator
+    updated_at: datetime = _ts(default_factory=utcnow)

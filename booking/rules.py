@@ -9,9 +9,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -50,7 +57,10 @@ class SchemeRules(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone
+        try:
+            ZoneInfo(value)
+        except ZoneInfoNotFoundError as exc:  # a KeyError, which pydantic would not catch
+            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
     @field_validator("service_days")
@@ -61,6 +71,16 @@ class SchemeRules(BaseModel):
         if bad or not days:
             raise ValueError(f"service_days must be a list of {', '.join(WEEKDAYS)}")
         return sorted(set(days), key=WEEKDAYS.index)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SchemeRules:
+        # Each value can be fine alone and the pair still impossible: an inverted arrival
+        # window or service day would quietly refuse or mis-plan every trip.
+        if self.arrive_early_min_minutes > self.arrive_early_max_minutes:
+            raise ValueError("arrive_early_min_minutes must not exceed arrive_early_max_minutes")
+        if self.service_start >= self.service_end:
+            raise ValueError("service_start must be before service_end")
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
@@ -80,7 +100,7 @@ def set_rule(stored: dict[str, Any], key: str, raw: str) -> dict[str, Any]:
         raise ValueError(f"unknown setting {key!r}; known: {', '.join(SchemeRules.model_fields)}")
     value: Any = raw
     if key == "service_days":
-        value = [part for part in raw.replace(",", " ").split()]
+        value = raw.replace(",", " ").split()
     merged = {**rules_from(stored).model_dump(mode="json"), key: value}
     try:
         return SchemeRules.model_validate(merged).model_dump(mode="json")
@@ -103,14 +123,16 @@ class Verdict(Enum):
 def judge_appointment(appointment: datetime, now: datetime, rules: SchemeRules) -> Verdict:
     """Whether a lift to an appointment at `appointment` can be booked at `now`."""
     local = appointment.astimezone(rules.tz)
+    last_day = now.astimezone(rules.tz).date() + timedelta(days=rules.booking_horizon_days)
     if appointment <= now:
         return Verdict.PAST
+    # Too far ahead is refused whatever the weekday: asking for another day would be pointless.
+    if local.date() > last_day:
+        return Verdict.BEYOND_HORIZON
     if WEEKDAYS[local.weekday()] not in rules.service_days:
         return Verdict.NOT_SERVICE_DAY
     if not rules.service_start <= local.time() <= rules.service_end:
         return Verdict.OUTSIDE_HOURS
-    if local.date() > (now.astimezone(rules.tz) + timedelta(days=rules.booking_horizon_days)).date():
-        return Verdict.BEYOND_HORIZON
     if appointment - now < timedelta(hours=rules.booking_notice_hours):
         return Verdict.SHORT_NOTICE
     return Verdict.OK

@@ -242,17 +242,10 @@ class PlanRun(SQLModel, table=True):
 
 
 class Offer(SQLModel, table=True):
-    """A trip (one request's legs) offered to one driver; its id is the code they reply with."""
+    """A trip (one request's legs) offered to one driver; its id is the code they reply with.
 
-    __table_args__ = (
-        Index(
-            "uq_offer_accepted_per_request",
-            "request_id",
-            unique=True,
-            postgresql_where=text("status = 'accepted'"),
-            sqlite_where=text("status = 'accepted'"),
-        ),
-    )
+    Who wins a race is decided on the legs (a conditional update), not here.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     scheme_id: int = Field(foreign_key="scheme.id", index=True)

@@ -1,8 +1,8 @@
 """drivers availability offers and legs
 
-Revision ID: b051bf0d2ed2
+Revision ID: ec626ca4480a
 Revises: b3e40e0e6cb6
-Create Date: 2026-11-23 09:37:34.780492
+Create Date: 2026-11-23 09:38:37.413761
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = 'b051bf0d2ed2'
+revision: str = 'ec626ca4480a'
 down_revision: str | None = 'b3e40e0e6cb6'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -99,7 +99,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_offer_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_offer_scheme_id'), ['scheme_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_offer_status'), ['status'], unique=False)
-        batch_op.create_index('uq_offer_accepted_per_request', ['request_id'], unique=True, postgresql_where=sa.text("status = 'accepted'"), sqlite_where=sa.text("status = 'accepted'"))
 
     op.create_table('leg',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -154,7 +153,6 @@ def downgrade() -> None:
 
     op.drop_table('leg')
     with op.batch_alter_table('offer', schema=None) as batch_op:
-        batch_op.drop_index('uq_offer_accepted_per_request', postgresql_where=sa.text("status = 'accepted'"), sqlite_where=sa.text("status = 'accepted'"))
         batch_op.drop_index(batch_op.f('ix_offer_status'))
         batch_op.drop_index(batch_op.f('ix_offer_scheme_id'))
         batch_op.drop_index(batch_op.f('ix_offer_request_id'))

@@ -95,7 +95,9 @@ def request_lift(
     return request
 
 
-def cancel_lift(session: Session, person: Person, request_id: int, *, now: datetime) -> LiftRequest:
+def cancel_lift(
+    session: Session, person: Person, request_id: int, *, now: datetime,
+) -> LiftRequest:
     """Cancel one of the person's own active lifts."""
     request = session.get(LiftRequest, request_id)
     if request is None or request.resident_id != person.id:

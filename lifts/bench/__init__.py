@@ -1,0 +1,1 @@
+"""Benchmark runners for the routing library (`lifts bench darp|rural`)."""

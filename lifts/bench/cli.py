@@ -1,0 +1,74 @@
+"""`lifts bench ...`: the routing benchmarks (not timed tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from statistics import mean
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from lifts.bench import darp as darp_bench
+
+app = typer.Typer(help="Routing benchmarks: published DARP instances and rural scheme days.")
+_BKS = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "darp" / "bks.csv"
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+@app.command()
+def darp(
+    files: list[Path] = typer.Argument(..., help="Cordeau instance files (a*.txt)."),  # noqa: B008
+    time_limit: float = typer.Option(30.0, help="Seconds per instance (one core)."),
+    out: Path | None = typer.Option(None, help="Folder for per-instance JSON and summary.csv."),  # noqa: B008
+    seed: int = typer.Option(0, help="Seed of our search."),
+    plain: bool = typer.Option(True, help="Also run the plain OR-Tools model (same limit)."),
+    bks: Path = typer.Option(_BKS, help="bks.csv with best-known values."),  # noqa: B008
+) -> None:
+    """Solve each instance, check it, and print gaps and the ratio to the plain model."""
+    console, best = Console(), darp_bench.load_bks(bks)
+    rows: list[darp_bench.Row] = []
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("solving", total=len(files))
+        for path in files:
+            progress.update(task, description=f"{path.stem}")
+            rows.append(darp_bench.run_instance(path, best, time_limit, seed, out, plain))
+            progress.advance(task)
+    table = Table(title=f"Cordeau DARP, {time_limit:g} s per instance, seed {seed}")
+    for name in ("instance", "BKS", "ours", "gap %", "feasible", "seconds", "plain", "ours/plain"):
+        table.add_column(name, justify="right")
+    for r in rows:
+        table.add_row(r.instance, _fmt(r.bks, ".2f"), f"{r.cost:.2f}", _fmt(r.gap, ".2f"),
+                      "yes" if r.feasible and r.served == r.requests else "NO",
+                      f"{r.seconds:.1f}", _fmt(r.plain_cost, ".2f"), _fmt(r.ratio, ".3f"))
+    console.print(table)
+    gaps = [r.gap for r in rows if r.gap is not None]
+    if gaps:
+        console.print(f"feasible {sum(r.feasible and r.served == r.requests for r in rows)}/"
+                      f"{len(rows)}; mean gap {mean(gaps):.2f} %, max {max(gaps):.2f} %")
+    ratios = [r.ratio for r in rows if r.ratio is not None]
+    if ratios:
+        console.print(f"ours/plain: mean {mean(ratios):.3f} over {len(ratios)} instances "
+                      f"where the plain model served all feasibly")
+    if out is not None:
+        darp_bench.write_summary(rows, out / "summary.csv")
+
+
+@app.command()
+def rural(
+    time_limit: float = typer.Option(60.0, help="Seconds per scale."),
+    sizes: str = typer.Option("25,50,100,200,400", help="Request counts, comma separated."),
+    seed: int = typer.Option(0, help="Seed of the generator and the search."),
+) -> None:
+    """Generate Wensleydale scheme days and report scale and re-plan figures."""
+    from lifts.bench import rural as rural_bench  # heavy: only when asked
+
+    rural_bench.report(Console(), [int(s) for s in sizes.split(",")], time_limit, seed)
+
+
+if __name__ == "__main__":
+    app()

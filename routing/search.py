@@ -1,0 +1,211 @@
+"""Our search layer on top of OR-Tools: route-group decomposition (a ruin-and-recreate LNS).
+
+OR-Tools' guided local search is strong on small instances (about 0.1 % from the best known
+with 48 requests or fewer) but on large ones it is still in its first descent when time runs
+out (ecosystem.md §9). So after a short whole-problem phase we repeatedly ruin a group of
+related routes (a seed route and the routes closest to it in space and time, plus an idle
+vehicle and unserved requests), and recreate them with OR-Tools on that sub-problem alone,
+starting from the current routes. Routes of different vehicles interact only through the
+fairness term, so a sub-problem improvement is a whole-plan improvement; it is accepted
+when the whole-plan cost does not get worse.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from routing.engine import Limits, Solution, node_penalty, optimise
+from routing.problem import Problem, Weights
+
+GROUP_REQUESTS = 30  # requests per ruined route group: OR-Tools repairs that in ~0.1 s
+RUIN_SHARE = 0.4  # at most this share of the group's requests is removed
+WHOLE_SHARE = 0.2  # share of the time given to OR-Tools alone on the whole problem
+TEMPERATURE = 0.005  # threshold accepting: initial tolerated relative worsening
+
+
+@dataclass
+class State:
+    """The incumbent: routes (codes), service start times and leave/return times per vehicle."""
+
+    routes: dict[int, list[int]]
+    times: dict[int, list[int]]
+    spans: dict[int, tuple[int, int]]
+
+    def merge(self, solution: Solution) -> State:
+        """A copy with the vehicles of `solution` replaced by its routes."""
+        return State({**self.routes, **solution.routes}, {**self.times, **solution.times},
+                     {**self.spans, **solution.spans})
+
+
+@dataclass
+class Progress:
+    """Counters reported in the plan's solver statistics."""
+
+    started: float = field(default_factory=time.monotonic)
+    first_solution: float | None = None
+    iterations: int = 0
+    improvements: int = 0
+
+
+class Search:
+    """State and cost bookkeeping for one solve."""
+
+    def __init__(self, problem: Problem, weights: Weights, candidates: Sequence[int],
+                 seed: int) -> None:
+        self.problem, self.weights = problem, weights
+        self.candidates = list(candidates)
+        self.rng = random.Random(seed)
+        self.penalty = 2 * node_penalty(problem, weights)
+        self.progress = Progress()
+        v = problem.vehicles
+        self.factor = [vehicle.cost_per_distance for vehicle in v]
+
+    def _route_cost(self, vehicle: int, codes: Sequence[int]) -> tuple[float, int]:
+        p = self.problem
+        v = p.vehicles[vehicle]
+        if not codes:
+            return 0.0, 0
+        locs = [v.start] + [self._loc(c) for c in codes] + [v.end]
+        metres = int(p.distances[locs[:-1], locs[1:]].sum())
+        scaled = np.rint(p.distances[locs[:-1], locs[1:]] * self.factor[vehicle]).sum()
+        return float(scaled), metres
+
+    def _loc(self, code: int) -> int:
+        request = self.problem.requests[code // 2]
+        return (request.dropoff if code % 2 else request.pickup).location
+
+    def cost(self, state: State) -> float:
+        """Whole-plan objective as OR-Tools sees it: arcs, drop penalties, fairness."""
+        served = {c // 2 for codes in state.routes.values() for c in codes}
+        parts = [self._route_cost(v, codes) for v, codes in state.routes.items()]
+        longest = max((metres for _, metres in parts), default=0)
+        unserved = sum(1 for r in self.candidates if r not in served)
+        return sum(c for c, _ in parts) + self.penalty * unserved + self.weights.fairness * longest
+
+    def whole(self, initial: State | None, seconds: float, greedy: bool = False) -> State | None:
+        """OR-Tools alone on the whole problem (first solution, or polishing `initial`)."""
+        vehicles = range(len(self.problem.vehicles))
+        routes = None if initial is None else initial.routes
+        solution = optimise(self.problem, self.weights, self.candidates, vehicles, routes,
+                            Limits(seconds, greedy=greedy), self._first)
+        if solution is None and initial is not None:  # e.g. a changed problem broke a route
+            solution = optimise(self.problem, self.weights, self.candidates, vehicles, None,
+                                Limits(seconds, greedy=greedy))
+        if solution is None:
+            return None
+        return State(solution.routes, solution.times, solution.spans)
+
+    def _first(self) -> None:
+        if self.progress.first_solution is None:
+            self.progress.first_solution = time.monotonic() - self.progress.started
+
+    def group(self, state: State) -> list[int]:
+        """A seed route and the routes most related to it, until about GROUP_REQUESTS."""
+        used = [v for v, codes in state.routes.items() if codes]
+        idle = [v for v, codes in state.routes.items() if not codes]
+        if not used:
+            return idle[:1]
+        seed = self.rng.choice(used)
+        scores = sorted((self._relatedness(state, seed, v) * self.rng.uniform(1.0, 1.5), v)
+                        for v in used if v != seed)
+        chosen, size = [seed], len(state.routes[seed]) // 2
+        for _, v in scores:
+            if size >= GROUP_REQUESTS and len(chosen) >= 2:
+                break
+            chosen.append(v)
+            size += len(state.routes[v]) // 2
+        if idle and self.rng.random() < 0.5:
+            chosen.append(self.rng.choice(idle))
+        return chosen
+
+    def _relatedness(self, state: State, a: int, b: int) -> float:
+        """Mean over a's stops of the nearest stop of b in travel time plus time apart."""
+        la = np.asarray([self._loc(c) for c in state.routes[a]])
+        lb = np.asarray([self._loc(c) for c in state.routes[b]])
+        ta, tb = np.asarray(state.times[a]), np.asarray(state.times[b])
+        gap = self.problem.durations[np.ix_(la, lb)] + np.abs(ta[:, None] - tb[None, :])
+        return float(gap.min(axis=1).mean())
+
+    def ruin(self, state: State, vehicles: Sequence[int]) -> tuple[list[int], set[int]]:
+        """Shaw removal: a random request and those closest to it in place and time."""
+        requests = sorted({c // 2 for v in vehicles for c in state.routes[v]})
+        if not requests:
+            return requests, set()
+        when = {c: t for v in vehicles for c, t in zip(state.routes[v], state.times[v],
+                                                        strict=True)}
+        seed = self.rng.choice(requests)
+        dur, reqs = self.problem.durations, self.problem.requests
+        a = reqs[seed]
+
+        def related(r: int) -> float:
+            b = reqs[r]
+            gap = (dur[a.pickup.location, b.pickup.location]
+                   + dur[a.dropoff.location, b.dropoff.location]
+                   + abs(when[2 * seed] - when[2 * r]) + abs(when[2 * seed + 1] - when[2 * r + 1]))
+            return float(gap) * self.rng.uniform(1.0, 1.5)
+
+        count = self.rng.randint(2, max(3, int(RUIN_SHARE * len(requests))))
+        return requests, set(sorted(requests, key=related)[:count])
+
+    def step(self, state: State, seconds: float) -> State | None:
+        """Ruin a route group and recreate it with OR-Tools; None if OR-Tools found nothing."""
+        vehicles = self.group(state)
+        requests, removed = self.ruin(state, vehicles)
+        served = {c // 2 for codes in state.routes.values() for c in codes}
+        unserved = [r for r in self.candidates if r not in served]
+        requests += self.rng.sample(unserved, min(len(unserved), 10))
+        initial = {v: [c for c in state.routes[v] if c // 2 not in removed] for v in vehicles}
+        limits = Limits(seconds, greedy=True)
+        solution = optimise(self.problem, self.weights, requests, vehicles, initial, limits)
+        self.progress.iterations += 1
+        return None if solution is None else state.merge(solution)
+
+
+def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int,
+        time_limit: float, iterations: int | None, initial: State | None) -> tuple[
+            State, Progress]:
+    """Whole-problem phase, then ruin-and-recreate until the time or iteration budget ends.
+
+    Acceptance is threshold accepting: a candidate up to `temperature` worse than the
+    current plan is taken, the threshold falling linearly to zero; the best plan is kept.
+    With `iterations` set, every step runs to its local optimum (no clock involved), so the
+    same seed gives the same plan.
+    """
+    search = Search(problem, weights, candidates, seed)
+    clock = search.progress
+    deadline = clock.started + time_limit
+    empty = State({v: [] for v in range(len(problem.vehicles))}, {}, {})
+    if not candidates:
+        return empty, clock
+    small = len(candidates) <= GROUP_REQUESTS or len(problem.vehicles) <= 2
+    whole = time_limit * (1.0 if small and iterations is None else WHOLE_SHARE)
+    state = search.whole(initial, max(0.05, whole), greedy=iterations is not None)
+    if state is None:
+        return empty, clock
+    current = best_cost = search.cost(state)
+    best = state
+    while True:
+        if iterations is None:
+            remaining = deadline - time.monotonic()
+            if remaining < 0.05:
+                break
+            progress = 1 - remaining / max(time_limit * (1 - WHOLE_SHARE), 1e-9)
+        else:
+            if clock.iterations >= iterations:
+                break
+            progress = clock.iterations / max(iterations, 1)
+        candidate = search.step(state, 60.0 if iterations else max(0.05, min(remaining, 1.0)))
+        if candidate is None:
+            continue
+        cost = search.cost(candidate)
+        if cost <= current * (1 + TEMPERATURE * max(0.0, 1 - progress)):
+            state, current = candidate, cost
+            if cost < best_cost:
+                best, best_cost = candidate, cost
+                clock.improvements += 1
+    return best, clock

@@ -30,8 +30,14 @@ def enqueue(
     due_at: datetime,
     urgent: bool = False,
     request_id: int | None = None,
+    choices: tuple[tuple[str, str], ...] = (),
+    sms_hint: str = "",
 ) -> OutboxMessage | None:
-    """Add a message unless one with the same key exists; None if the person is unreachable."""
+    """Add a message unless one with the same key exists; None if the person is unreachable.
+
+    Choices become buttons on Telegram; by SMS the `sms_hint` ("Reply YES 482 or NO 482")
+    is added instead, because a text reply cannot say which message it answers.
+    """
     existing = session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
     found = existing.first()
     if found is not None:
@@ -40,6 +46,8 @@ def enqueue(
     if target is None:
         return None
     channel, address = target
+    if channel == "sms":
+        body, choices = (f"{body} {sms_hint}" if sms_hint else body), ()
     message = OutboxMessage(
         idempotency_key=key,
         scheme_id=person.scheme_id,
@@ -48,6 +56,7 @@ def enqueue(
         channel=channel,
         address=address,
         body=body,
+        choices=[{"value": value, "label": label} for value, label in choices],
         urgent=urgent,
         due_at=due_at,
         request_id=request_id,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from lifts.wensleydale import DEMO_DRIVERS, DEMO_RESIDENTS, SETTLEMENTS, SITES, settlement_by_name
-from storage.tables import Person, Place, Scheme, Vehicle
+from storage.tables import Availability, Person, Place, Scheme, Vehicle
 
 DEMO_SLUG = "wensleydale"
 DEMO_NAME = "Wensleydale Lifts"
@@ -23,6 +23,7 @@ def seed_demo(session: Session, *, now: datetime, sms_number: str = "") -> Schem
     session.add(scheme)
     session.flush()
     sid = scheme.id or 0
+    today = now.date()
     for site in SITES:
         session.add(Place(scheme_id=sid, kind=site.kind, name=site.name, town=site.town,
                           postcode=site.postcode, lat=site.lat, lon=site.lon,
@@ -36,9 +37,16 @@ def seed_demo(session: Session, *, now: datetime, sms_number: str = "") -> Schem
         home = settlement_by_name(driver.village)
         person = Person(scheme_id=sid, role="driver", name=driver.name,
                         phone=f"+4479111236{n:02d}", preferred_channel="telegram",
-                        address=driver.village, lat=home.lat, lon=home.lon, consent_at=now)
+                        address=driver.village, lat=home.lat, lon=home.lon, consent_at=now,
+                        dbs_checked_on=today - timedelta(days=200 + 30 * n),
+                        licence_checked_on=today - timedelta(days=40 + 7 * n),
+                        insurance_expires_on=today + timedelta(days=90 + 20 * n),
+                        max_trips_per_day=3)
         session.add(person)
         session.flush()
+        for weekday, start, end in demo_availability(n):
+            session.add(Availability(driver_id=person.id or 0, weekday=weekday,
+                                     start_minute=start, end_minute=end))
         session.add(Vehicle(driver_id=person.id or 0, description=driver.car, seats=driver.seats,
                             folding_wheelchair=driver.folding_wheelchair,
                             wheelchair_accessible=driver.wheelchair_accessible,
@@ -51,3 +59,18 @@ def seed_demo(session: Session, *, now: datetime, sms_number: str = "") -> Schem
                            mobility=resident.mobility, consent_at=now))
     session.flush()
     return scheme
+
+
+def demo_availability(n: int) -> list[tuple[int, int, int]]:
+    """A plausible weekly pattern for the n-th demo driver: (weekday, start, end minutes).
+
+    Most volunteers give two or three half-days a week; a few give whole days.
+    """
+    morning, afternoon, day = (8 * 60 + 30, 13 * 60), (12 * 60 + 30, 18 * 60), (8 * 60, 18 * 60)
+    slots = []
+    for weekday in range(5):
+        if (n + weekday) % 3 == 0:
+            continue
+        start, end = day if n % 4 == 0 else (morning if (n + weekday) % 2 else afternoon)
+        slots.append((weekday, start, end))
+    return slots

@@ -1,0 +1,121 @@
+"""What we tell drivers and residents about trips: short, plain, GSM-safe texts.
+
+Residents' texts never name the clinic or the reason (they can show on a lock screen);
+drivers get only what the trip needs, and full addresses only once they have accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from booking.views import MOBILITY_LABELS
+
+PICKUP_WINDOW_BEFORE = timedelta(minutes=5)
+PICKUP_WINDOW_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class TripFacts:
+    """The facts of one driver's trip for one resident (out, and maybe back)."""
+
+    offer_id: int
+    passenger: str  # full name; notices shorten it
+    village: str
+    destination: str
+    destination_notes: str
+    pickup_at: datetime
+    back_pickup_at: datetime | None
+    home_at: datetime | None
+    return_plan: str
+    mobility: str
+    companion: bool
+    dog: bool
+    miles: float
+
+
+def short_name(name: str) -> str:
+    """'Edith Bainbridge' -> 'Edith B.'."""
+    parts = name.split()
+    return f"{parts[0]} {parts[-1][0]}." if len(parts) > 1 else (parts[0] if parts else "")
+
+
+def day_time(instant: datetime, tz: ZoneInfo) -> str:
+    """'Tue 1 Dec 10:05'."""
+    local = instant.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
+
+
+def hm(instant: datetime, tz: ZoneInfo) -> str:
+    """'10:05'."""
+    return f"{instant.astimezone(tz):%H:%M}"
+
+
+def needs_text(facts: TripFacts) -> str:
+    """'walking aid, with a companion' or ''."""
+    bits = []
+    if facts.mobility != "unaided":
+        bits.append(MOBILITY_LABELS.get(facts.mobility, facts.mobility))
+    if facts.companion:
+        bits.append("with a companion")
+    if facts.dog:
+        bits.append("assistance dog")
+    return ", ".join(bits)
+
+
+def _duration(facts: TripFacts) -> str:
+    end = facts.home_at or facts.pickup_at
+    minutes = max(15, int((end - facts.pickup_at).total_seconds() // 60))
+    return f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+
+
+def offer_text(facts: TripFacts, tz: ZoneInfo) -> str:
+    """The offer a driver accepts or declines."""
+    needs = needs_text(facts)
+    who = short_name(facts.passenger) + (f" ({needs})" if needs else "")
+    back = {"wait": f", wait and bring home ~{hm(facts.home_at, tz)}" if facts.home_at else "",
+            "collect_later": ", collect later" if facts.back_pickup_at else "",
+            }.get(facts.return_plan, "")
+    return (f"Trip {facts.offer_id}: can you take {who} from {facts.village} to "
+            f"{facts.destination}, {day_time(facts.pickup_at, tz)}{back}? "
+            f"About {facts.miles:.0f} miles, {_duration(facts)}.")
+
+
+def offer_sms_hint(offer_id: int) -> str:
+    """How to answer an offer by text."""
+    return f"Reply YES {offer_id} or NO {offer_id}."
+
+
+def driver_details(facts: TripFacts, address: str, phone: str | None, tz: ZoneInfo) -> str:
+    """What the driver needs once they have accepted, and nothing more."""
+    needs = needs_text(facts)
+    lines = [f"Thank you! Trip {facts.offer_id} is yours.",
+             f"{facts.passenger}, {address}" + (f", tel {phone}" if phone else "") + ".",
+             f"Pick up {day_time(facts.pickup_at, tz)} for {facts.destination}."]
+    if needs:
+        lines.append(f"Needs: {needs}.")
+    if facts.destination_notes:
+        lines.append(facts.destination_notes)
+    if facts.return_plan == "wait" and facts.home_at:
+        lines.append(f"Wait and bring them home (~{hm(facts.home_at, tz)}).")
+    return " ".join(lines)
+
+
+def resident_confirmation(driver_name: str, car: str, pickup_at: datetime, return_plan: str,
+                          tz: ZoneInfo) -> str:
+    """Sent only once a driver has accepted: who, which car, when, and the way home."""
+    start, end = pickup_at - PICKUP_WINDOW_BEFORE, pickup_at + PICKUP_WINDOW_AFTER
+    home = {"wait": " and bring you home after", "collect_later": "; we'll collect you after"
+            }.get(return_plan, "")
+    first = driver_name.split()[0] if driver_name else "Your driver"
+    return (f"Your lift on {day_time(pickup_at, tz)[:-6]} is confirmed: {first} will collect "
+            f"you between {hm(start, tz)} and {hm(end, tz)} in a {car}{home}. "
+            "Reply CANCEL to cancel.")
+
+
+def reminder_text(pickup_at: datetime, driver_first: str, tz: ZoneInfo, *, soon: bool) -> str:
+    """A reminder for the resident (no clinic name: it may show on a lock screen)."""
+    when = f"today at {hm(pickup_at, tz)}" if soon else f"tomorrow, {day_time(pickup_at, tz)}"
+    return (f"Reminder: {driver_first} will collect you {when}. "
+            "Reply CANCEL to cancel.")

@@ -1,0 +1,394 @@
+"""Offers: a planned trip offered to its driver, accepted, declined, expired or withdrawn.
+
+Who wins is decided on the legs by one conditional UPDATE, so two drivers answering a
+broadcast at the same moment cannot both get the trip, on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from booking import notices
+from booking.outbox import enqueue
+from booking.rules import SchemeRules, in_quiet_hours, local_instant
+from booking.schemes import scheme_rules
+from booking.services import alert_coordinators, set_status
+from storage.db import is_sqlite
+from storage.tables import Leg, LiftRequest, Offer, OutboxMessage, Person, Place, Scheme, Vehicle
+
+log = logging.getLogger(__name__)
+
+FREE = ("open", "planned", "offered", "unserved")  # legs nobody has accepted
+FAILURES_BEFORE_ALERT = 2  # declines or expiries before a person looks at it
+
+
+def offer_planned(session: Session, request: LiftRequest, now: datetime) -> int:
+    """Offer the request's planned legs to their drivers; returns how many offers were made."""
+    legs = session.exec(select(Leg).where(Leg.request_id == request.id)).all()
+    by_driver: dict[int, list[Leg]] = {}
+    for leg in legs:
+        if leg.status == "planned" and leg.driver_id is not None:
+            by_driver.setdefault(leg.driver_id, []).append(leg)
+    made = 0
+    rules = _rules(session, request)
+    for driver_id, mine in by_driver.items():
+        offer = Offer(scheme_id=request.scheme_id, request_id=request.id or 0,
+                      driver_id=driver_id, created_at=now,
+                      expires_at=now + timedelta(minutes=rules.offer_expiry_minutes))
+        session.add(offer)
+        session.flush()
+        for leg in mine:
+            leg.status, leg.offer_id, leg.updated_at = "offered", offer.id, now
+            session.add(leg)
+        _send_offer(session, request, offer, mine, now)
+        made += 1
+    _refresh_status(session, request, now)
+    return made
+
+
+def _send_offer(session: Session, request: LiftRequest, offer: Offer, legs: Sequence[Leg],
+                now: datetime) -> None:
+    driver = session.get(Person, offer.driver_id)
+    if driver is None:
+        return
+    facts = trip_facts(session, request, legs, offer.id or 0)
+    tz = _rules(session, request).tz
+    enqueue(session, key=f"offer:{offer.id}", person=driver, kind="offer",
+            body=notices.offer_text(facts, tz), due_at=now, urgent=True,
+            request_id=request.id, sms_hint=notices.offer_sms_hint(offer.id or 0),
+            choices=((f"offer:yes:{offer.id}", "Accept"), (f"offer:no:{offer.id}", "Decline")))
+
+
+def trip_facts(session: Session, request: LiftRequest, legs: Sequence[Leg],
+               offer_id: int) -> notices.TripFacts:
+    """The facts of a driver's part of a request, for offers and confirmations."""
+    resident = session.get(Person, request.resident_id)
+    place = session.get(Place, request.destination_id)
+    out = next((leg for leg in legs if leg.direction == "out"), None)
+    back = next((leg for leg in legs if leg.direction == "back"), None)
+    first = out or back
+    assert resident is not None and place is not None and first is not None
+    return notices.TripFacts(
+        offer_id=offer_id, passenger=resident.name, village=_village(resident.address),
+        destination=place.name, destination_notes=place.notes,
+        pickup_at=first.pickup_at or request.appointment_at,
+        back_pickup_at=back.pickup_at if back else None,
+        home_at=back.dropoff_at if back else None, return_plan=request.return_plan,
+        mobility=request.mobility, companion=request.companion, dog=request.assistance_dog,
+        miles=sum(leg.driver_miles for leg in legs))
+
+
+def _village(address: str) -> str:
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    return parts[-1] if parts else "home"
+
+
+def release_leg(session: Session, leg: Leg, now: datetime, *, status: str, reason: str) -> None:
+    """Take a leg off its driver; an open offer left with no legs is withdrawn and said so."""
+    offer_id = leg.offer_id
+    leg.status, leg.reason, leg.driver_id, leg.offer_id = status, reason[:200], None, None
+    leg.updated_at = now
+    session.add(leg)
+    session.flush()
+    if offer_id is None:
+        return
+    offer = session.get(Offer, offer_id)
+    still = session.exec(select(Leg).where(Leg.offer_id == offer_id)).first()
+    if offer is not None and offer.status == "open" and still is None:
+        offer.status, offer.answered_at = "withdrawn", now
+        session.add(offer)
+        driver = session.get(Person, offer.driver_id)
+        if driver is not None:
+            enqueue(session, key=f"offer-withdrawn:{offer.id}", person=driver, kind="offer",
+                    body=f"Trip {offer.id} is no longer needed. No need to reply, thank you.",
+                    due_at=now, urgent=True)
+
+
+def _refresh_status(session: Session, request: LiftRequest, now: datetime) -> None:
+    """The request's status follows its legs: confirmed only when every leg is accepted."""
+    legs = session.exec(select(Leg).where(Leg.request_id == request.id)).all()
+    if not legs or request.status == "cancelled":
+        return
+    if all(leg.status in ("accepted", "picked_up", "done") for leg in legs):
+        wanted = "confirmed"
+    elif any(leg.status == "offered" for leg in legs):
+        wanted = "offered"
+    elif any(leg.status == "planned" for leg in legs):
+        wanted = "planned"
+    else:
+        return
+    if request.status != wanted and not (request.status == "needs_coordinator"
+                                          and wanted != "confirmed"):
+        set_status(session, request, wanted, now=now, actor="system")
+
+
+def _rules(session: Session, request: LiftRequest) -> SchemeRules:
+    scheme = session.get(Scheme, request.scheme_id)
+    assert scheme is not None
+    return scheme_rules(scheme)
+
+
+def _lock_driver(session: Session, driver_id: int) -> None:
+    """Serialise a driver's answers (PostgreSQL; SQLite transactions are serial already)."""
+    if not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+        session.exec(select(Person).where(Person.id == driver_id).with_for_update()).one()
+
+
+def accept(session: Session, driver: Person, offer_id: int, now: datetime) -> str:
+    """A driver says yes. Returns what to tell them; only a real win changes anything."""
+    _lock_driver(session, driver.id or 0)
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.driver_id != driver.id:
+        return f"I can't find trip {offer_id} for you. Please check the number."
+    request = session.get(LiftRequest, offer.request_id)
+    if offer.status == "accepted":
+        return f"You've already accepted trip {offer_id}. Thank you!"
+    if request is None or request.status == "cancelled" or offer.status == "withdrawn":
+        return f"Trip {offer_id} isn't needed any more, so there's nothing to do. Thank you!"
+    if offer.status == "taken":
+        return f"Sorry, another driver has already taken trip {offer_id}. Thank you anyway!"
+    if offer.status != "open" or now >= offer.expires_at:
+        return (f"Sorry, the offer of trip {offer_id} has expired and may have gone to "
+                "someone else. Thank you anyway!")
+    legs = _legs_to_take(session, offer)
+    clash = _clash(session, driver.id or 0, legs, offer.request_id)
+    if clash is not None:
+        return (f"Trip {offer_id} overlaps your trip at {clash}, so I haven't booked it. "
+                "Reply NO to let us find someone else.")
+    if not _take(session, offer, legs, now):
+        offer.status, offer.answered_at = "taken", now
+        session.add(offer)
+        return f"Sorry, another driver has just taken trip {offer_id}. Thank you anyway!"
+    offer.status, offer.answered_at = "accepted", now
+    session.add(offer)
+    _close_rivals(session, offer, now)
+    _refresh_status(session, request, now)
+    _tell_resident(session, request, driver, now)
+    facts = trip_facts(session, request, legs, offer_id)
+    resident = session.get(Person, request.resident_id)
+    assert resident is not None
+    log.info("offer %s accepted by driver %s", offer_id, driver.id)
+    return notices.driver_details(facts, f"{resident.address} {resident.postcode}".strip(),
+                                  resident.phone, _rules(session, request).tz)
+
+
+def _legs_to_take(session: Session, offer: Offer) -> list[Leg]:
+    if offer.broadcast:
+        return list(session.exec(select(Leg).where(Leg.request_id == offer.request_id,
+                                                   col(Leg.status).in_(FREE))).all())
+    return list(session.exec(select(Leg).where(Leg.offer_id == offer.id)).all())
+
+
+class _Lost(Exception):
+    """Another answer got there first."""
+
+
+def _take(session: Session, offer: Offer, legs: list[Leg], now: datetime) -> bool:
+    """The race: one conditional UPDATE in a savepoint; a partial win is undone."""
+    if not legs:
+        return False
+    ids = [leg.id for leg in legs]
+    condition = col(Leg.status).in_(FREE) if offer.broadcast else (
+        (col(Leg.status) == "offered") & (col(Leg.offer_id) == offer.id))
+    try:
+        with session.begin_nested():
+            result = session.execute(
+                update(Leg).where(col(Leg.id).in_(ids), condition)
+                .values(status="accepted", driver_id=offer.driver_id, offer_id=offer.id,
+                        updated_at=now).execution_options(synchronize_session=False))
+            if result.rowcount != len(ids):  # type: ignore[attr-defined]
+                raise _Lost
+    except _Lost:
+        return False
+    for leg in legs:
+        session.refresh(leg)
+    return True
+
+
+def _clash(session: Session, driver_id: int, legs: list[Leg], request_id: int) -> str | None:
+    """The time of an accepted trip of this driver that overlaps these legs, if any."""
+    times = [(leg.pickup_at, leg.dropoff_at) for leg in legs if leg.pickup_at and leg.dropoff_at]
+    if not times:
+        return None
+    start, end = min(t[0] for t in times), max(t[1] for t in times)
+    others = session.exec(select(Leg).where(
+        Leg.driver_id == driver_id, Leg.request_id != request_id,
+        col(Leg.status).in_(("accepted", "picked_up")))).all()
+    for other in others:
+        if other.pickup_at and other.dropoff_at and other.pickup_at < end \
+                and start < other.dropoff_at:
+            return f"{other.pickup_at.astimezone(_tz(session, other)):%H:%M}"
+    return None
+
+
+def _tz(session: Session, leg: Leg) -> ZoneInfo:
+    request = session.get(LiftRequest, leg.request_id)
+    assert request is not None
+    return _rules(session, request).tz
+
+
+def _close_rivals(session: Session, winner: Offer, now: datetime) -> None:
+    """Other open offers for the same legs lose; broadcast recipients are told politely."""
+    rivals = session.exec(select(Offer).where(
+        Offer.request_id == winner.request_id, Offer.id != winner.id,
+        Offer.status == "open")).all()
+    for rival in rivals:
+        if not rival.broadcast and session.exec(select(Leg).where(
+                Leg.offer_id == rival.id, col(Leg.status).in_(FREE))).first() is not None:
+            continue  # an offer for another leg of the same request (collect later)
+        rival.status, rival.answered_at = "taken", now
+        session.add(rival)
+        driver = session.get(Person, rival.driver_id)
+        if driver is not None:
+            enqueue(session, key=f"offer-taken:{rival.id}", person=driver, kind="offer",
+                    body=f"Trip {rival.id} has been taken by another driver. Thank you!",
+                    due_at=now, urgent=True)
+
+
+def _tell_resident(session: Session, request: LiftRequest, driver: Person,
+                   now: datetime) -> None:
+    """Once every leg is accepted: the confirmation, and reminders (never before)."""
+    if request.status != "confirmed":
+        return
+    resident = session.get(Person, request.resident_id)
+    vehicle = session.exec(select(Vehicle).where(Vehicle.driver_id == driver.id)).first()
+    out = session.exec(select(Leg).where(Leg.request_id == request.id,
+                                         Leg.direction == "out")).first()
+    if resident is None or out is None or out.pickup_at is None:
+        return
+    rules = _rules(session, request)
+    car = vehicle.description if vehicle else "car"
+    text = notices.resident_confirmation(driver.name, car, out.pickup_at,
+                                         request.return_plan, rules.tz)
+    enqueue(session, key=f"confirm:{request.id}:{out.driver_id}:{out.pickup_at.isoformat()}",
+            person=resident, kind="confirmation", body=text, due_at=now, urgent=True,
+            request_id=request.id)
+    schedule_reminders(session, request, resident, driver, out.pickup_at, now)
+
+
+def schedule_reminders(session: Session, request: LiftRequest, resident: Person,
+                       driver: Person, pickup_at: datetime, now: datetime) -> None:
+    """Cancel this request's pending reminders and queue fresh ones for `pickup_at`."""
+    cancel_pending(session, request.id or 0, kinds=("reminder",))
+    rules = _rules(session, request)
+    tz, first = rules.tz, driver.name.split()[0]
+    day_before = local_instant(pickup_at.astimezone(tz).date() - timedelta(days=1),
+                               rules.reminder_day_before_at, tz)
+    soon = pickup_at - timedelta(minutes=rules.reminder_before_pickup_minutes)
+    stamp = pickup_at.isoformat()
+    if day_before > now:
+        enqueue(session, key=f"reminder:{request.id}:day-before:{stamp}", person=resident,
+                kind="reminder", body=notices.reminder_text(pickup_at, first, tz, soon=False),
+                due_at=day_before, request_id=request.id)
+    if soon > now and not in_quiet_hours(soon, rules):  # the evening one covers early starts
+        enqueue(session, key=f"reminder:{request.id}:soon:{stamp}", person=resident,
+                kind="reminder", body=notices.reminder_text(pickup_at, first, tz, soon=True),
+                due_at=soon, request_id=request.id, urgent=True)
+
+
+def cancel_pending(session: Session, request_id: int, *, kinds: Sequence[str]) -> int:
+    """Cancel a request's unsent messages of these kinds; returns how many."""
+    rows = session.exec(select(OutboxMessage).where(
+        OutboxMessage.request_id == request_id, col(OutboxMessage.kind).in_(kinds),
+        OutboxMessage.status == "pending")).all()
+    for row in rows:
+        row.status = "cancelled"
+        session.add(row)
+    return len(rows)
+
+
+def decline(session: Session, driver: Person, offer_id: int, now: datetime) -> str:
+    """A driver says no: free the legs for a re-plan without them."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.driver_id != driver.id:
+        return f"I can't find trip {offer_id} for you. Please check the number."
+    if offer.status != "open":
+        return f"Trip {offer_id} doesn't need an answer any more. Thank you!"
+    offer.status, offer.answered_at = "declined", now
+    session.add(offer)
+    for leg in session.exec(select(Leg).where(Leg.offer_id == offer.id)).all():
+        release_leg(session, leg, now, status="open", reason="declined")
+    _after_failure(session, offer, now)
+    return f"No problem, thank you for letting us know. We'll find someone else for trip {offer_id}."
+
+
+def expire_due(session: Session, now: datetime) -> int:
+    """Offers past their expiry: expired, legs freed, driver told; returns how many."""
+    due = session.exec(select(Offer).where(Offer.status == "open",
+                                           col(Offer.expires_at) <= now)).all()
+    for offer in due:
+        offer.status, offer.answered_at = "expired", now
+        session.add(offer)
+        for leg in session.exec(select(Leg).where(Leg.offer_id == offer.id)).all():
+            release_leg(session, leg, now, status="open", reason="offer expired")
+        driver = session.get(Person, offer.driver_id)
+        if driver is not None and not offer.broadcast:
+            enqueue(session, key=f"offer-expired:{offer.id}", person=driver, kind="offer",
+                    body=f"Trip {offer.id} has gone to someone else as we didn't hear back. "
+                    "No need to reply.", due_at=now)
+        _after_failure(session, offer, now)
+    return len(due)
+
+
+def _after_failure(session: Session, offer: Offer, now: datetime) -> None:
+    """After repeated declines or expiries, a person looks at it and the resident is told."""
+    request = session.get(LiftRequest, offer.request_id)
+    if request is None or request.status in ("cancelled", "confirmed"):
+        return
+    _refresh_status(session, request, now)
+    failures = len(session.exec(select(Offer).where(
+        Offer.request_id == request.id, col(Offer.status).in_(("declined", "expired")),
+        Offer.broadcast == False)).all())  # noqa: E712
+    if failures < FAILURES_BEFORE_ALERT:
+        return
+    alert_coordinators(session, request.scheme_id, f"Lift request #{request.id}: "
+                       f"{failures} drivers have declined or not answered. Please help.",
+                       now=now, key=f"failures:{request.id}")
+
+
+def withdraw_for_request(session: Session, request: LiftRequest, now: datetime) -> None:
+    """A request was cancelled: its legs are cancelled, drivers told, reminders cancelled."""
+    for leg in session.exec(select(Leg).where(Leg.request_id == request.id)).all():
+        driver = session.get(Person, leg.driver_id) if leg.driver_id else None
+        held = leg.status in ("accepted", "picked_up")
+        release_leg(session, leg, now, status="cancelled", reason="cancelled by the resident")
+        if held and driver is not None and leg.pickup_at is not None:
+            tz = _rules(session, request).tz
+            enqueue(session, key=f"leg-cancelled:{leg.id}", person=driver, kind="trip_change",
+                    body=f"Cancelled: your trip on {notices.day_time(leg.pickup_at, tz)} is no "
+                    "longer needed. Thank you!", due_at=now, urgent=True)
+    for offer in session.exec(select(Offer).where(Offer.request_id == request.id,
+                                                  Offer.status == "open")).all():
+        offer.status, offer.answered_at = "withdrawn", now
+        session.add(offer)
+    cancel_pending(session, request.id or 0, kinds=("reminder", "confirmation", "offer"))
+
+
+def broadcast(session: Session, request: LiftRequest, drivers: Sequence[Person],
+              now: datetime) -> int:
+    """Offer a trip to a shortlist at once: the first to accept gets it."""
+    legs = session.exec(select(Leg).where(Leg.request_id == request.id,
+                                          col(Leg.status).in_(FREE))).all()
+    if not legs:
+        return 0
+    rules = _rules(session, request)
+    for driver in drivers:
+        offer = Offer(scheme_id=request.scheme_id, request_id=request.id or 0,
+                      driver_id=driver.id or 0, broadcast=True, created_at=now,
+                      expires_at=now + timedelta(minutes=rules.offer_expiry_minutes))
+        session.add(offer)
+        session.flush()
+        facts = trip_facts(session, request, legs, offer.id or 0)
+        enqueue(session, key=f"offer:{offer.id}", person=driver, kind="offer",
+                body="URGENT: " + notices.offer_text(facts, rules.tz), due_at=now,
+                urgent=True, request_id=request.id,
+                sms_hint=notices.offer_sms_hint(offer.id or 0),
+                choices=((f"offer:yes:{offer.id}", "Accept"),
+                         (f"offer:no:{offer.id}", "Decline")))
+    return len(drivers)

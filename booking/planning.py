@@ -1,0 +1,436 @@
+"""Planning a day: requests, drivers and accepted trips from the database -> routing.Problem
+-> routing.solve -> legs with drivers and times, offers to drivers, reasons for the rest.
+
+The solve runs outside any transaction (it takes seconds; SQLite would hold its write lock
+meanwhile). Results are stored only for requests still in the state they were read in, and
+accepted legs are never moved: they enter the problem as locks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+import routing
+from booking import offers
+from booking.rules import SchemeRules, local_instant
+from booking.schemes import scheme_rules
+from booking.trips import DROPOFF_SERVICE_S, checks_in_date, leg_shapes
+from storage.db import transaction
+from storage.tables import (
+    Absence,
+    Availability,
+    Leg,
+    LiftRequest,
+    Offer,
+    Person,
+    Place,
+    PlanRun,
+    Scheme,
+    Vehicle,
+)
+
+log = logging.getLogger(__name__)
+
+PLANNABLE = ("requested", "needs_coordinator", "planned", "offered", "confirmed")
+HELD = ("accepted", "picked_up", "done", "no_show")  # legs a re-plan must not move
+METRES_PER_MILE = 1609.344
+Point = tuple[float, float]
+Matrices = Callable[[list[Point]], tuple[Any, Any]]  # points -> (seconds, metres)
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A request to plan, as read."""
+
+    id: int
+    status: str
+    home: Point
+    destination: Point
+    destination_kind: str
+    appointment: datetime
+    return_plan: str
+    mobility: str
+    seats: int
+    dog: bool
+    declined_by: frozenset[int]
+    held: dict[str, int]  # direction -> driver id, for accepted legs
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    """A driver free on the day, as read."""
+
+    id: int
+    home: Point
+    seats: int
+    capabilities: frozenset[routing.Need]
+    slots: tuple[tuple[int, int], ...]  # (start, end) minutes after local midnight
+    max_miles: float | None
+
+
+@dataclass
+class DayData:
+    """One scheme's day, read from the database as plain values."""
+
+    scheme_id: int
+    day: date
+    rules: SchemeRules
+    requests: list[RequestRow] = field(default_factory=list)
+    drivers: list[DriverRow] = field(default_factory=list)
+    excluded: dict[int, str] = field(default_factory=dict)  # request id -> why not planned
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What a planning run did."""
+
+    run_id: int
+    day: date
+    requests: int
+    served: int
+    unserved: int
+    offers: int
+    miles: float
+    seconds: float
+    reasons: dict[int, str]
+
+
+def plan_day(engine: Engine, scheme_id: int, day: date, *, now: datetime, trigger: str,
+             matrices: Matrices, time_limit: float = 10.0, seed: int = 0) -> PlanSummary:
+    """Plan one scheme's day, store it, and offer the new trips to their drivers."""
+    with transaction(engine) as session:
+        data = load_day(session, scheme_id, day, now=now)
+    built = build_problem(data, matrices)
+    plan = routing.solve(built.problem, time_limit=time_limit, seed=seed)
+    with transaction(engine) as session:
+        return store_plan(session, data, built, plan, now=now, trigger=trigger)
+
+
+def load_day(session: Session, scheme_id: int, day: date, *, now: datetime) -> DayData:
+    """Requests with an appointment on `day`, and the drivers free that day."""
+    scheme = session.get(Scheme, scheme_id)
+    if scheme is None:
+        raise LookupError(f"no scheme {scheme_id}")
+    rules = scheme_rules(scheme)
+    data = DayData(scheme_id, day, rules)
+    start = local_instant(day, time(0), rules.tz)
+    rows = session.exec(
+        select(LiftRequest, Person, Place)
+        .join(Person, col(Person.id) == LiftRequest.resident_id)
+        .join(Place, col(Place.id) == LiftRequest.destination_id)
+        .where(LiftRequest.scheme_id == scheme_id,
+               col(LiftRequest.status).in_(PLANNABLE),
+               col(LiftRequest.appointment_at) >= start,
+               col(LiftRequest.appointment_at) < start + timedelta(days=1))
+        .order_by(col(LiftRequest.id))
+    ).all()
+    for request, resident, place in rows:
+        if resident.lat is None or resident.lon is None:
+            data.excluded[request.id or 0] = "home location unknown: a coordinator must set it"
+            continue
+        data.requests.append(_request_row(session, request, resident, place))
+    data.drivers = _drivers(session, scheme_id, day)
+    del now  # reserved: short-notice cut-offs are applied by the caller's trigger
+    return data
+
+
+def _request_row(session: Session, request: LiftRequest, resident: Person,
+                 place: Place) -> RequestRow:
+    declined = session.exec(select(Offer.driver_id).where(
+        Offer.request_id == request.id,
+        col(Offer.status).in_(("declined", "expired")))).all()
+    held = {leg.direction: leg.driver_id for leg in session.exec(select(Leg).where(
+        Leg.request_id == request.id, col(Leg.status).in_(HELD))).all()
+        if leg.driver_id is not None}
+    return RequestRow(
+        id=request.id or 0, status=request.status,
+        home=(resident.lat or 0.0, resident.lon or 0.0), destination=(place.lat, place.lon),
+        destination_kind=place.kind, appointment=request.appointment_at,
+        return_plan=request.return_plan, mobility=request.mobility,
+        seats=1 + int(request.companion), dog=request.assistance_dog,
+        declined_by=frozenset(declined), held=held)
+
+
+def _drivers(session: Session, scheme_id: int, day: date) -> list[DriverRow]:
+    weekday = day.weekday()
+    rows = session.exec(
+        select(Person, Vehicle).join(Vehicle, col(Vehicle.driver_id) == Person.id)
+        .where(Person.scheme_id == scheme_id, Person.role == "driver",
+               Person.active == True)  # noqa: E712
+        .order_by(col(Person.id))
+    ).all()
+    drivers = []
+    for person, vehicle in rows:
+        if person.lat is None or person.lon is None:
+            continue
+        if checks_in_date(dbs_checked_on=person.dbs_checked_on,
+                          licence_checked_on=person.licence_checked_on,
+                          insurance_expires_on=person.insurance_expires_on, on=day):
+            continue
+        away = session.exec(select(Absence).where(
+            Absence.driver_id == person.id, col(Absence.first_day) <= day,
+            col(Absence.last_day) >= day)).first()
+        slots = tuple((a.start_minute, a.end_minute) for a in session.exec(
+            select(Availability).where(Availability.driver_id == person.id,
+                                       Availability.weekday == weekday)
+            .order_by(col(Availability.start_minute))).all())
+        if away is not None or not slots:
+            continue
+        drivers.append(DriverRow(
+            id=person.id or 0, home=(person.lat, person.lon), seats=vehicle.seats,
+            capabilities=_capabilities(vehicle), slots=slots,
+            max_miles=person.max_miles_from_home))
+    return drivers
+
+
+def _capabilities(vehicle: Vehicle) -> frozenset[routing.Need]:
+    caps = set()
+    if vehicle.wheelchair_accessible:
+        caps |= {routing.Need.WHEELCHAIR_VEHICLE, routing.Need.FOLDING_WHEELCHAIR}
+    if vehicle.folding_wheelchair:
+        caps.add(routing.Need.FOLDING_WHEELCHAIR)
+    if vehicle.accepts_dogs:
+        caps.add(routing.Need.DOG)
+    return frozenset(caps)
+
+
+def _needs(row: RequestRow) -> frozenset[routing.Need]:
+    needs = set()
+    if row.mobility == "wheelchair_vehicle":
+        needs.add(routing.Need.WHEELCHAIR_VEHICLE)
+    elif row.mobility == "folding_wheelchair":
+        needs.add(routing.Need.FOLDING_WHEELCHAIR)
+    if row.dog:
+        needs.add(routing.Need.DOG)
+    return frozenset(needs)
+
+
+@dataclass
+class Built:
+    """The routing problem and how its ids map back to ours."""
+
+    problem: routing.Problem
+    origin: datetime
+    leg_of: dict[str, tuple[int, str]]  # routing request id -> (LiftRequest.id, direction)
+    driver_of: dict[str, int]  # vehicle id -> Person.id
+    direct_miles: dict[int, float] = field(default_factory=dict)  # LiftRequest.id -> miles
+
+
+class _Points:
+    """Distinct map points, numbered in order of first use (the matrices' rows)."""
+
+    def __init__(self) -> None:
+        self.points: list[Point] = []
+        self._index: dict[Point, int] = {}
+
+    def at(self, point: Point) -> int:
+        if point not in self._index:
+            self._index[point] = len(self.points)
+            self.points.append(point)
+        return self._index[point]
+
+
+def build_problem(data: DayData, matrices: Matrices) -> Built:
+    """Turn the day's rows into a routing problem (times in seconds after local midnight)."""
+    origin = local_instant(data.day, time(0), data.rules.tz)
+    points = _Points()
+    homes = {d.id: points.at(d.home) for d in data.drivers}
+    stops = {r.id: (points.at(r.home), points.at(r.destination)) for r in data.requests}
+    durations, distances = matrices(points.points) if points.points else ([[0]], [[0]])
+    vehicles, driver_of = _vehicles(data, homes)
+    by_driver: dict[int, list[routing.Vehicle]] = {}
+    for vehicle in vehicles:
+        by_driver.setdefault(driver_of[vehicle.id], []).append(vehicle)
+    requests: list[routing.Request] = []
+    locks: list[routing.Lock] = []
+    leg_of: dict[str, tuple[int, str]] = {}
+    for row in data.requests:
+        home, dest = stops[row.id]
+        refused = {v.id for d in data.drivers if d.id in row.declined_by
+                   or _too_far(d, distances[homes[d.id]][home]) for v in by_driver.get(d.id, [])}
+        for direction, request in _legs(data.rules, row, home, dest, int(durations[home][dest]),
+                                        origin, frozenset(refused)):
+            requests.append(request)
+            leg_of[request.id] = (row.id, direction)
+            held = row.held.get(direction)
+            vehicle = _slot_for(by_driver.get(held or -1, []), request)
+            if vehicle is not None:
+                locks.append(routing.Lock(request.id, vehicle.id))
+    problem = routing.Problem(durations=durations, distances=distances,
+                              requests=tuple(requests), vehicles=tuple(vehicles),
+                              locks=tuple(locks))
+    direct = {r.id: round(float(distances[stops[r.id][0]][stops[r.id][1]]) / METRES_PER_MILE, 2)
+              for r in data.requests}
+    return Built(problem, origin, leg_of, driver_of, direct)
+
+
+def _too_far(driver: DriverRow, metres: float) -> bool:
+    """The resident lives further from the driver's home than the driver will go."""
+    return bool(driver.max_miles) and metres > (driver.max_miles or 0) * METRES_PER_MILE
+
+
+def _vehicles(data: DayData, homes: dict[int, int]) -> tuple[list[routing.Vehicle],
+                                                             dict[str, int]]:
+    """One routing vehicle per driver and free slot of the day (slots do not overlap)."""
+    vehicles, driver_of = [], {}
+    for driver in data.drivers:
+        for n, (start, end) in enumerate(driver.slots):
+            vid = f"d{driver.id}s{n}"
+            vehicles.append(routing.Vehicle(
+                id=vid, start=homes[driver.id], end=homes[driver.id], shift_start=start * 60,
+                shift_end=end * 60, seats=driver.seats, capabilities=driver.capabilities))
+            driver_of[vid] = driver.id
+    return vehicles, driver_of
+
+
+def _slot_for(vehicles: list[routing.Vehicle], request: routing.Request) -> routing.Vehicle | None:
+    """The slot of a held leg's driver that covers its pickup (None: driver not free now)."""
+    return next((v for v in vehicles if v.shift_start <= request.pickup.latest
+                 and request.dropoff.earliest <= v.shift_end), None)
+
+
+def _legs(rules: SchemeRules, row: RequestRow, home: int, dest: int, direct: int,
+          origin: datetime, refused: frozenset[str]) -> list[tuple[str, routing.Request]]:
+    shapes = leg_shapes(appointment=row.appointment, return_plan=row.return_plan,
+                        destination_kind=row.destination_kind, direct_s=direct,
+                        mobility=row.mobility, rules=rules)
+    ids = [f"r{row.id}:{shape.direction}" for shape in shapes]
+    linked = {ids[0]: ids[1]} if row.return_plan == "wait" and len(ids) == 2 else {}
+    legs = []
+    for shape, leg_id in zip(shapes, ids, strict=True):
+        start, end = (home, dest) if shape.direction == "out" else (dest, home)
+        legs.append((shape.direction, routing.Request(
+            id=leg_id,
+            pickup=routing.Stop(start, _s(shape.pickup.earliest, origin),
+                                _s(shape.pickup.latest, origin), shape.pickup_service_s),
+            dropoff=routing.Stop(end, _s(shape.dropoff.earliest, origin),
+                                 _s(shape.dropoff.latest, origin), DROPOFF_SERVICE_S),
+            seats=row.seats, needs=_needs(row), max_ride=shape.max_ride_s,
+            linked=linked.get(leg_id), declined_by=refused)))
+    return legs
+
+
+def _s(instant: datetime, origin: datetime) -> int:
+    """Seconds after the day's local midnight (negative clamps to 0)."""
+    return max(0, int((instant - origin).total_seconds()))
+
+
+@dataclass(frozen=True)
+class _Assignment:
+    driver_id: int
+    pickup_at: datetime
+    dropoff_at: datetime
+    sequence: int
+    route_miles: float
+    legs_on_route: int
+
+
+def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan, *,
+               now: datetime, trigger: str) -> PlanSummary:
+    """Write the plan: legs get drivers and times, new trips are offered, the rest get reasons."""
+    assigned = _assignments(built, plan)
+    reasons = {u.request: f"{u.reason.value}{': ' + u.detail if u.detail else ''}"
+               for u in plan.unserved}
+    run = PlanRun(scheme_id=data.scheme_id, service_day=data.day, trigger=trigger,
+                  started_at=now, finished_at=now)
+    session.add(run)
+    session.flush()
+    made, unserved_requests, why = 0, 0, dict(data.excluded)
+    for row in data.requests:
+        request = session.get(LiftRequest, row.id)
+        if request is None or request.status != row.status:
+            continue  # cancelled or changed while we were solving: the next run sees it
+        legs = _ensure_legs(session, request, [
+            direction for rid, direction in built.leg_of.values() if rid == row.id], now)
+        missing = []
+        for leg in legs:
+            if leg.status in HELD:
+                continue
+            key = f"r{row.id}:{leg.direction}"
+            found = assigned.get(key)
+            if found is not None:
+                found = _to_minute(found)
+            if found is None:
+                missing.append(reasons.get(key, "not planned"))
+                offers.release_leg(session, leg, now, status="unserved",
+                                   reason=reasons.get(key, "not planned"))
+            else:
+                _place_leg(session, leg, found, now)
+                leg.passenger_miles = built.direct_miles.get(row.id, 0.0)
+        if missing:
+            unserved_requests += 1
+            why[row.id] = missing[0]
+            request.status_reason = missing[0][:200]
+            session.add(request)
+        made += offers.offer_planned(session, request, now)
+    miles = plan.objective.distance / METRES_PER_MILE
+    run.served = len(data.requests) - unserved_requests
+    run.unserved = unserved_requests + len(data.excluded)
+    run.miles = round(miles, 1)
+    run.stats = {"seconds": plan.stats.seconds, "offers": made, "seed": plan.stats.seed,
+                 "first_solution_seconds": plan.stats.first_solution_seconds}
+    session.add(run)
+    log.info("planned scheme %s day %s: %s served, %s unserved, %s offers, %.1f miles",
+             data.scheme_id, data.day, run.served, run.unserved, made, miles)
+    return PlanSummary(run.id or 0, data.day, len(data.requests) + len(data.excluded),
+                       run.served, run.unserved, made, run.miles, plan.stats.seconds, why)
+
+
+def _assignments(built: Built, plan: routing.Plan) -> dict[str, _Assignment]:
+    out: dict[str, _Assignment] = {}
+    for route in plan.routes:
+        driver = built.driver_of[route.vehicle]
+        starts: dict[str, list[int]] = {}
+        for visit in route.visits:
+            starts.setdefault(visit.request, []).append(visit.start)
+        count = len(starts)
+        for sequence, (leg_id, (pickup, dropoff)) in enumerate(starts.items()):
+            out[leg_id] = _Assignment(
+                driver, built.origin + timedelta(seconds=pickup),
+                built.origin + timedelta(seconds=dropoff), sequence,
+                route.distance / METRES_PER_MILE, count)
+    return out
+
+
+def _ensure_legs(session: Session, request: LiftRequest, directions: list[str],
+                 now: datetime) -> list[Leg]:
+    legs = {leg.direction: leg for leg in session.exec(
+        select(Leg).where(Leg.request_id == request.id)).all()}
+    for direction in directions:
+        if direction not in legs:
+            legs[direction] = Leg(request_id=request.id or 0, direction=direction,
+                                  updated_at=now)
+            session.add(legs[direction])
+    session.flush()
+    return [legs[d] for d in sorted(legs, key=lambda d: d != "out") if d in directions]
+
+
+def _place_leg(session: Session, leg: Leg, found: _Assignment, now: datetime) -> None:
+    """Give a leg its planned driver and times; a change of driver withdraws the old offer."""
+    if leg.driver_id is not None and leg.driver_id != found.driver_id:
+        offers.release_leg(session, leg, now, status="open", reason="")
+    if leg.status not in ("offered",) or leg.driver_id != found.driver_id:
+        leg.status = "planned"
+    leg.driver_id = found.driver_id
+    leg.pickup_at, leg.dropoff_at = found.pickup_at, found.dropoff_at
+    leg.sequence = found.sequence
+    leg.driver_miles = round(found.route_miles / max(1, found.legs_on_route), 2)
+    leg.reason, leg.updated_at = "", now
+    session.add(leg)
+
+
+def _to_minute(found: _Assignment) -> _Assignment:
+    """Tell people whole minutes: pickups round down (be ready early), drop-offs up."""
+    pickup = found.pickup_at.replace(second=0, microsecond=0)
+    dropoff = found.dropoff_at
+    if dropoff.second or dropoff.microsecond:
+        dropoff = dropoff.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return _Assignment(found.driver_id, pickup, dropoff, found.sequence, found.route_miles,
+                       found.legs_on_route)

@@ -1,0 +1,89 @@
+"""The shape of a lift in time: legs, windows, ride limits and driver eligibility.
+
+Pure functions over values (no storage): planning turns their results into a routing
+problem, and the same numbers explain plans to coordinators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from booking.rules import SchemeRules, arrival_window
+
+PICKUP_SERVICE_S = 180  # getting someone out of the house and into the car
+WHEELCHAIR_SERVICE_S = 420  # folding a wheelchair into the boot, or securing one
+DROPOFF_SERVICE_S = 120
+RETURN_PICKUP_SPREAD = timedelta(minutes=45)  # appointments run late: the way home is flexible
+DBS_VALID_DAYS = 3 * 365
+LICENCE_CHECK_VALID_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Window:
+    """Earliest and latest start of service, as instants."""
+
+    earliest: datetime
+    latest: datetime
+
+
+@dataclass(frozen=True)
+class LegShape:
+    """When one leg must be picked up and dropped off, and its longest allowed ride."""
+
+    direction: str  # out | back
+    pickup: Window
+    dropoff: Window
+    max_ride_s: int
+    pickup_service_s: int
+    dropoff_service_s: int
+
+
+def max_ride_seconds(direct_s: int, rules: SchemeRules) -> int:
+    """The longest ride a passenger should sit through: direct x factor + extra minutes."""
+    return int(direct_s * rules.max_ride_factor) + rules.max_ride_extra_minutes * 60
+
+
+def pickup_service(mobility: str) -> int:
+    """Seconds to get a passenger into the car."""
+    return WHEELCHAIR_SERVICE_S if "wheelchair" in mobility else PICKUP_SERVICE_S
+
+
+def leg_shapes(*, appointment: datetime, return_plan: str, destination_kind: str,
+               direct_s: int, mobility: str, rules: SchemeRules) -> list[LegShape]:
+    """The legs of a lift: arrive 10-20 minutes early, and home again unless one way."""
+    board = pickup_service(mobility)
+    ride = max_ride_seconds(direct_s, rules)
+    arrive = arrival_window(appointment, rules)
+    out = LegShape(
+        "out",
+        pickup=Window(arrive.earliest - timedelta(seconds=ride + board),
+                      arrive.latest - timedelta(seconds=direct_s + board)),
+        dropoff=Window(arrive.earliest, arrive.latest),
+        max_ride_s=ride, pickup_service_s=board, dropoff_service_s=DROPOFF_SERVICE_S)
+    if return_plan == "one_way":
+        return [out]
+    minutes = (rules.appointment_minutes_hospital if destination_kind == "hospital"
+               else rules.appointment_minutes_gp)
+    ready = appointment + timedelta(minutes=minutes)
+    spread = RETURN_PICKUP_SPREAD if return_plan == "wait" else timedelta(minutes=60)
+    back_pickup = Window(ready, ready + spread)
+    back = LegShape(
+        "back", pickup=back_pickup,
+        dropoff=Window(ready + timedelta(seconds=board + direct_s),
+                       back_pickup.latest + timedelta(seconds=board + ride)),
+        max_ride_s=ride, pickup_service_s=board, dropoff_service_s=DROPOFF_SERVICE_S)
+    return [out, back]
+
+
+def checks_in_date(*, dbs_checked_on: date | None, licence_checked_on: date | None,
+                   insurance_expires_on: date | None, on: date) -> list[str]:
+    """What stops a driver being assigned on `on` (empty: nothing). Missing counts as expired."""
+    problems = []
+    if dbs_checked_on is None or (on - dbs_checked_on).days > DBS_VALID_DAYS:
+        problems.append("DBS check out of date")
+    if licence_checked_on is None or (on - licence_checked_on).days > LICENCE_CHECK_VALID_DAYS:
+        problems.append("licence check out of date")
+    if insurance_expires_on is None or insurance_expires_on < on:
+        problems.append("insurance expired")
+    return problems

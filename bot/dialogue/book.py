@@ -69,7 +69,8 @@ def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
             draft.pop("place_options", None)
         return _next(snap, draft, [])
     if choice and choice.startswith("ret:"):
-        draft["return"] = choice[4:]
+        if choice[4:] in RETURN_READBACK:  # only a plan we offered; anything else is re-asked
+            draft["return"] = choice[4:]
         return _next(snap, draft, [])
     if choice and choice.startswith("change:"):
         return _change(snap, draft, choice[7:])

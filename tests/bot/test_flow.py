@@ -428,10 +428,12 @@ def test_help_alert_names_the_sender_and_channel() -> None:
     assert "Edith Bainbridge" in alert.reason and SMS_ADDRESS in alert.reason
 
 
-@pytest.mark.parametrize("choice", ["place:abc", "place:", "lift:x", "ret:", "change:nope",
-                                    "mob:", "menu:nothing", "", "x" * 300])
+@pytest.mark.parametrize("choice", ["place:abc", "place:", "place:\u00b2", "lift:x", "ret:",
+                                    "ret:xyz", "change:nope", "mob:", "menu:nothing", "",
+                                    "x" * 300])
 @pytest.mark.parametrize(("state", "data"), [
     ("book_place", {"draft": {}}),
+    ("book_return", {"draft": {"place": FRIARAGE, "day": day(THU), "time": "14:00"}}),
     ("cancel_pick", {"options": ["lift:11", "lift:12"]}),
     ("book_confirm", {"draft": THU_DRAFT}),
     ("idle", {}),

@@ -38,7 +38,7 @@ from storage.tables import (
 
 log = logging.getLogger(__name__)
 
-PLANNABLE = ("requested", "needs_coordinator", "planned", "offered", "confirmed")
+PLANNABLE = ("requested", "needs_coordinator", "planned", "offered", "confirmed", "unserved")
 HELD = ("accepted", "picked_up", "done", "no_show")  # legs a re-plan must not move
 METRES_PER_MILE = 1609.344
 Point = tuple[float, float]

@@ -1,0 +1,165 @@
+"""The driver's day and the coordinator's view of it: run sheets, progress, rosters.
+
+Read-side text for chats, and rows for the command line. Health detail stays out: needs
+are mobility needs only, and the destination is a place name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from booking.rules import local_instant
+from booking.services import set_status
+from booking.views import MOBILITY_LABELS
+from storage.tables import Leg, LiftRequest, Offer, Person, Place
+
+ON_THE_ROAD = ("accepted", "picked_up", "done", "no_show")
+MAP = "https://www.openstreetmap.org/?mlat={lat:.4f}&mlon={lon:.4f}"
+
+
+@dataclass(frozen=True)
+class LegRow:
+    """One leg with everything a run sheet or roster shows."""
+
+    leg: Leg
+    request: LiftRequest
+    resident: Person
+    place: Place
+    driver: Person | None
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants a local day starts and ends."""
+    start = local_instant(day, time(0), tz)
+    return start, local_instant(day + timedelta(days=1), time(0), tz)
+
+
+def legs_on(session: Session, scheme_id: int, day: date, tz: ZoneInfo, *,
+            driver_id: int | None = None) -> list[LegRow]:
+    """Every leg of the scheme's requests with an appointment that day, in time order."""
+    start, end = day_bounds(day, tz)
+    query = (select(Leg, LiftRequest, Person, Place)
+             .join(LiftRequest, col(LiftRequest.id) == Leg.request_id)
+             .join(Person, col(Person.id) == LiftRequest.resident_id)
+             .join(Place, col(Place.id) == LiftRequest.destination_id)
+             .where(LiftRequest.scheme_id == scheme_id,
+                    col(LiftRequest.appointment_at) >= start,
+                    col(LiftRequest.appointment_at) < end))
+    if driver_id is not None:
+        query = query.where(Leg.driver_id == driver_id)
+    rows = []
+    for leg, request, resident, place in session.exec(query).all():
+        driver = session.get(Person, leg.driver_id) if leg.driver_id else None
+        rows.append(LegRow(leg, request, resident, place, driver))
+    return sorted(rows, key=lambda r: (r.leg.pickup_at or r.request.appointment_at, r.leg.id))
+
+
+def run_sheet(session: Session, driver: Person, day: date, tz: ZoneInfo) -> str:
+    """The driver's ordered stops for a day, with addresses, needs and map links."""
+    rows = [r for r in legs_on(session, driver.scheme_id, day, tz, driver_id=driver.id)
+            if r.leg.status in ON_THE_ROAD]
+    heading = f"Your trips for {day:%a} {day.day} {day:%b}"
+    if not rows:
+        return f"{heading}: none. Thank you for being available!"
+    lines = [heading + ":"]
+    for row in rows:
+        lines.extend(_stops(row, tz))
+    total = sum(r.leg.driver_miles for r in rows)
+    lines.append(f"About {total:.0f} miles in all. Reply PICKED UP, DROPPED OFF or NO SHOW "
+                 "as you go.")
+    return "\n".join(lines)
+
+
+def _stops(row: LegRow, tz: ZoneInfo) -> list[str]:
+    leg, resident, place = row.leg, row.resident, row.place
+    needs = MOBILITY_LABELS.get(row.request.mobility, "") if row.request.mobility != \
+        "unaided" else ""
+    extra = ", ".join(x for x in (needs, "companion" if row.request.companion else "",
+                                  "assistance dog" if row.request.assistance_dog else "") if x)
+    who = resident.name + (f" ({extra})" if extra else "")
+    home = f"{resident.address} {resident.postcode}".strip()
+    home_map = MAP.format(lat=resident.lat, lon=resident.lon) if resident.lat else ""
+    place_map = MAP.format(lat=place.lat, lon=place.lon)
+    pick = f"{leg.pickup_at.astimezone(tz):%H:%M}" if leg.pickup_at else "--:--"
+    drop = f"{leg.dropoff_at.astimezone(tz):%H:%M}" if leg.dropoff_at else "--:--"
+    done = " [done]" if leg.status in ("done", "no_show") else ""
+    if leg.direction == "out":
+        return [f"{pick} pick up {who}, {home} {home_map}{done}",
+                f"{drop} drop at {place.name}. {place.notes} {place_map}".rstrip()]
+    return [f"{pick} pick up {who} at {place.name}{done}",
+            f"{drop} home: {home}"]
+
+
+def report_progress(session: Session, driver: Person, status: str, now: datetime) -> str:
+    """'picked up', 'dropped off' or 'no show' for the driver's current leg."""
+    legs = session.exec(select(Leg).where(
+        Leg.driver_id == driver.id, col(Leg.status).in_(("accepted", "picked_up")),
+        col(Leg.pickup_at) <= now + timedelta(hours=2),
+        col(Leg.pickup_at) >= now - timedelta(hours=12))
+        .order_by(col(Leg.pickup_at))).all()
+    wanted = "picked_up" if status == "picked_up" else "accepted"
+    leg = next((x for x in legs if status == "dropped_off" and x.status == "picked_up"), None) \
+        or next((x for x in legs if x.status == wanted), None)
+    if leg is None:
+        return "I can't find a trip of yours happening now. Send TODAY to see your trips."
+    request = session.get(LiftRequest, leg.request_id)
+    assert request is not None
+    if status == "no_show":
+        for other in session.exec(select(Leg).where(Leg.request_id == leg.request_id)).all():
+            if other.status in ("accepted", "picked_up", "offered", "planned", "open"):
+                other.status, other.updated_at = "no_show", now
+                session.add(other)
+        set_status(session, request, "no_show", now=now, actor="driver")
+        return "Thanks, I've noted the no-show and told the coordinator."
+    leg.status = "picked_up" if status == "picked_up" else "done"
+    leg.updated_at = now
+    session.add(leg)
+    remaining = session.exec(select(Leg).where(Leg.request_id == leg.request_id,
+                                               col(Leg.status).in_(("accepted", "picked_up"))
+                                               )).all()
+    if not remaining and leg.status == "done":
+        set_status(session, request, "done", now=now, actor="driver")
+    return "Thanks, noted." if leg.status == "picked_up" else "Thanks, noted. Drive safely!"
+
+
+def roster_text(session: Session, scheme_id: int, day: date, tz: ZoneInfo) -> str:
+    """Each driver's trips for the day, for a coordinator's chat."""
+    rows = [r for r in legs_on(session, scheme_id, day, tz) if r.driver is not None
+            and r.leg.status not in ("cancelled",)]
+    if not rows:
+        return f"No trips planned for {day:%a} {day.day} {day:%b}."
+    lines = [f"Roster for {day:%a} {day.day} {day:%b}:"]
+    for row in rows:
+        assert row.driver is not None
+        when = f"{row.leg.pickup_at.astimezone(tz):%H:%M}" if row.leg.pickup_at else "--:--"
+        lines.append(f"{when} {row.driver.name}: {row.resident.name} "
+                     f"{'to' if row.leg.direction == 'out' else 'from'} {row.place.name} "
+                     f"[{row.leg.status}]")
+    return "\n".join(lines)
+
+
+def unassigned_text(session: Session, scheme_id: int, day: date, tz: ZoneInfo) -> str:
+    """Requests for the day without an accepted driver, each with the reason."""
+    start, end = day_bounds(day, tz)
+    requests = session.exec(select(LiftRequest, Person).join(
+        Person, col(Person.id) == LiftRequest.resident_id).where(
+        LiftRequest.scheme_id == scheme_id, col(LiftRequest.appointment_at) >= start,
+        col(LiftRequest.appointment_at) < end,
+        col(LiftRequest.status).in_(("requested", "needs_coordinator", "planned", "offered",
+                                     "unserved")))
+        .order_by(col(LiftRequest.appointment_at))).all()
+    if not requests:
+        return f"Nothing unassigned for {day:%a} {day.day} {day:%b}."
+    lines = [f"Unassigned for {day:%a} {day.day} {day:%b}:"]
+    for request, resident in requests:
+        waiting = session.exec(select(Offer).where(Offer.request_id == request.id,
+                                                   Offer.status == "open")).all()
+        why = request.status_reason or ("offer waiting for an answer" if waiting
+                                        else "not planned yet")
+        lines.append(f"#{request.id} {request.appointment_at.astimezone(tz):%H:%M} "
+                     f"{resident.name}: {why}")
+    return "\n".join(lines)

@@ -25,7 +25,9 @@ from bot.channels.telegram import TelegramChannel, TelegramSender, build_applica
 from bot.conversation import converse
 from bot.messages import Inbound, Reply
 from lifts.settings import Settings
-from scheduler.jobs import add_dispatcher, build_scheduler
+from routing.travel import Cached, Haversine, Osrm, TravelProvider
+from scheduler.jobs import add_dispatcher, add_interval, build_scheduler
+from scheduler.ticks import Ticks
 from storage.db import make_engine
 from storage.tables import OutboxMessage
 
@@ -48,6 +50,7 @@ class Lifts:
     clock: Clock = system_clock
     telegram: TelegramChannel | None = None
     senders: dict[str, Sender] = field(default_factory=dict)
+    ticks: Ticks | None = None
 
     async def converse(self, env: Envelope, inbound: Inbound) -> list[Reply]:
         """Handle one inbound message off the event loop (the core is synchronous)."""
@@ -68,6 +71,8 @@ def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | N
           polling: bool | None = None) -> Lifts:
     """Wire the process from settings. Nothing here talks to the network yet."""
     lifts = Lifts(settings, engine or make_engine(settings.database_url), clock)
+    lifts.ticks = Ticks(lifts.engine, clock, travel(settings).matrices,
+                        time_limit=settings.planner_time_limit)
     if settings.telegram_enabled:
         use_polling = not settings.public_base_url if polling is None else polling
         application = build_application(settings.telegram_bot_token,
@@ -84,7 +89,16 @@ def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | N
     return lifts
 
 
-def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float = 5.0) -> Starlette:
+def travel(settings: Settings) -> TravelProvider:
+    """Road travel times: an OSRM server when configured, else the offline estimate."""
+    if settings.osrm_base_url:
+        return Cached(Osrm(settings.osrm_base_url))
+    return Cached(Haversine(detour=settings.travel_detour_factor,
+                            speed_kmh=settings.travel_speed_kmh))
+
+
+def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float = 5.0,
+         plan_every: float = 60.0) -> Starlette:
     """The ASGI app: webhooks, health, and the background work tied to its lifespan."""
     sms = SmsWebhook(auth_token=lifts.settings.twilio_auth_token,
                      public_base_url=lifts.settings.public_base_url,
@@ -109,6 +123,13 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float = 5.
             if run_scheduler:
                 scheduler = build_scheduler(lifts.settings.tz)
                 add_dispatcher(scheduler, lifts.dispatch, every_seconds=dispatch_every)
+                if lifts.ticks is not None:
+                    add_interval(scheduler, "planning", lifts.ticks.plan_due_days,
+                                 every_seconds=plan_every)
+                    add_interval(scheduler, "offers:expire", lifts.ticks.expire_offers,
+                                 every_seconds=max(1.0, plan_every / 2))
+                    add_interval(scheduler, "early-warning", lifts.ticks.early_warnings,
+                                 every_seconds=plan_every * 5)
                 scheduler.start()
                 stack.callback(scheduler.shutdown, wait=False)
             yield

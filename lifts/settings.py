@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_MARKERS = ("changethis", "change-me", "placeholder", "xxxx", "your-")
@@ -34,6 +34,11 @@ class Settings(BaseSettings):
 
     scheme_timezone: str = "Europe/London"
     default_scheme: str = ""
+
+    planner_time_limit: float = Field(10.0, gt=0, le=600)
+    travel_detour_factor: float = Field(1.3, ge=1.0, le=3.0)
+    travel_speed_kmh: float = Field(45.0, gt=5, le=120)
+    osrm_base_url: str = ""
 
     @field_validator("scheme_timezone")
     @classmethod

@@ -20,6 +20,12 @@ def build_scheduler(tz: ZoneInfo) -> AsyncIOScheduler:
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
 
 
+def add_interval(scheduler: AsyncIOScheduler, job_id: str,
+                 job: Callable[[], Awaitable[Any]], *, every_seconds: float) -> None:
+    """Run `job` every few seconds under a stable id (re-adding replaces, never duplicates)."""
+    scheduler.add_job(job, "interval", seconds=every_seconds, id=job_id, replace_existing=True)
+
+
 def add_dispatcher(scheduler: AsyncIOScheduler, dispatch: Callable[[], Awaitable[Any]],
                    *, every_seconds: float) -> None:
     """Run the outbox dispatcher every few seconds (stable id: never duplicated)."""

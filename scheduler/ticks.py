@@ -1,0 +1,63 @@
+"""The timed jobs' bodies: each reads what is due from the database and acts on it.
+
+Nothing is remembered between runs except in the database, so a restart (or another
+process taking over) simply picks up where things stand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+
+from booking.offers import expire_due
+from booking.planning import Matrices, PlanSummary, plan_day
+from booking.timers import days_due, warn_unserved
+from storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ticks:
+    """The planner, offer expiry and early warnings, bound to one database and clock."""
+
+    engine: Engine
+    clock: Callable[[], datetime]
+    matrices: Matrices
+    time_limit: float = 10.0
+
+    async def plan_due_days(self) -> list[PlanSummary]:
+        """Plan every (scheme, day) past its cut-off with new work (debounced by the tick)."""
+        now = self.clock()
+        due = await asyncio.to_thread(self._due, now)
+        summaries = []
+        for scheme_id, day in due:
+            summaries.append(await asyncio.to_thread(
+                plan_day, self.engine, scheme_id, day, now=now, trigger="schedule",
+                matrices=self.matrices, time_limit=self.time_limit))
+        return summaries
+
+    def _due(self, now: datetime) -> list[tuple[int, date]]:
+        with transaction(self.engine) as session:
+            return days_due(session, now)
+
+    async def expire_offers(self) -> int:
+        """Expire unanswered offers (the next planning tick re-plans their trips)."""
+        return await asyncio.to_thread(self._expire, self.clock())
+
+    def _expire(self, now: datetime) -> int:
+        with transaction(self.engine) as session:
+            return expire_due(session, now)
+
+    async def early_warnings(self) -> int:
+        """Tell residents early when no driver has been found by the deadline."""
+        return await asyncio.to_thread(self._warn, self.clock())
+
+    def _warn(self, now: datetime) -> int:
+        with transaction(self.engine) as session:
+            return warn_unserved(session, now)

@@ -111,7 +111,11 @@ def _ask_mobility(data: dict[str, Any]) -> Outcome:
 
 
 def _mobility(data: dict[str, Any], text: str, choice: str | None) -> Outcome:
-    value = choice[4:] if choice and choice.startswith("mob:") else _mobility_from(text)
+    if choice and choice.startswith("mob:"):
+        # Only a value we offered: button data comes back from the client and is stored as is.
+        value = choice[4:] if choice[4:] in _MOBILITY_WORDS else None
+    else:
+        value = _mobility_from(text)
     if value is None:
         return ask("join_mobility", data, Reply(
             "Sorry, please choose one of these:", MOBILITY_OPTIONS))

@@ -91,7 +91,10 @@ class Lock:
 
 
 def _matrix(name: str, values: Sequence[Sequence[int]] | Matrix) -> Matrix:
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except ValueError as error:  # ragged rows
+        raise ValueError(f"{name}: must be a square matrix ({error})") from error
     if array.ndim != 2 or array.shape[0] != array.shape[1] or array.shape[0] == 0:
         raise ValueError(f"{name}: must be a non-empty square matrix, got shape {array.shape}")
     if not np.issubdtype(array.dtype, np.integer):
@@ -173,7 +176,7 @@ def _unique(name: str, items: Sequence[Request] | Sequence[Vehicle]) -> dict[str
 
 def _check_stop(name: str, stop: Stop, size: int) -> None:
     if not 0 <= stop.location < size:
-        raise ValueError(f"{name}.location: {stop.location} is outside the matrices (0..{size - 1})")
+        raise ValueError(f"{name}.location: {stop.location} is outside 0..{size - 1}")
     if stop.earliest > stop.latest:
         raise ValueError(f"{name}.earliest: {stop.earliest} is after latest {stop.latest}")
     if stop.service < 0:

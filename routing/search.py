@@ -62,8 +62,12 @@ class Search:
         self.rng = random.Random(seed)
         self.penalty = 2 * node_penalty(problem, weights)
         self.progress = Progress()
-        v = problem.vehicles
-        self.factor = [vehicle.cost_per_distance for vehicle in v]
+        self.factor = [vehicle.cost_per_distance for vehicle in problem.vehicles]
+        self.partner: dict[int, int] = {}
+        for r, request in enumerate(problem.requests):
+            if request.linked is not None:
+                other = problem.request_index(request.linked)
+                self.partner[r], self.partner[other] = other, r
 
     def _route_cost(self, vehicle: int, codes: Sequence[int]) -> tuple[float, int]:
         p = self.problem
@@ -152,13 +156,29 @@ class Search:
         count = self.rng.randint(2, max(3, int(RUIN_SHARE * len(requests))))
         return requests, set(sorted(requests, key=related)[:count])
 
+    def _insertable(self, state: State, vehicles: Sequence[int]) -> list[int]:
+        """Up to 10 unserved requests to offer the group; a linked trip only comes along
+        with its partner or into the group holding its partner (same driver)."""
+        on = {c // 2: v for v, codes in state.routes.items() for c in codes}
+        unserved = [r for r in self.candidates if r not in on]
+        picked: list[int] = []
+        for r in self.rng.sample(unserved, len(unserved)):
+            partner = self.partner.get(r)
+            if partner is not None and partner in on and on[partner] not in vehicles:
+                continue
+            if r not in picked:
+                picked.append(r)
+            if partner is not None and partner not in on and partner not in picked:
+                picked.append(partner)
+            if len(picked) >= 10:
+                break
+        return picked
+
     def step(self, state: State, seconds: float) -> State | None:
         """Ruin a route group and recreate it with OR-Tools; None if OR-Tools found nothing."""
         vehicles = self.group(state)
         requests, removed = self.ruin(state, vehicles)
-        served = {c // 2 for codes in state.routes.values() for c in codes}
-        unserved = [r for r in self.candidates if r not in served]
-        requests += self.rng.sample(unserved, min(len(unserved), 10))
+        requests += self._insertable(state, vehicles)
         initial = {v: [c for c in state.routes[v] if c // 2 not in removed] for v in vehicles}
         limits = Limits(seconds, greedy=True)
         solution = optimise(self.problem, self.weights, requests, vehicles, initial, limits)

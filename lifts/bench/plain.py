@@ -22,7 +22,7 @@ def solve_plain(problem: Problem, time_limit: float) -> list[list[tuple[int, boo
     manager = pywrapcp.RoutingIndexManager(len(locs), m, list(range(2 * n, 2 * n + m)),
                                            list(range(2 * n + m, 2 * n + 2 * m)))
     routing = pywrapcp.RoutingModel(manager)
-    dist, dur = problem.distances, problem.durations
+    dist = problem.distances
 
     def distance_cb(i: int, j: int) -> int:
         return int(dist[locs[manager.IndexToNode(i)], locs[manager.IndexToNode(j)]])

@@ -1,0 +1,76 @@
+"""Solving small named instances; every plan is checked by the independent checker."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from routing import Lock, Need, Problem, Reason, Vehicle, check, solve
+from tests.routing.conftest import make, trip
+
+
+def test_two_drivers_three_trips_all_served(two_drivers_three_trips: Problem) -> None:
+    """All three trips are served, the wheelchair trip by the adapted car, with no violation."""
+    plan = solve(two_drivers_three_trips, time_limit=1.0, seed=1)
+    assert check(two_drivers_three_trips, plan) == []
+    assert plan.objective.served == 3
+    assert plan.vehicle_of("r3") == "bob"
+
+
+def test_shared_trip_is_cheapest(two_drivers_three_trips: Problem) -> None:
+    """r1 and r2 ride together (0-1-2-3-0 is 60 km; separate cars would be more)."""
+    plan = solve(two_drivers_three_trips, time_limit=1.0, seed=0)
+    assert plan.vehicle_of("r1") == plan.vehicle_of("r2")
+    assert check(two_drivers_three_trips, plan) == []
+
+
+def test_same_seed_same_plan(two_drivers_three_trips: Problem) -> None:
+    """With an iteration budget, the same seed gives the same routes and times."""
+    first = solve(two_drivers_three_trips, time_limit=5.0, seed=3, iterations=3)
+    second = solve(two_drivers_three_trips, time_limit=5.0, seed=3, iterations=3)
+    assert first.routes == second.routes
+
+
+def test_unserved_reasons() -> None:
+    """Each unservable trip comes back with the reason a coordinator can act on."""
+    vehicles = [Vehicle("ann", 0, 0, 0, 4000, 3)]
+    requests = [
+        trip("chair", 1, 3, 500, needs=frozenset({Need.WHEELCHAIR_VEHICLE})),
+        trip("late", 1, 3, 9000),
+        trip("far", 3, 1, 0, max_ride=0),
+    ]
+    plan = solve(make(requests, vehicles), time_limit=0.5)
+    reasons = {u.request: u.reason for u in plan.unserved}
+    assert reasons["chair"] == Reason.NO_CAPABLE_VEHICLE
+    assert reasons["late"] == Reason.NO_DRIVER_AT_TIME
+    assert reasons["far"] == Reason.UNREACHABLE
+
+
+def test_capacity_exhausted_reason() -> None:
+    """Two simultaneous trips for a one-seat car: one is left, 'fully booked'."""
+    vehicles = [Vehicle("ann", 0, 0, 0, 5000, 1)]
+    requests = [trip("a", 1, 3, 1000, max_ride=1300), trip("b", 1, 3, 1000, max_ride=1300)]
+    requests = [dataclasses.replace(r, pickup=dataclasses.replace(r.pickup, latest=1100),
+                                    dropoff=dataclasses.replace(r.dropoff, latest=2600))
+                for r in requests]
+    plan = solve(make(requests, vehicles), time_limit=0.5)
+    assert plan.objective.served == 1
+    assert plan.unserved[0].reason == Reason.CAPACITY_EXHAUSTED
+
+
+def test_linked_trips_share_a_driver() -> None:
+    """An outbound and its return are served by the same driver."""
+    vehicles = [Vehicle("ann", 0, 0, 0, 20_000, 3), Vehicle("bob", 2, 2, 0, 20_000, 3)]
+    requests = [trip("out", 1, 3, 1000, linked="back"), trip("back", 3, 1, 4000)]
+    problem = make(requests, vehicles)
+    plan = solve(problem, time_limit=1.0)
+    assert check(problem, plan) == []
+    assert plan.vehicle_of("out") == plan.vehicle_of("back") is not None
+
+
+def test_replan_keeps_locks(two_drivers_three_trips: Problem) -> None:
+    """Re-planning from a previous plan keeps a locked trip on its driver."""
+    plan = solve(two_drivers_three_trips, time_limit=0.5)
+    locked = dataclasses.replace(two_drivers_three_trips, locks=(Lock("r1", "bob"),))
+    again = solve(locked, time_limit=0.5, initial=plan)
+    assert check(locked, again) == []
+    assert again.vehicle_of("r1") == "bob"

@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
+from typing import NamedTuple
 
 from bot.dialogue.understand_driver_counts import parse_max_trips, parse_miles, parse_seats
 from bot.dialogue.understand_driver_dates import Away, parse_away, parse_check_date
-from bot.dialogue.understand_text import normalise, words_only
+from bot.dialogue.understand_text import mask, normalise, words_only
 from bot.dialogue.understand_time import first_time, time_spans
 from bot.dialogue.understand_when import weekday_of
 
@@ -77,6 +78,15 @@ _NONE = re.compile(r"^(?:no|nope|na|n a|nil|zero|0|none|nothing)$|\b(?:none|noth
                    r"slots|regular)|not free|cant at the moment)\b")
 
 _Span = tuple[int, int]
+
+
+class _Item(NamedTuple):
+    """A day set ("days", or "out" after "except") or a time span, in message order."""
+
+    kind: str
+    days: frozenset[int]
+    span: _Span
+    separated: bool  # a comma, "and" or full stop came before it
 
 
 def _to_time(token: str) -> time | None:
@@ -164,9 +174,9 @@ def _weekday(word: str) -> int | None:
 
 # --- weekly availability ---------------------------------------------------------------
 
-def _items(norm: str) -> tuple[list[tuple[str, object, bool]], list[_Span]] | None:
+def _items(norm: str) -> tuple[list[_Item], list[_Span]] | None:
     """(kind, value, separated) for days, times and "except" in order, and the spans used."""
-    items: list[tuple[str, object, bool]] = []
+    items: list[_Item] = []
     used: list[_Span] = []
     negate = separated = False
     for m in _ITEM.finditer(norm):
@@ -183,7 +193,7 @@ def _items(norm: str) -> tuple[list[tuple[str, object, bool]], list[_Span]] | No
         if kind in ("range", "btw", "open", "part"):
             if span is None:
                 return None  # a time we cannot make sense of: ask rather than guess
-            items.append(("time", span, separated))
+            items.append(_Item("time", frozenset(), span, separated))
             negate = separated = False
         elif kind == "not":
             negate = True
@@ -192,7 +202,7 @@ def _items(norm: str) -> tuple[list[tuple[str, object, bool]], list[_Span]] | No
             if kind == "stop":
                 negate = False
         elif (days := _days(m)) is not None:
-            items.append(("out" if negate else "days", days, separated))
+            items.append(_Item("out" if negate else "days", frozenset(days), (0, 0), separated))
             separated = False
         else:
             continue
@@ -200,26 +210,31 @@ def _items(norm: str) -> tuple[list[tuple[str, object, bool]], list[_Span]] | No
     return items, used
 
 
-def _group(items: list[tuple[str, object, bool]]) -> list[tuple[set[int], list[_Span]]] | None:
+def _group(items: list[_Item]) -> list[tuple[set[int], list[_Span]]] | None:
     """Pair day sets with their times, days first ("Mon 9-12, Wed 2-5") or times first."""
     groups: list[tuple[set[int], list[_Span]]] = []
     days: set[int] = set()
     times: list[_Span] = []
     times_first = bool(items) and items[0][0] == "time"
     previous = ""
-    for kind, value, separated in items:
+    last_sep = False
+    for kind, item_days, span, separated in items:
         if kind == "time":
             if previous == "out" and not separated:
                 return None  # "every day except Friday mornings": which way round?
             if times_first and days:
                 groups.append((days, times))
                 days, times = set(), []
-            times.append(value)  # type: ignore[arg-type]
+            times.append(span)
+            last_sep = separated
         elif kind == "days":
             if not times_first and times:
+                # "Monday mornings and all day Thursday": a time after "and" that runs
+                # straight into a day belongs to that day.
+                moved = times.pop() if last_sep and not separated and len(times) > 1 else None
                 groups.append((days, times))
-                days, times = set(), []
-            days |= value  # type: ignore[operator]
+                days, times = set(), [moved] if moved else []
+            days |= item_days
         previous = kind
     groups.append((days, times))
     return groups
@@ -234,18 +249,16 @@ def parse_weekly(text: str) -> list[Slot] | None:
     items, used = found
     if not items:
         return [] if _NONE.search(words_only(norm)) else None
-    # A clock time left over ("Monday at 9") is not a range: ask rather than guess.
-    rest = "".join(" " if any(s <= i < e for s, e in used) else c for i, c in enumerate(norm))
-    if time_spans(rest):
+    # A clock time or number left over ("Monday at 9", "mon 25-30") is not a range we
+    # understood: ask rather than guess.
+    rest = mask(norm, used)
+    if time_spans(rest) or re.search(r"\d", rest):
         return None
     groups = _group(items)
     if groups is None:
         return None
-    any_times = any(kind == "time" for kind, _v, _s in items)
-    out: set[int] = set()
-    for kind, value, _s in items:
-        if kind == "out":
-            out |= value  # type: ignore[operator]
+    any_times = any(item.kind == "time" for item in items)
+    out = {day for item in items if item.kind == "out" for day in item.days}
     slots: set[Slot] = set()
     for days, times in groups:
         if not days and not times:

@@ -31,11 +31,12 @@ _LOOKBACK = timedelta(days=62)
 # Longer absences, or ones further off, are more likely misreadings than plans.
 _MAX_LENGTH = timedelta(days=366)
 _HORIZON = timedelta(days=730)
+_ONE_DAY = timedelta(days=1)
 # Check dates a decade either side are typos ("2042", "1924"), not certificates.
 _CHECK_RANGE = timedelta(days=3653)
 
 _ORD = r"(?:\s?(?:st|nd|rd|th)\b)?"
-_TO = r"\s*(?:-|to|till?|until|untill|through|thru|and)\s*(?:the\s+)?"
+_TO = r"\s*(?P<to>-|to|till?|until|untill|through|thru|and|&)\s*(?:the\s+)?"
 _YR = r"(?:\s*,?\s*(?P<y>20\d\d))?"
 _DAY_THEN_MONTH = re.compile(r"(?<![\d/.])(?:the\s+)?(?P<d1>\d{1,2})" + _ORD + _TO
                              + r"(?P<d2>\d{1,2})" + _ORD + r"\s*(?:of\s+)?(?P<mon>[a-z]{3,10})"
@@ -65,7 +66,7 @@ def _expand_ranges(norm: str) -> str:
         if m and month_of(m.group("mon")) is not None:
             year = f" {m.group('y')}" if m.group("y") else ""
             mon = m.group("mon")
-            text = f"{m.group('d1')} {mon}{year} to {m.group('d2')} {mon}{year}"
+            text = f"{m.group('d1')} {mon}{year} {m.group('to')} {m.group('d2')} {mon}{year}"
             return norm[: m.start()] + text + norm[m.end():]
     return norm
 
@@ -165,7 +166,10 @@ def parse_away(text: str, today: date) -> Away | None:
     spans = _spans(norm)
     if len(spans) == 2:
         (s1, e1), (s2, e2) = spans
-        return _pair(norm[s1:e1], norm[s2:e2], today, back=False)
+        found = _pair(norm[s1:e1], norm[s2:e2], today, back=False)
+        # "the 3rd and the 10th" are two days, not a week: ask (next to each other is fine).
+        joined = re.search(r"\band\b|[,&+]", norm[e1:s2]) and "between" not in norm[:s1]
+        return None if found and joined and found.last_day - found.first_day > _ONE_DAY else found
     if len(spans) > 2:
         return None
     if not spans:

@@ -34,6 +34,7 @@ AFTERNOON = (13 * 60, 17 * 60 + 30)
 EVENING = (17 * 60 + 30, 20 * 60)
 ALL_DAY = (8 * 60, 18 * 60 + 30)
 
+_SHORT_PLURALS = frozenset({"mons", "fris", "sats", "suns"})
 _DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -167,7 +168,8 @@ def _weekday(word: str) -> int | None:
     """A weekday from a word, including plurals like "weds" and "thursdays"."""
     word = word.replace("'", "")
     day = weekday_of(word)
-    if day is None and word.endswith("s") and len(word) > 3:
+    # Plurals of full names and of "mon"/"fri"/"sat"/"sun", but "thus" is not Thursdays.
+    if day is None and word.endswith("s") and (len(word) > 4 or word in _SHORT_PLURALS):
         day = weekday_of(word[:-1])
     return day
 
@@ -199,7 +201,8 @@ def _items(norm: str) -> tuple[list[_Item], list[_Span]] | None:
             negate = True
         elif kind in ("stop", "comma"):
             separated = True
-            if kind == "stop":
+            # "except Fri, Sat" goes on excluding; "no problem, Mondays" does not.
+            if kind == "stop" or not (items and items[-1].kind == "out"):
                 negate = False
         elif (days := _days(m)) is not None:
             items.append(_Item("out" if negate else "days", frozenset(days), (0, 0), separated))

@@ -85,6 +85,8 @@ WEEKLY: list[tuple[str, list[Slot] | None]] = [
     ("I'm free Monday mornings and all day Thursday", slots([MON], "09:00", "12:30")
      + slots([THU], "08:00", "18:30")),
     ("Mondays only", slots([MON], "08:00", "18:30")),
+    ("no problem, mondays 9-1", slots([MON], "09:00", "13:00")),
+    ("every day except fri, sat", slots([MON, TUE, WED, THU, SUN], "08:00", "18:30")),
     ("tuesday 10:00 - 14:00", slots([TUE], "10:00", "14:00")),
     ("monday 9 till 12 noon", slots([MON], "09:00", "12:00")),
     ("mon 9-12 2-5", slots([MON], "09:00", "12:00") + slots([MON], "14:00", "17:00")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -51,4 +51,106 @@ class SetSmsOptOut:
     opted_out: bool
 
 
-Effect = JoinResident | RequestLift | CancelLift | AlertCoordinator | SetSmsOptOut
+@dataclass(frozen=True)
+class CheckInvitation:
+    """A would-be driver gave an invitation code: refuse now if it is not valid."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class JoinDriver:
+    """Register the sender as a driver, using up their invitation."""
+
+    code: str
+    name: str
+    home: str
+    settlement_id: int | None
+    car: str
+    seats: int
+    folding_wheelchair: bool
+    wheelchair_accessible: bool
+    accepts_dogs: bool
+    dbs_checked_on: date | None
+    licence_checked_on: date | None
+    insurance_expires_on: date | None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class SetAvailability:
+    """Replace the driver's weekly pattern: (weekday, start minute, end minute) triples."""
+
+    slots: tuple[tuple[int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class AddAbsence:
+    """The driver is away from `first_day` to `last_day` inclusive."""
+
+    first_day: date
+    last_day: date
+
+
+@dataclass(frozen=True)
+class SetPreferences:
+    """A driver's limits (None: leave as is; 0: no limit)."""
+
+    max_trips_per_day: int | None = None
+    max_miles_from_home: float | None = None
+
+
+@dataclass(frozen=True)
+class AnswerOffer:
+    """A driver accepts or declines an offer."""
+
+    offer_id: int
+    accept: bool
+
+
+@dataclass(frozen=True)
+class ShowRunSheet:
+    """The driver asks for their trips on a day."""
+
+    day: date
+
+
+@dataclass(frozen=True)
+class ReportProgress:
+    """A driver reports on the trip in hand: picked_up | dropped_off | no_show."""
+
+    status: str
+
+
+@dataclass(frozen=True)
+class ShowRoster:
+    """A coordinator asks for the roster (or what is unassigned) on a day."""
+
+    day: date
+    unassigned_only: bool = False
+
+
+@dataclass(frozen=True)
+class PlanNow:
+    """A coordinator asks for a day to be planned now (runs after the reply is saved)."""
+
+    day: date
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A coordinator sends an urgent request to the best-placed free drivers."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class CreateInvitation:
+    """A coordinator invites a new driver: a one-time code to join with."""
+
+    name: str
+
+
+Effect = (CreateInvitation | JoinResident | RequestLift | CancelLift | AlertCoordinator
+          | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
+          | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster | PlanNow | Broadcast)

@@ -12,16 +12,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from booking import effects, services
+from booking import drivers, driving, effects, offers, services
 from booking.schemes import resolve_scheme, scheme_rules
 from booking.views import ACTIVE_STATUSES, LiftView, PersonView, PlaceView, Snapshot
 from storage.db import is_sqlite, transaction
-from storage.tables import Conversation, InboundMessage, LiftRequest, Person, Place, Scheme
+from storage.tables import (
+    Conversation,
+    InboundMessage,
+    LiftRequest,
+    Offer,
+    Person,
+    Place,
+    Scheme,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +57,13 @@ class Decision(Protocol):
 
 @dataclass
 class Handled:
-    """The result of handling a message: the decision and any refusal met on the way."""
+    """The result of handling a message: the decision, a refusal, and what effects said."""
 
     decision: Any
     refused: str | None = None
     person_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    said: list[str] = field(default_factory=list)  # replies produced by carrying out effects
+    deferred: list[effects.Effect] = field(default_factory=list)  # to run after the commit
 
 
 def handle(
@@ -70,8 +80,10 @@ def handle(
         person = _identify(session, env, scheme, conversation)
         snapshot = _snapshot(session, scheme, env, person, conversation, now)
         decision = decide(snapshot)
-        refused = _apply(session, scheme, env, person, decision, conversation, now)
-        return Handled(decision, refused, conversation.person_id)
+        handled = Handled(decision)
+        _apply(session, scheme, env, person, decision, conversation, now, handled)
+        handled.person_id = conversation.person_id
+        return handled
 
 
 def _first_delivery(session: Session, env: Envelope, now: datetime) -> bool:
@@ -139,7 +151,15 @@ def _snapshot(session: Session, scheme: Scheme, env: Envelope, person: Person | 
         settlements=tuple(v for v in views if v.kind == "settlement"),
         lifts=tuple(_lifts(session, person, now)), state=conversation.state,
         data=dict(conversation.data or {}),
+        open_offers=_open_offers(session, person),
     )
+
+
+def _open_offers(session: Session, person: Person | None) -> tuple[int, ...]:
+    if person is None or person.role != "driver":
+        return ()
+    return tuple(session.exec(select(Offer.id).where(
+        Offer.driver_id == person.id, Offer.status == "open").order_by(col(Offer.id))).all())
 
 
 def _person_view(person: Person | None) -> PersonView | None:
@@ -164,51 +184,123 @@ def _lifts(session: Session, person: Person | None, now: datetime) -> list[LiftV
 
 
 def _apply(session: Session, scheme: Scheme, env: Envelope, person: Person | None,
-           decision: Any, conversation: Conversation, now: datetime) -> str | None:
+           decision: Any, conversation: Conversation, now: datetime,
+           handled: Handled) -> None:
     """Carry out the decision's effects; a refusal undoes them all and is reported."""
+    run = _Effects(session, scheme, env, person, conversation, now)
     try:
         with session.begin_nested():
             for effect in decision.effects:
-                person = _apply_one(session, scheme, env, person, effect, conversation, now)
+                run.apply(effect)
     except services.Refused as refusal:
         conversation.state, conversation.data = "idle", {}
         conversation.updated_at = now
         session.add(conversation)
-        return str(refusal)
-    conversation.person_id = person.id if person else conversation.person_id
+        handled.refused = str(refusal)
+        return
+    handled.said, handled.deferred = run.said, run.deferred
+    conversation.person_id = run.person.id if run.person else conversation.person_id
     conversation.state = decision.state
     conversation.data = decision.data
     conversation.updated_at = now
     session.add(conversation)
-    return None
 
 
-def _apply_one(session: Session, scheme: Scheme, env: Envelope, person: Person | None,
-               effect: effects.Effect, conversation: Conversation,
-               now: datetime) -> Person | None:
-    match effect:
-        case effects.JoinResident():
-            person = services.join_resident(session, scheme, effect, now=now,
-                                            channel=_home_channel(env), address=env.address,
-                                            existing=person)
-            if env.channel == "telegram":
-                person.telegram_user_id = env.telegram_user_id
-                person.telegram_chat_id = int(env.address)
-            conversation.person_id = person.id
-        case effects.RequestLift():
-            if person is None:
-                raise services.Refused("Please finish joining before booking a lift.")
-            services.request_lift(session, person, effect, now=now, channel=env.channel)
-        case effects.CancelLift():
-            if person is None:
-                raise services.Refused("I couldn't find that lift.")
-            services.cancel_lift(session, person, effect.request_id, now=now)
-        case effects.AlertCoordinator():
-            services.alert_coordinators(session, scheme.id or 0, effect.reason, now=now,
-                                        key=f"alert:{conversation.id}:{now.isoformat()}")
-        case effects.SetSmsOptOut():
-            services.set_sms_opt_out(session, person, effect.opted_out)
-    return person
+@dataclass
+class _Effects:
+    """Carries out effects one by one; some have something to say back."""
+
+    session: Session
+    scheme: Scheme
+    env: Envelope
+    person: Person | None
+    conversation: Conversation
+    now: datetime
+    said: list[str] = field(default_factory=list)
+    deferred: list[effects.Effect] = field(default_factory=list)
+
+    def apply(self, effect: effects.Effect) -> None:
+        """One effect, inside the message's transaction."""
+        session, now = self.session, self.now
+        match effect:
+            case effects.JoinResident():
+                self._became(services.join_resident(
+                    session, self.scheme, effect, now=now, channel=_home_channel(self.env),
+                    address=self.env.address, existing=self.person))
+            case effects.CheckInvitation():
+                drivers.valid_invitation(session, effect.code, now)
+            case effects.JoinDriver():
+                self._became(drivers.join_driver(
+                    session, effect, now=now, channel=_home_channel(self.env),
+                    address=self.env.address, telegram_user_id=self.env.telegram_user_id))
+            case effects.AlertCoordinator():
+                services.alert_coordinators(session, self.scheme.id or 0, effect.reason,
+                                            now=now,
+                                            key=f"alert:{self.conversation.id}:{now.isoformat()}")
+            case effects.SetSmsOptOut():
+                services.set_sms_opt_out(session, self.person, effect.opted_out)
+            case _:
+                self._as_person(effect)
+
+    def _became(self, person: Person) -> None:
+        if self.env.channel == "telegram":
+            person.telegram_user_id = self.env.telegram_user_id
+            person.telegram_chat_id = int(self.env.address)
+        self.person = person
+        self.conversation.person_id = person.id
+
+    def _as_person(self, effect: effects.Effect) -> None:
+        """Effects that need a known sender of the right role."""
+        person, session, now = self.person, self.session, self.now
+        if person is None:
+            raise services.Refused("Sorry, I don't know who you are yet. Send HELP for a person.")
+        tz = scheme_rules(self.scheme).tz
+        match effect:
+            case effects.RequestLift():
+                services.request_lift(session, person, effect, now=now, channel=self.env.channel)
+            case effects.CancelLift():
+                request = services.cancel_lift(session, person, effect.request_id, now=now)
+                offers.withdraw_for_request(session, request, now)
+            case effects.SetAvailability():
+                drivers.set_availability(session, person, effect)
+            case effects.AddAbsence():
+                drivers.add_absence(session, person, effect)
+                offers.release_absent(session, person, effect.first_day, effect.last_day, now)
+            case effects.SetPreferences():
+                drivers.set_preferences(session, person, effect)
+            case effects.AnswerOffer():
+                answer = offers.accept if effect.accept else offers.decline
+                self.said.append(answer(session, person, effect.offer_id, now))
+            case effects.ShowRunSheet():
+                self.said.append(driving.run_sheet(session, person, effect.day, tz))
+            case effects.ReportProgress():
+                self.said.append(driving.report_progress(session, person, effect.status, now))
+            case _:
+                self._as_coordinator(effect, person, tz)
+
+    def _as_coordinator(self, effect: effects.Effect, person: Person, tz: ZoneInfo) -> None:
+        if person.role != "coordinator":
+            raise services.Refused("Sorry, that is for coordinators.")
+        session, now, scheme_id = self.session, self.now, self.scheme.id or 0
+        match effect:
+            case effects.ShowRoster(day=day, unassigned_only=True):
+                self.said.append(driving.unassigned_text(session, scheme_id, day, tz))
+            case effects.ShowRoster(day=day):
+                self.said.append(driving.roster_text(session, scheme_id, day, tz))
+            case effects.CreateInvitation():
+                invitation = drivers.new_invitation(session, self.scheme, name=effect.name,
+                                                    now=now)
+                self.said.append(
+                    f"Invitation for {effect.name}: code {invitation.code} (valid 14 days). "
+                    f"They text JOIN {invitation.code} to the scheme's number, or send "
+                    f"/start {invitation.code} to the bot.")
+            case effects.Broadcast():
+                self.said.append(offers.broadcast_request(session, scheme_id,
+                                                          effect.request_id, now))
+            case effects.PlanNow():
+                self.deferred.append(effect)
+                self.said.append(f"Planning {effect.day:%a} {effect.day.day} {effect.day:%b} "
+                                 "now; I'll tell you the result in a moment.")
 
 
 def _home_channel(env: Envelope) -> str:

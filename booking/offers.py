@@ -7,14 +7,16 @@ broadcast at the same moment cannot both get the trip, on SQLite or PostgreSQL.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from booking import notices
+from booking.fleet import ensure_legs, free_drivers
 from booking.outbox import enqueue
 from booking.rules import SchemeRules, in_quiet_hours, local_instant
 from booking.schemes import scheme_rules
@@ -315,7 +317,8 @@ def decline(session: Session, driver: Person, offer_id: int, now: datetime) -> s
     for leg in session.exec(select(Leg).where(Leg.offer_id == offer.id)).all():
         release_leg(session, leg, now, status="open", reason="declined")
     _after_failure(session, offer, now)
-    return f"No problem, thank you for letting us know. We'll find someone else for trip {offer_id}."
+    return ("No problem, thank you for letting us know. We'll find someone else for trip "
+            f"{offer_id}.")
 
 
 def expire_due(session: Session, now: datetime) -> int:
@@ -392,3 +395,82 @@ def broadcast(session: Session, request: LiftRequest, drivers: Sequence[Person],
                 choices=((f"offer:yes:{offer.id}", "Accept"),
                          (f"offer:no:{offer.id}", "Decline")))
     return len(drivers)
+
+
+SHORTLIST = 5
+
+
+def broadcast_request(session: Session, scheme_id: int, request_id: int, now: datetime) -> str:
+    """Send an urgent request to the nearest free, suitable drivers; says what was done."""
+    request = session.get(LiftRequest, request_id)
+    if request is None or request.scheme_id != scheme_id:
+        return f"There is no request #{request_id}."
+    if request.status in ("cancelled", "confirmed", "done", "no_show"):
+        return f"Request #{request_id} is {request.status}: nothing to broadcast."
+    resident = session.get(Person, request.resident_id)
+    legs = session.exec(select(Leg).where(Leg.request_id == request.id,
+                                          col(Leg.status).in_(FREE))).all()
+    if not legs:
+        legs = ensure_legs(session, request, now)
+    shortlist = _shortlist(session, request, resident)
+    if not shortlist:
+        return f"No suitable driver is free for request #{request_id}."
+    broadcast(session, request, shortlist, now)
+    names = ", ".join(d.name for d in shortlist)
+    return (f"Request #{request_id} sent to {len(shortlist)} driver(s): {names}. "
+            "The first to accept gets it.")
+
+
+def _shortlist(session: Session, request: LiftRequest, resident: Person | None) -> list[Person]:
+    """Drivers free that day whose car suits, nearest to the resident first (fewest miles)."""
+    rules = _rules(session, request)
+    day = request.appointment_at.astimezone(rules.tz).date()
+    declined = set(session.exec(select(Offer.driver_id).where(
+        Offer.request_id == request.id, col(Offer.status).in_(("declined", "expired")))).all())
+    suitable = []
+    for row in free_drivers(session, request.scheme_id, day):
+        if row.id in declined or row.seats < 1 + int(request.companion):
+            continue
+        if request.mobility == "wheelchair_vehicle" and \
+                "wheelchair_vehicle" not in {str(c) for c in row.capabilities}:
+            continue
+        if request.mobility == "folding_wheelchair" and \
+                "folding_wheelchair" not in {str(c) for c in row.capabilities}:
+            continue
+        home = (resident.lat or 0.0, resident.lon or 0.0) if resident else row.home
+        suitable.append((_crow_miles(row.home, home), row.id))
+    suitable.sort()
+    return [p for _, pid in suitable[:SHORTLIST] if (p := session.get(Person, pid))]
+
+
+def _crow_miles(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * \
+        math.sin((lon2 - lon1) / 2) ** 2
+    return 3958.8 * 2 * math.asin(math.sqrt(h))
+
+
+def release_absent(session: Session, driver: Person, first: date, last: date,
+                   now: datetime) -> None:
+    """A driver will be away: their offers and planned trips in those days go back to plan.
+
+    Accepted trips are not silently dropped: the coordinator is asked to sort them out.
+    """
+    rules_tz = None
+    legs = session.exec(select(Leg).where(
+        Leg.driver_id == driver.id,
+        col(Leg.status).in_(("planned", "offered", "accepted")))).all()
+    for leg in legs:
+        request = session.get(LiftRequest, leg.request_id)
+        if request is None or leg.pickup_at is None:
+            continue
+        rules_tz = rules_tz or _rules(session, request).tz
+        if not first <= leg.pickup_at.astimezone(rules_tz).date() <= last:
+            continue
+        if leg.status == "accepted":
+            alert_coordinators(session, driver.scheme_id,
+                               f"{driver.name} will be away but has accepted a trip for "
+                               f"request #{request.id}. Please re-arrange it.", now=now,
+                               key=f"away-accepted:{leg.id}:{first}")
+            continue
+        release_leg(session, leg, now, status="open", reason="driver away")

@@ -19,13 +19,12 @@ from sqlmodel import Session, col, select
 
 import routing
 from booking import offers
+from booking.fleet import DriverRow, ensure_legs, free_drivers
 from booking.rules import SchemeRules, local_instant
 from booking.schemes import scheme_rules
-from booking.trips import DROPOFF_SERVICE_S, checks_in_date, leg_shapes
+from booking.trips import DROPOFF_SERVICE_S, leg_shapes
 from storage.db import transaction
 from storage.tables import (
-    Absence,
-    Availability,
     Leg,
     LiftRequest,
     Offer,
@@ -33,7 +32,6 @@ from storage.tables import (
     Place,
     PlanRun,
     Scheme,
-    Vehicle,
 )
 
 log = logging.getLogger(__name__)
@@ -61,18 +59,6 @@ class RequestRow:
     dog: bool
     declined_by: frozenset[int]
     held: dict[str, int]  # direction -> driver id, for accepted legs
-
-
-@dataclass(frozen=True)
-class DriverRow:
-    """A driver free on the day, as read."""
-
-    id: int
-    home: Point
-    seats: int
-    capabilities: frozenset[routing.Need]
-    slots: tuple[tuple[int, int], ...]  # (start, end) minutes after local midnight
-    max_miles: float | None
 
 
 @dataclass
@@ -136,7 +122,7 @@ def load_day(session: Session, scheme_id: int, day: date, *, now: datetime) -> D
             data.excluded[request.id or 0] = "home location unknown: a coordinator must set it"
             continue
         data.requests.append(_request_row(session, request, resident, place))
-    data.drivers = _drivers(session, scheme_id, day)
+    data.drivers = free_drivers(session, scheme_id, day)
     del now  # reserved: short-notice cut-offs are applied by the caller's trigger
     return data
 
@@ -156,49 +142,6 @@ def _request_row(session: Session, request: LiftRequest, resident: Person,
         return_plan=request.return_plan, mobility=request.mobility,
         seats=1 + int(request.companion), dog=request.assistance_dog,
         declined_by=frozenset(declined), held=held)
-
-
-def _drivers(session: Session, scheme_id: int, day: date) -> list[DriverRow]:
-    weekday = day.weekday()
-    rows = session.exec(
-        select(Person, Vehicle).join(Vehicle, col(Vehicle.driver_id) == Person.id)
-        .where(Person.scheme_id == scheme_id, Person.role == "driver",
-               Person.active == True)  # noqa: E712
-        .order_by(col(Person.id))
-    ).all()
-    drivers = []
-    for person, vehicle in rows:
-        if person.lat is None or person.lon is None:
-            continue
-        if checks_in_date(dbs_checked_on=person.dbs_checked_on,
-                          licence_checked_on=person.licence_checked_on,
-                          insurance_expires_on=person.insurance_expires_on, on=day):
-            continue
-        away = session.exec(select(Absence).where(
-            Absence.driver_id == person.id, col(Absence.first_day) <= day,
-            col(Absence.last_day) >= day)).first()
-        slots = tuple((a.start_minute, a.end_minute) for a in session.exec(
-            select(Availability).where(Availability.driver_id == person.id,
-                                       Availability.weekday == weekday)
-            .order_by(col(Availability.start_minute))).all())
-        if away is not None or not slots:
-            continue
-        drivers.append(DriverRow(
-            id=person.id or 0, home=(person.lat, person.lon), seats=vehicle.seats,
-            capabilities=_capabilities(vehicle), slots=slots,
-            max_miles=person.max_miles_from_home))
-    return drivers
-
-
-def _capabilities(vehicle: Vehicle) -> frozenset[routing.Need]:
-    caps = set()
-    if vehicle.wheelchair_accessible:
-        caps |= {routing.Need.WHEELCHAIR_VEHICLE, routing.Need.FOLDING_WHEELCHAIR}
-    if vehicle.folding_wheelchair:
-        caps.add(routing.Need.FOLDING_WHEELCHAIR)
-    if vehicle.accepts_dogs:
-        caps.add(routing.Need.DOG)
-    return frozenset(caps)
 
 
 def _needs(row: RequestRow) -> frozenset[routing.Need]:
@@ -347,16 +290,18 @@ def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan
         request = session.get(LiftRequest, row.id)
         if request is None or request.status != row.status:
             continue  # cancelled or changed while we were solving: the next run sees it
-        legs = _ensure_legs(session, request, [
-            direction for rid, direction in built.leg_of.values() if rid == row.id], now)
+        legs = ensure_legs(session, request, now)
         missing = []
         for leg in legs:
-            if leg.status in HELD:
-                continue
             key = f"r{row.id}:{leg.direction}"
             found = assigned.get(key)
             if found is not None:
                 found = _to_minute(found)
+            if leg.status in HELD:
+                if leg.pickup_at is None and found is not None:  # taken by broadcast
+                    leg.pickup_at, leg.dropoff_at = found.pickup_at, found.dropoff_at
+                    session.add(leg)
+                continue
             if found is None:
                 missing.append(reasons.get(key, "not planned"))
                 offers.release_leg(session, leg, now, status="unserved",
@@ -397,19 +342,6 @@ def _assignments(built: Built, plan: routing.Plan) -> dict[str, _Assignment]:
                 built.origin + timedelta(seconds=dropoff), sequence,
                 route.distance / METRES_PER_MILE, count)
     return out
-
-
-def _ensure_legs(session: Session, request: LiftRequest, directions: list[str],
-                 now: datetime) -> list[Leg]:
-    legs = {leg.direction: leg for leg in session.exec(
-        select(Leg).where(Leg.request_id == request.id)).all()}
-    for direction in directions:
-        if direction not in legs:
-            legs[direction] = Leg(request_id=request.id or 0, direction=direction,
-                                  updated_at=now)
-            session.add(legs[direction])
-    session.flush()
-    return [legs[d] for d in sorted(legs, key=lambda d: d != "out") if d in directions]
 
 
 def _place_leg(session: Session, leg: Leg, found: _Assignment, now: datetime) -> None:

@@ -74,3 +74,4 @@ class Snapshot:
     lifts: tuple[LiftView, ...]
     state: str
     data: dict[str, Any] = field(default_factory=dict)
+    open_offers: tuple[int, ...] = ()  # a driver's offers awaiting an answer, oldest first

@@ -10,7 +10,14 @@ import re
 
 from booking.effects import AlertCoordinator, SetSmsOptOut
 from booking.views import Snapshot
-from bot.dialogue import book, cancelling, joining
+from bot.dialogue import (
+    book,
+    cancelling,
+    coordinating,
+    driver_joining,
+    driving,
+    joining,
+)
 from bot.dialogue.asking import ask
 from bot.dialogue.understand import Intent, classify, extract_request
 from bot.dialogue.wording import EXAMPLE, MENU
@@ -31,9 +38,11 @@ def step(snap: Snapshot, inbound: Inbound) -> Outcome:
     if keyword is not None:
         return keyword
     if snap.person is None:
-        return joining.step(snap, text, choice, intent)
-    if snap.person.role != "resident":
-        return _staff(snap)
+        return _newcomer(snap, text, choice, intent)
+    if snap.person.role == "driver":
+        return driving.step(snap, text, choice, intent)
+    if snap.person.role == "coordinator":
+        return coordinating.step(snap, text)
     if snap.state.startswith("join_"):
         return _idle_menu(f"Thanks, {snap.person.first_name}, I've found your details.")
     if snap.state.startswith("book_"):
@@ -41,6 +50,16 @@ def step(snap: Snapshot, inbound: Inbound) -> Outcome:
     if snap.state.startswith("cancel_"):
         return cancelling.step(snap, text, choice, intent)
     return idle(snap, text, choice, intent)
+
+
+def _newcomer(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outcome:
+    """Someone we don't know yet: a resident joining, or a driver with an invitation code."""
+    code = driver_joining.invitation_code(text)
+    if code is not None:
+        return driver_joining.start(snap, code)
+    if snap.state.startswith("djoin_"):
+        return driver_joining.step(snap, text, choice)
+    return joining.step(snap, text, choice, intent)
 
 
 def idle(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outcome:
@@ -94,13 +113,6 @@ def _keywords(snap: Snapshot, intent: Intent) -> Outcome | None:
             "I've asked a coordinator to contact you. They'll be in touch as soon as they "
             "can. If it's urgent, please phone the scheme.")])
     return None
-
-
-def _staff(snap: Snapshot) -> Outcome:
-    name = snap.person.first_name if snap.person else ""
-    return Outcome("idle", replies=[Reply(
-        f"Hello {name}. Driver and coordinator features are on their way; "
-        "for now please use the coordinator's phone.")])
 
 
 def _numbered_choice(text: str, options: object) -> str | None:

@@ -356,10 +356,11 @@ KEYWORD_CASES = [
     Case("a menu number books", ("hello", "1"), "book_place", ("Where",), PLACE_OPTIONS),
     Case("nonsense gets the menu", ("purple monkey dishwasher",), "idle",
          ("didn't understand",), MENU),
-    Case("a driver gets the staff reply", ("lift to leyburn thursday 10am",), "idle",
-         ("Hello Margaret", "coordinator's phone"), person=DRIVER),
-    Case("a coordinator gets the staff reply", ("hello",), "idle", ("Hello Pat",),
-         person=COORDINATOR),
+    Case("a driver's chit-chat gets the driver menu, never a booking",
+         ("lift to leyburn thursday 10am",), "idle", ("Hello Margaret", "PICKED UP"),
+         person=DRIVER),
+    Case("a coordinator's hello lists the commands", ("hello",), "idle",
+         ("Hello Pat", "/roster"), person=COORDINATOR),
 ]
 
 CASES = JOIN_CASES + BOOK_CASES + REFUSAL_CASES + CANCEL_CASES + KEYWORD_CASES

@@ -1,0 +1,97 @@
+"""Drivers: invitations, joining, availability, absences and preferences."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from booking import effects
+from booking.services import Refused
+from storage.tables import Absence, Availability, Invitation, Person, Place, Scheme, Vehicle
+
+log = logging.getLogger(__name__)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud on the phone
+INVITATION_DAYS = 14
+
+
+def new_invitation(session: Session, scheme: Scheme, *, name: str, now: datetime) -> Invitation:
+    """A one-time code for a new driver, valid for two weeks."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    invitation = Invitation(scheme_id=scheme.id or 0, code=code, name=name, created_at=now,
+                            expires_at=now + timedelta(days=INVITATION_DAYS))
+    session.add(invitation)
+    session.flush()
+    return invitation
+
+
+def valid_invitation(session: Session, code: str, now: datetime) -> Invitation:
+    """The unused, unexpired invitation with this code, or Refused."""
+    invitation = session.exec(select(Invitation).where(
+        Invitation.code == code.strip().upper())).first()
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+        raise Refused("That invitation code isn't valid or has expired. Please ask your "
+                      "coordinator for a new one.")
+    return invitation
+
+
+def join_driver(session: Session, cmd: effects.JoinDriver, *, now: datetime, channel: str,
+                address: str, telegram_user_id: int | None) -> Person:
+    """Create the driver and their car, and use up the invitation."""
+    invitation = valid_invitation(session, cmd.code, now)
+    person = Person(scheme_id=invitation.scheme_id, role="driver", name=cmd.name,
+                    preferred_channel=channel, address=cmd.home, consent_at=now,
+                    dbs_checked_on=cmd.dbs_checked_on,
+                    licence_checked_on=cmd.licence_checked_on,
+                    insurance_expires_on=cmd.insurance_expires_on)
+    if channel == "sms":
+        person.phone = address
+    else:
+        person.phone = cmd.phone
+        person.telegram_user_id, person.telegram_chat_id = telegram_user_id, int(address)
+    if cmd.settlement_id is not None and (place := session.get(Place, cmd.settlement_id)):
+        person.lat, person.lon = place.lat, place.lon
+    session.add(person)
+    session.flush()
+    session.add(Vehicle(driver_id=person.id or 0, description=cmd.car, seats=cmd.seats,
+                        folding_wheelchair=cmd.folding_wheelchair or cmd.wheelchair_accessible,
+                        wheelchair_accessible=cmd.wheelchair_accessible,
+                        accepts_dogs=cmd.accepts_dogs))
+    invitation.used_at, invitation.used_by = now, person.id
+    session.add(invitation)
+    log.info("driver %s joined scheme %s", person.id, person.scheme_id)
+    return person
+
+
+def set_availability(session: Session, driver: Person, cmd: effects.SetAvailability) -> None:
+    """Replace the weekly pattern."""
+    session.exec(delete(Availability).where(  # type: ignore[call-overload]
+        col(Availability.driver_id) == driver.id))
+    for weekday, start, end in cmd.slots:
+        session.add(Availability(driver_id=driver.id or 0, weekday=weekday,
+                                 start_minute=start, end_minute=end))
+
+
+def add_absence(session: Session, driver: Person, cmd: effects.AddAbsence) -> None:
+    """Record days away (the planner leaves the driver out on them)."""
+    session.add(Absence(driver_id=driver.id or 0, first_day=cmd.first_day,
+                        last_day=cmd.last_day))
+
+
+def set_preferences(session: Session, driver: Person, cmd: effects.SetPreferences) -> None:
+    """Maximum trips a day and miles from home (0 means no limit)."""
+    if cmd.max_trips_per_day is not None:
+        driver.max_trips_per_day = cmd.max_trips_per_day or None
+    if cmd.max_miles_from_home is not None:
+        driver.max_miles_from_home = cmd.max_miles_from_home or None
+    session.add(driver)
+
+
+def weekly_pattern(session: Session, driver_id: int) -> list[tuple[int, int, int]]:
+    """The driver's weekly pattern as (weekday, start, end) triples."""
+    rows = session.exec(select(Availability).where(Availability.driver_id == driver_id)
+                        .order_by(col(Availability.weekday), col(Availability.start_minute)))
+    return [(a.weekday, a.start_minute, a.end_minute) for a in rows]

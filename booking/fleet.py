@@ -1,0 +1,86 @@
+"""Who can drive on a day, and the legs a request is made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+import routing
+from booking.trips import checks_in_date
+from storage.tables import Absence, Availability, Leg, LiftRequest, Person, Vehicle
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    """A driver free on the day, as read."""
+
+    id: int
+    home: Point
+    seats: int
+    capabilities: frozenset[routing.Need]
+    slots: tuple[tuple[int, int], ...]  # (start, end) minutes after local midnight
+    max_miles: float | None
+
+
+def free_drivers(session: Session, scheme_id: int, day: date) -> list[DriverRow]:
+    """Drivers free on `day`: active, checks in date, a slot that weekday, not away."""
+    weekday = day.weekday()
+    rows = session.exec(
+        select(Person, Vehicle).join(Vehicle, col(Vehicle.driver_id) == Person.id)
+        .where(Person.scheme_id == scheme_id, Person.role == "driver",
+               Person.active == True)  # noqa: E712
+        .order_by(col(Person.id))
+    ).all()
+    drivers = []
+    for person, vehicle in rows:
+        if person.lat is None or person.lon is None:
+            continue
+        if checks_in_date(dbs_checked_on=person.dbs_checked_on,
+                          licence_checked_on=person.licence_checked_on,
+                          insurance_expires_on=person.insurance_expires_on, on=day):
+            continue
+        away = session.exec(select(Absence).where(
+            Absence.driver_id == person.id, col(Absence.first_day) <= day,
+            col(Absence.last_day) >= day)).first()
+        slots = tuple((a.start_minute, a.end_minute) for a in session.exec(
+            select(Availability).where(Availability.driver_id == person.id,
+                                       Availability.weekday == weekday)
+            .order_by(col(Availability.start_minute))).all())
+        if away is not None or not slots:
+            continue
+        drivers.append(DriverRow(
+            id=person.id or 0, home=(person.lat, person.lon), seats=vehicle.seats,
+            capabilities=_capabilities(vehicle), slots=slots,
+            max_miles=person.max_miles_from_home))
+    return drivers
+
+
+def _capabilities(vehicle: Vehicle) -> frozenset[routing.Need]:
+    caps = set()
+    if vehicle.wheelchair_accessible:
+        caps |= {routing.Need.WHEELCHAIR_VEHICLE, routing.Need.FOLDING_WHEELCHAIR}
+    if vehicle.folding_wheelchair:
+        caps.add(routing.Need.FOLDING_WHEELCHAIR)
+    if vehicle.accepts_dogs:
+        caps.add(routing.Need.DOG)
+    return frozenset(caps)
+
+
+def ensure_legs(session: Session, request: LiftRequest, now: datetime) -> list[Leg]:
+    """The request's legs (out, and back unless one way), created if missing."""
+    directions = ["out"] if request.return_plan == "one_way" else ["out", "back"]
+    legs = {leg.direction: leg for leg in session.exec(
+        select(Leg).where(Leg.request_id == request.id)).all()}
+    for direction in directions:
+        if direction not in legs:
+            legs[direction] = Leg(request_id=request.id or 0, direction=direction,
+                                  updated_at=now)
+            session.add(legs[direction])
+    session.flush()
+    return [legs[d] for d in sorted(legs, key=lambda d: d != "out") if d in directions]
+
+

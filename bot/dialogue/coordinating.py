@@ -1,0 +1,51 @@
+"""A coordinator's chat commands: /roster, /unassigned, /plan, /broadcast, /invite."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from booking.effects import Broadcast, CreateInvitation, PlanNow, ShowRoster
+from booking.views import Snapshot
+from bot.dialogue.asking import say
+from bot.dialogue.understand import parse_date
+from bot.messages import Outcome
+
+HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <request no.>, "
+        "/invite <driver's name>. Days like 'tomorrow', 'tue' or '3 Dec'; default today "
+        "(tomorrow for /plan).")
+_COMMAND = re.compile(r"^\s*/?(roster|unassigned|plan|broadcast|invite)\b\s*(.*)$", re.I)
+
+
+def step(snap: Snapshot, text: str) -> Outcome:
+    """One command from a coordinator."""
+    match = _COMMAND.match(text)
+    if match is None:
+        name = snap.person.first_name if snap.person else ""
+        return Outcome("idle", {}, say(f"Hello {name}. {HELP}"))
+    command, rest = match.group(1).lower(), match.group(2).strip()
+    today = snap.now.astimezone(snap.rules.tz).date()
+    if command == "invite":
+        if not re.search(r"[A-Za-z]{2}", rest):
+            return Outcome("idle", {}, say("Please give the driver's name: /invite Jo Smith"))
+        return Outcome("idle", {}, [], [CreateInvitation(rest[:120])])
+    if command == "broadcast":
+        number = re.search(r"\d+", rest)
+        if number is None:
+            return Outcome("idle", {}, say("Which request? e.g. /broadcast 42"))
+        return Outcome("idle", {}, [], [Broadcast(int(number.group()))])
+    day = _day(rest, today, default=today + timedelta(days=1) if command == "plan" else today)
+    if day is None:
+        return Outcome("idle", {}, say(f"Sorry, I didn't understand the day. {HELP}"))
+    if command == "plan":
+        return Outcome("idle", {}, [], [PlanNow(day)])
+    return Outcome("idle", {}, [], [ShowRoster(day, unassigned_only=command == "unassigned")])
+
+
+def _day(text: str, today: date, *, default: date) -> date | None:
+    if not text:
+        return default
+    result = parse_date(text, today)
+    if result.day is None and result.problem == "past":
+        return None
+    return result.day

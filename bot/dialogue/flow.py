@@ -34,6 +34,8 @@ def step(snap: Snapshot, inbound: Inbound) -> Outcome:
     intent = Intent.UNKNOWN if choice else classify(text)
     if choice == "menu:help":
         intent = Intent.HELP
+    if snap.person is None and driver_joining.invitation_code(text):
+        return _newcomer(snap, text, choice, intent)  # "/start K7QP2M" is not a bare START
     keyword = _keywords(snap, intent)
     if keyword is not None:
         return keyword

@@ -178,6 +178,15 @@ _THANKS = (r"thanks|thank you|thank u|thankyou|thanku|thank|thanx|thnx|thnks|thx
            r"perfect|fab|fabulous|super|smashing|marvellous|got it|noted|will do|"
            r"see you|bye|goodbye|ta ta|tara|cool|fine|nice one|excellent|very good|thats good")
 _THANKS_CORE = r"thank\w*|thanx|thnx|thx|ty|ta|cheers|appreciated"
+# "Thanks, the doctor was lovely" mentions the surgery but asks for nothing: a thank-you,
+# never a new booking (the complaint that sank an earlier system).
+_THANKS_OPENER = re.compile(r"^(?:many |big )?(?:thank\w*|thanx|thnx|thx|ta|cheers)\b")
+_ASKING = re.compile(r"\b(?:can|could|would|will|need|want|like|book|another|next|again)\b")
+
+
+def _thanks_after_a_trip(norm: str, clean: str) -> bool:
+    """Opens with thanks and asks for nothing."""
+    return bool(_THANKS_OPENER.match(clean)) and "?" not in norm and not _ASKING.search(clean)
 _GREETING = (r"^(?:hi|hii|hello|helo|hallo|hullo|hiya|hey|heya|howdy|yo|greetings|morning|"
              r"afternoon|evening|good (?:morning|afternoon|evening|day)|ey up|eyup|now then|"
              r"how do|how are you|dear sir)")
@@ -210,7 +219,7 @@ def classify(text: str) -> Intent:
         return Intent.CANCEL
     if _has(_LIST, clean):
         return Intent.LIST
-    if _has(_THANKS_FOR, clean):
+    if _has(_THANKS_FOR, clean) or _thanks_after_a_trip(norm, clean):
         return Intent.THANKS
     if _has(_BOOK, clean):
         return Intent.BOOK

@@ -395,10 +395,9 @@ def test_there_are_enough_cases() -> None:
     assert len(CASES) >= 40
 
 
-@pytest.mark.xfail(reason="understand.classify reads a place word as BOOK before thanks; "
-                   "reported to its owner", strict=False)
 @pytest.mark.parametrize("text", ["thank you for taking me to the surgery",
-                                  "thanks, the doctor was lovely"])
+                                  "thanks, the doctor was lovely",
+                                  "Cheers Margaret, got home fine from the hospital"])
 def test_thanks_mentioning_the_doctor_does_not_start_a_booking(text: str) -> None:
     """A thank-you that mentions the surgery is answered kindly, not taken as a new booking."""
     outcome = step(snapshot(), Inbound(text=text))
@@ -533,3 +532,9 @@ def test_any_text_from_a_stranger_gets_an_answer(where: tuple[str, dict[str, Any
         outcome = step(snapshot(state, data, None, channel), inbound)
         _answers(outcome)
         assert not any(isinstance(e, (RequestLift, CancelLift)) for e in outcome.effects)
+
+
+def test_thanks_that_asks_for_another_lift_books() -> None:
+    """A thank-you that goes on to ask for another lift does start a booking."""
+    outcome = step(snapshot(), Inbound(text="thanks, can I book another lift to Hawes?"))
+    assert outcome.state.startswith("book_")

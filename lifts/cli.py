@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -122,6 +124,118 @@ def scheme_set(
         console.print(f"[red]Not changed:[/] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"{key} = {rules[key]}")
+
+
+def _day(text: str, tz: ZoneInfo) -> date:
+    """'today', 'tomorrow' or an ISO date (2026-12-01)."""
+    today = datetime.now(tz).date()
+    words = {"today": today, "tomorrow": today + timedelta(days=1)}
+    if text.lower() in words:
+        return words[text.lower()]
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        console.print(f"[red]Not a date:[/] {text!r} (use YYYY-MM-DD, today or tomorrow)")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def plan(
+    day: Annotated[str, typer.Option("--date", help="Day to plan: YYYY-MM-DD, today, tomorrow.")
+                   ] = "tomorrow",
+    slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
+    time_limit: Annotated[float | None, typer.Option(help="Solver seconds.")] = None,
+) -> None:
+    """Plan a day now: assign drivers, send offers, and list what could not be served."""
+    from booking.planning import plan_day
+    from booking.schemes import get_scheme
+    from lifts.app import system_clock, travel
+    from storage.db import make_engine, transaction
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        scheme = _scheme_or_exit(get_scheme, session, slug)
+    target = _day(day, settings.tz)
+    limit = time_limit or settings.planner_time_limit
+    with console.status(f"Planning {target:%a %d %b} for {scheme.name} ({limit:g} s)..."):
+        summary = plan_day(engine, scheme.id or 0, target, now=system_clock(),
+                           trigger="command", matrices=travel(settings).matrices,
+                           time_limit=limit)
+    console.print(f"{summary.requests} request(s): {summary.served} served, "
+                  f"{summary.unserved} unserved, {summary.offers} offer(s) sent, "
+                  f"{summary.miles:.1f} miles, {summary.seconds:.1f} s.")
+    for request_id, reason in sorted(summary.reasons.items()):
+        console.print(f"  #{request_id}: {reason}")
+
+
+@app.command()
+def roster(
+    day: Annotated[str, typer.Option("--date", help="YYYY-MM-DD, today or tomorrow.")
+                   ] = "today",
+    slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
+) -> None:
+    """Print a day's roster: each driver's trips, and what is still unassigned."""
+    from booking.driving import legs_on
+    from booking.schemes import get_scheme, scheme_rules
+    from storage.db import make_engine, transaction
+
+    settings = _settings()
+    with transaction(make_engine(settings.database_url)) as session:
+        scheme = _scheme_or_exit(get_scheme, session, slug)
+        tz = scheme_rules(scheme).tz
+        target = _day(day, tz)
+        rows = legs_on(session, scheme.id or 0, target, tz)
+        table = Table("pick-up", "driver", "passenger", "leg", "destination", "status",
+                      "miles", title=f"{scheme.name}: {target:%A %d %B %Y}")
+        for row in rows:
+            when = f"{row.leg.pickup_at.astimezone(tz):%H:%M}" if row.leg.pickup_at else "-"
+            table.add_row(when, row.driver.name if row.driver else "[red]unassigned[/]",
+                          row.resident.name, row.leg.direction, row.place.name,
+                          row.leg.status + (f" ({row.leg.reason})" if row.leg.reason else ""),
+                          f"{row.leg.driver_miles:.1f}")
+    console.print(table if rows else f"No trips for {target:%A %d %B %Y}.")
+
+
+@app.command()
+def invite(
+    name: Annotated[str, typer.Argument(help="The new driver's name.")],
+    slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
+) -> None:
+    """Make a one-time code for a new driver (they send JOIN CODE, or /start CODE)."""
+    from booking.drivers import new_invitation
+    from booking.schemes import get_scheme
+    from lifts.app import system_clock
+    from storage.db import make_engine, transaction
+
+    with transaction(make_engine(_settings().database_url)) as session:
+        scheme = _scheme_or_exit(get_scheme, session, slug)
+        invitation = new_invitation(session, scheme, name=name, now=system_clock())
+    console.print(f"Invitation for {name}: [bold]{invitation.code}[/] (valid 14 days). "
+                  f"They text JOIN {invitation.code}, or send /start {invitation.code} on "
+                  "Telegram.")
+
+
+@app.command()
+def outbox(
+    every: Annotated[bool, typer.Option("--all", help="Include sent and cancelled.")] = False,
+) -> None:
+    """List messages waiting to go out, or failed (no bodies or numbers: they are private)."""
+    from sqlmodel import col, select
+
+    from storage.db import make_engine, transaction
+    from storage.tables import OutboxMessage
+
+    query = select(OutboxMessage).order_by(col(OutboxMessage.due_at))
+    if not every:
+        query = query.where(col(OutboxMessage.status).in_(("pending", "sending", "failed")))
+    table = Table("id", "kind", "channel", "due (UTC)", "status", "tries", "last error")
+    with transaction(make_engine(_settings().database_url)) as session:
+        rows = session.exec(query.limit(500)).all()
+        for row in rows:
+            table.add_row(str(row.id), row.kind, row.channel, f"{row.due_at:%Y-%m-%d %H:%M}",
+                          row.status, str(row.attempts), row.last_error)
+    console.print(table if rows else "The outbox is empty.")
 
 
 def _scheme_or_exit(get_scheme, session, slug):  # type: ignore[no-untyped-def]

@@ -62,6 +62,7 @@ class Handled:
     decision: Any
     refused: str | None = None
     person_id: int | None = None
+    scheme_id: int | None = None
     said: list[str] = field(default_factory=list)  # replies produced by carrying out effects
     deferred: list[effects.Effect] = field(default_factory=list)  # to run after the commit
 
@@ -80,7 +81,7 @@ def handle(
         person = _identify(session, env, scheme, conversation)
         snapshot = _snapshot(session, scheme, env, person, conversation, now)
         decision = decide(snapshot)
-        handled = Handled(decision)
+        handled = Handled(decision, scheme_id=scheme.id)
         _apply(session, scheme, env, person, decision, conversation, now, handled)
         handled.person_id = conversation.person_id
         return handled

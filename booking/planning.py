@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 PLANNABLE = ("requested", "needs_coordinator", "planned", "offered", "confirmed", "unserved")
 HELD = ("accepted", "picked_up", "done", "no_show")  # legs a re-plan must not move
 METRES_PER_MILE = 1609.344
+NO_DRIVERS = "no driver available that day (none free, or checks out of date)"
 Point = tuple[float, float]
 Matrices = Callable[[list[Point]], tuple[Any, Any]]  # points -> (seconds, metres)
 
@@ -281,6 +282,8 @@ def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan
     assigned = _assignments(built, plan)
     reasons = {u.request: f"{u.reason.value}{': ' + u.detail if u.detail else ''}"
                for u in plan.unserved}
+    if not data.drivers:  # say it plainly: no driver at all, not a capability problem
+        reasons = {key: NO_DRIVERS for key in reasons}
     run = PlanRun(scheme_id=data.scheme_id, service_day=data.day, trigger=trigger,
                   started_at=now, finished_at=now)
     session.add(run)

@@ -52,13 +52,13 @@ def _has_work(session: Session, scheme_id: int, day: date, tz: ZoneInfo) -> bool
         .order_by(col(PlanRun.started_at).desc())).first()
     fresh = session.exec(select(LiftRequest.id).where(
         *in_day, col(LiftRequest.status).in_(NEEDS_PLAN),
-        *(() if last is None else (col(LiftRequest.updated_at) > last,)))).first()
+        *(() if last is None else (col(LiftRequest.updated_at) >= last,)))).first()
     if fresh is not None:
         return True
     freed = select(Leg.id).join(LiftRequest, col(LiftRequest.id) == Leg.request_id).where(
         *in_day, Leg.status == "open", col(LiftRequest.status) != "cancelled")
     if last is not None:
-        freed = freed.where(col(Leg.updated_at) > last)
+        freed = freed.where(col(Leg.updated_at) >= last)
     return session.exec(freed).first() is not None
 
 

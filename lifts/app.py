@@ -18,7 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from booking.dispatch import DispatchReport, dispatch_due, record_delivery
+from booking.effects import Effect, PlanNow
 from booking.inbox import Envelope
+from booking.planning import plan_day
 from booking.sending import Sender
 from bot.channels.sms import SmsSender, SmsWebhook
 from bot.channels.telegram import TelegramChannel, TelegramSender, build_application
@@ -55,7 +57,20 @@ class Lifts:
     async def converse(self, env: Envelope, inbound: Inbound) -> list[Reply]:
         """Handle one inbound message off the event loop (the core is synchronous)."""
         return await asyncio.to_thread(converse, self.engine, env, inbound, now=self.clock(),
-                                       default_scheme=self.settings.default_scheme)
+                                       default_scheme=self.settings.default_scheme,
+                                       follow_up=self.follow_up)
+
+    def follow_up(self, scheme_id: int, effect: Effect) -> str:
+        """Slow work a coordinator asked for, run after their message is saved."""
+        if not isinstance(effect, PlanNow) or self.ticks is None:
+            return "Sorry, I can't do that here."
+        summary = plan_day(self.engine, scheme_id, effect.day, now=self.clock(),
+                           trigger="coordinator", matrices=self.ticks.matrices,
+                           time_limit=self.ticks.time_limit)
+        reasons = "; ".join(f"#{rid}: {why}" for rid, why in sorted(summary.reasons.items()))
+        return (f"Planned {effect.day:%a} {effect.day.day} {effect.day:%b}: {summary.served} of "
+                f"{summary.requests} served, {summary.offers} offer(s) sent, "
+                f"{summary.miles:.0f} miles." + (f" Unserved: {reasons}" if reasons else ""))
 
     async def dispatch(self) -> DispatchReport:
         """Send whatever the outbox has due."""

@@ -153,4 +153,5 @@ class CreateInvitation:
 
 Effect = (CreateInvitation | JoinResident | RequestLift | CancelLift | AlertCoordinator
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
-          | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster | PlanNow | Broadcast)
+          | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster
+          | PlanNow | Broadcast)

@@ -136,19 +136,33 @@ def _rules(session: Session, request: LiftRequest) -> SchemeRules:
     return scheme_rules(scheme)
 
 
-def _lock_driver(session: Session, driver_id: int) -> None:
-    """Serialise a driver's answers (PostgreSQL; SQLite transactions are serial already)."""
-    if not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
-        session.exec(select(Person).where(Person.id == driver_id).with_for_update()).one()
+def _lock(session: Session, driver_id: int, request_id: int) -> None:
+    """Serialise answers per driver, then per request, always in that order.
+
+    Without the request lock two accepts update the same legs in different orders and
+    PostgreSQL reports a deadlock (seen in the broadcast race test). SQLite transactions
+    are serial already (BEGIN IMMEDIATE).
+    """
+    if is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+        return
+    # NO KEY UPDATE: rows pointing at these (offers, legs) take KEY SHARE locks, which a
+    # plain FOR UPDATE would block; that was a second deadlock between rival drivers.
+    session.exec(select(Person).where(Person.id == driver_id)
+                 .with_for_update(key_share=True)).one()
+    session.exec(select(LiftRequest).where(LiftRequest.id == request_id)
+                 .with_for_update(key_share=True)).first()
 
 
 def accept(session: Session, driver: Person, offer_id: int, now: datetime) -> str:
     """A driver says yes. Returns what to tell them; only a real win changes anything."""
-    _lock_driver(session, driver.id or 0)
     offer = session.get(Offer, offer_id)
     if offer is None or offer.driver_id != driver.id:
         return f"I can't find trip {offer_id} for you. Please check the number."
+    _lock(session, driver.id or 0, offer.request_id)
+    session.refresh(offer)  # another answer may have changed it while we waited
     request = session.get(LiftRequest, offer.request_id)
+    if request is not None:
+        session.refresh(request)
     if offer.status == "accepted":
         return f"You've already accepted trip {offer_id}. Thank you!"
     if request is None or request.status == "cancelled" or offer.status == "withdrawn":

@@ -283,7 +283,7 @@ def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan
     reasons = {u.request: f"{u.reason.value}{': ' + u.detail if u.detail else ''}"
                for u in plan.unserved}
     if not data.drivers:  # say it plainly: no driver at all, not a capability problem
-        reasons = {key: NO_DRIVERS for key in reasons}
+        reasons = dict.fromkeys(reasons, NO_DRIVERS)
     run = PlanRun(scheme_id=data.scheme_id, service_day=data.day, trigger=trigger,
                   started_at=now, finished_at=now)
     session.add(run)

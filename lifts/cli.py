@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lifts.bench.cli import app as bench_app
 from lifts.settings import Settings
 
 app = typer.Typer(help="Lifts: a chatbot and optimiser for rural volunteer car schemes.",
@@ -246,15 +247,7 @@ def _scheme_or_exit(get_scheme, session, slug):  # type: ignore[no-untyped-def]
         raise typer.Exit(1) from exc
 
 
-def _mount_bench() -> None:
-    try:
-        from lifts.bench.cli import app as bench_app
-    except ImportError:  # the benchmark package is optional at run time
-        return
-    app.add_typer(bench_app, name="bench")
-
-
-_mount_bench()
+app.add_typer(bench_app, name="bench")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,123 @@
+"""Offers under concurrency, on SQLite and PostgreSQL: one winner, no double-booked driver."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from booking import offers
+from booking.effects import RequestLift
+from booking.fleet import ensure_legs
+from booking.rules import local_instant
+from booking.services import request_lift
+from storage.db import transaction
+from storage.tables import Leg, LiftRequest, Offer, Person, Place
+from tests.support.world import LONDON, monday_morning, seed
+
+
+def _request(engine: Engine, resident: str, at: time, now: datetime) -> int:
+    """A Thursday lift request for a seeded resident, with its legs planned at `at`."""
+    with transaction(engine) as session:
+        person = session.exec(select(Person).where(Person.name == resident)).one()
+        place = session.exec(select(Place).where(Place.kind == "gp")).first()
+        assert place is not None
+        thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+        appointment = local_instant(thursday, at, LONDON)
+        request = request_lift(session, person, RequestLift(
+            place.id or 0, appointment, "wait", False), now=now, channel="sms")
+        for leg in ensure_legs(session, request, now):
+            leg.pickup_at = appointment - timedelta(minutes=30)
+            leg.dropoff_at = appointment + timedelta(minutes=60)
+            session.add(leg)
+        return request.id or 0
+
+
+def _drivers(engine: Engine, *names: str) -> list[Person]:
+    with Session(engine) as session:
+        return [session.exec(select(Person).where(Person.name == n)).one() for n in names]
+
+
+def _accept_together(engine: Engine, pairs: list[tuple[Person, int]],
+                     now: datetime) -> list[str]:
+    """Each (driver, offer) accepts in its own thread and transaction, all at once."""
+    barrier = threading.Barrier(len(pairs))
+    answers: list[str] = [""] * len(pairs)
+
+    def accept(i: int, driver: Person, offer_id: int) -> None:
+        barrier.wait()
+        with transaction(engine) as session:
+            answers[i] = offers.accept(session, driver, offer_id, now)
+
+    threads = [threading.Thread(target=accept, args=(i, d, o)) for i, (d, o) in enumerate(pairs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def test_two_drivers_accepting_a_broadcast_at_once_one_wins(any_engine: Engine) -> None:
+    """Exactly one of two simultaneous accepts gets the trip; the other is told politely."""
+    now = monday_morning()
+    seed(any_engine, now)
+    request_id = _request(any_engine, "Edith Bainbridge", time(10, 40), now)
+    first, second = _drivers(any_engine, "Margaret Allen", "David Brown")
+    with transaction(any_engine) as session:
+        request = session.get(LiftRequest, request_id)
+        assert request is not None
+        offers.broadcast(session, request, [first, second], now)
+        ids = [o.id or 0 for o in session.exec(select(Offer).order_by(Offer.id)).all()]
+    answers = _accept_together(any_engine, [(first, ids[0]), (second, ids[1])], now)
+    won = [a for a in answers if a.startswith("Thank you! Trip")]
+    lost = [a for a in answers if "another driver" in a]
+    assert len(won) == 1 and len(lost) == 1, answers
+    with Session(any_engine) as session:
+        legs = session.exec(select(Leg).where(Leg.request_id == request_id)).all()
+        assert {leg.status for leg in legs} == {"accepted"}
+        assert len({leg.driver_id for leg in legs}) == 1
+        assert session.get(LiftRequest, request_id).status == "confirmed"  # type: ignore[union-attr]
+
+
+def test_a_driver_cannot_take_two_overlapping_trips(any_engine: Engine) -> None:
+    """Offers of two trips at the same time to one driver: the second accept is refused."""
+    now = monday_morning()
+    seed(any_engine, now)
+    ids = [_request(any_engine, name, time(10, 40), now)
+           for name in ("Edith Bainbridge", "Harold Metcalfe")]
+    (driver,) = _drivers(any_engine, "Margaret Allen")
+    with transaction(any_engine) as session:
+        for request_id in ids:
+            request = session.get(LiftRequest, request_id)
+            assert request is not None
+            offers.broadcast(session, request, [driver], now)
+        offer_ids = [o.id or 0 for o in session.exec(select(Offer).order_by(Offer.id)).all()]
+    answers = _accept_together(any_engine, [(driver, offer_ids[0]), (driver, offer_ids[1])],
+                               now)
+    assert sum(a.startswith("Thank you! Trip") for a in answers) == 1, answers
+    assert sum("overlaps" in a for a in answers) == 1, answers
+    with Session(any_engine) as session:
+        accepted = session.exec(select(Leg).where(Leg.driver_id == driver.id,
+                                                  Leg.status == "accepted")).all()
+        assert {leg.request_id for leg in accepted} in ({ids[0]}, {ids[1]})
+
+
+def test_accepting_twice_and_answering_someone_elses_offer(engine: Engine) -> None:
+    """A repeated yes is acknowledged, and a driver cannot answer another driver's offer."""
+    now = monday_morning()
+    seed(engine, now)
+    request_id = _request(engine, "Edith Bainbridge", time(10, 40), now)
+    mine, theirs = _drivers(engine, "Margaret Allen", "David Brown")
+    with transaction(engine) as session:
+        request = session.get(LiftRequest, request_id)
+        assert request is not None
+        offers.broadcast(session, request, [mine], now)
+        offer_id = session.exec(select(Offer)).one().id or 0
+    with transaction(engine) as session:
+        assert "can't find trip" in offers.accept(session, theirs, offer_id, now)
+    with transaction(engine) as session:
+        assert offers.accept(session, mine, offer_id, now).startswith("Thank you!")
+    with transaction(engine) as session:
+        assert "already accepted" in offers.accept(session, mine, offer_id, now)

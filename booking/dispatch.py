@@ -56,6 +56,10 @@ def claim_due(engine: Engine, now: datetime, *, limit: int = 50) -> list[OutboxM
         rows = list(session.exec(query))
         claimed = []
         for row in rows:
+            if row.stale_after is not None and now > row.stale_after:
+                row.status, row.last_error = "expired", "too late to be useful"
+                session.add(row)
+                continue
             scheme = session.get(Scheme, row.scheme_id) if row.scheme_id else None
             rules = scheme_rules(scheme) if scheme else None
             if rules and not row.urgent and in_quiet_hours(now, rules):

@@ -65,16 +65,16 @@ def run_sheet(session: Session, driver: Person, day: date, tz: ZoneInfo) -> str:
     heading = f"Your trips for {day:%a} {day.day} {day:%b}"
     if not rows:
         return f"{heading}: none. Thank you for being available!"
-    lines = [heading + ":"]
-    for row in rows:
-        lines.extend(_stops(row, tz))
+    stops = sorted((stop for row in rows for stop in _stops(row, tz)), key=lambda s: s[0])
+    lines = [heading + ":"] + [line for _, line in stops]
     total = sum(r.leg.driver_miles for r in rows)
     lines.append(f"About {total:.0f} miles in all. Reply PICKED UP, DROPPED OFF or NO SHOW "
                  "as you go.")
     return "\n".join(lines)
 
 
-def _stops(row: LegRow, tz: ZoneInfo) -> list[str]:
+def _stops(row: LegRow, tz: ZoneInfo) -> list[tuple[datetime, str]]:
+    """The leg's pick-up and drop-off, each with the time it happens (to sort the day)."""
     leg, resident, place = row.leg, row.resident, row.place
     needs = MOBILITY_LABELS.get(row.request.mobility, "") if row.request.mobility != \
         "unaided" else ""
@@ -87,11 +87,13 @@ def _stops(row: LegRow, tz: ZoneInfo) -> list[str]:
     pick = f"{leg.pickup_at.astimezone(tz):%H:%M}" if leg.pickup_at else "--:--"
     drop = f"{leg.dropoff_at.astimezone(tz):%H:%M}" if leg.dropoff_at else "--:--"
     done = " [done]" if leg.status in ("done", "no_show") else ""
+    at = leg.pickup_at or row.request.appointment_at
+    until = leg.dropoff_at or at
     if leg.direction == "out":
-        return [f"{pick} pick up {who}, {home} {home_map}{done}",
-                f"{drop} drop at {place.name}. {place.notes} {place_map}".rstrip()]
-    return [f"{pick} pick up {who} at {place.name}{done}",
-            f"{drop} home: {home}"]
+        return [(at, f"{pick} pick up {who}, {home} {home_map}{done}"),
+                (until, f"{drop} drop at {place.name}. {place.notes} {place_map}".rstrip())]
+    return [(at, f"{pick} pick up {who} at {place.name}{done}"),
+            (until, f"{drop} home: {home}")]
 
 
 def report_progress(session: Session, driver: Person, status: str, now: datetime) -> str:

@@ -64,6 +64,7 @@ def _send_offer(session: Session, request: LiftRequest, offer: Offer, legs: Sequ
     enqueue(session, key=f"offer:{offer.id}", person=driver, kind="offer",
             body=notices.offer_text(facts, tz), due_at=now, urgent=True,
             request_id=request.id, sms_hint=notices.offer_sms_hint(offer.id or 0),
+            stale_after=offer.expires_at,
             choices=((f"offer:yes:{offer.id}", "Accept"), (f"offer:no:{offer.id}", "Decline")))
 
 
@@ -173,7 +174,7 @@ def accept(session: Session, driver: Person, offer_id: int, now: datetime) -> st
         return (f"Sorry, the offer of trip {offer_id} has expired and may have gone to "
                 "someone else. Thank you anyway!")
     legs = _legs_to_take(session, offer)
-    clash = _clash(session, driver.id or 0, legs, offer.request_id)
+    clash = _clash(session, offer, legs)
     if clash is not None:
         return (f"Trip {offer_id} overlaps your trip at {clash}, so I haven't booked it. "
                 "Reply NO to let us find someone else.")
@@ -227,18 +228,29 @@ def _take(session: Session, offer: Offer, legs: list[Leg], now: datetime) -> boo
     return True
 
 
-def _clash(session: Session, driver_id: int, legs: list[Leg], request_id: int) -> str | None:
-    """The time of an accepted trip of this driver that overlaps these legs, if any."""
+def _clash(session: Session, offer: Offer, legs: list[Leg]) -> str | None:
+    """The time of an accepted trip of this driver that these legs were not planned with.
+
+    A planner's offers to one driver form one feasible route with the trips they had
+    already accepted (those were locked into the plan), so they may overlap in time (two
+    passengers on board). Anything else that overlaps, a broadcast or a trip accepted from
+    a different plan since, is a clash.
+    """
     times = [(leg.pickup_at, leg.dropoff_at) for leg in legs if leg.pickup_at and leg.dropoff_at]
     if not times:
         return None
     start, end = min(t[0] for t in times), max(t[1] for t in times)
-    others = session.exec(select(Leg).where(
-        Leg.driver_id == driver_id, Leg.request_id != request_id,
+    others = session.exec(select(Leg, Offer).join(Offer, col(Offer.id) == Leg.offer_id).where(
+        Leg.driver_id == offer.driver_id, Leg.request_id != offer.request_id,
         col(Leg.status).in_(("accepted", "picked_up")))).all()
-    for other in others:
-        if other.pickup_at and other.dropoff_at and other.pickup_at < end \
-                and start < other.dropoff_at:
+    for other, other_offer in others:
+        if not (other.pickup_at and other.dropoff_at and other.pickup_at < end
+                and start < other.dropoff_at):
+            continue
+        planned_together = not offer.broadcast and not other_offer.broadcast and (
+            other_offer.created_at == offer.created_at  # offered by the same plan
+            or (other_offer.answered_at or other.updated_at) <= offer.created_at)
+        if not planned_together:
             return f"{other.pickup_at.astimezone(_tz(session, other)):%H:%M}"
     return None
 
@@ -284,7 +296,7 @@ def _tell_resident(session: Session, request: LiftRequest, driver: Person,
                                          request.return_plan, rules.tz)
     enqueue(session, key=f"confirm:{request.id}:{out.driver_id}:{out.pickup_at.isoformat()}",
             person=resident, kind="confirmation", body=text, due_at=now, urgent=True,
-            request_id=request.id)
+            request_id=request.id, stale_after=out.pickup_at)
     schedule_reminders(session, request, resident, driver, out.pickup_at, now)
 
 
@@ -301,11 +313,11 @@ def schedule_reminders(session: Session, request: LiftRequest, resident: Person,
     if day_before > now:
         enqueue(session, key=f"reminder:{request.id}:day-before:{stamp}", person=resident,
                 kind="reminder", body=notices.reminder_text(pickup_at, first, tz, soon=False),
-                due_at=day_before, request_id=request.id)
+                due_at=day_before, request_id=request.id, stale_after=pickup_at)
     if soon > now and not in_quiet_hours(soon, rules):  # the evening one covers early starts
         enqueue(session, key=f"reminder:{request.id}:soon:{stamp}", person=resident,
                 kind="reminder", body=notices.reminder_text(pickup_at, first, tz, soon=True),
-                due_at=soon, request_id=request.id, urgent=True)
+                due_at=soon, request_id=request.id, urgent=True, stale_after=pickup_at)
 
 
 def cancel_pending(session: Session, request_id: int, *, kinds: Sequence[str]) -> int:

@@ -32,6 +32,7 @@ def enqueue(
     request_id: int | None = None,
     choices: tuple[tuple[str, str], ...] = (),
     sms_hint: str = "",
+    stale_after: datetime | None = None,
 ) -> OutboxMessage | None:
     """Add a message unless one with the same key exists; None if the person is unreachable.
 
@@ -59,6 +60,7 @@ def enqueue(
         choices=[{"value": value, "label": label} for value, label in choices],
         urgent=urgent,
         due_at=due_at,
+        stale_after=stale_after,
         request_id=request_id,
     )
     session.add(message)

@@ -23,6 +23,7 @@ from booking.inbox import Envelope
 from bot.conversation import converse
 from bot.messages import Inbound, Reply
 from bot.render import sms_text
+from lifts.demo_day import simulate_week
 from lifts.seed import seed_demo
 from storage.db import make_engine, transaction
 from storage.migrate import upgrade
@@ -80,6 +81,7 @@ def run_demo(console: Console, workdir: Path | None = None) -> None:
         _talk_sms(console, engine, now)
         console.rule("A new resident on Telegram")
         _talk_telegram(console, engine, now)
+        simulate_week(console, engine, now, tz)
         console.rule("What was stored")
         _show_requests(console, engine, tz)
         engine.dispose()

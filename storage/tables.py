@@ -182,7 +182,8 @@ class OutboxMessage(SQLModel, table=True):
     choices: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
     urgent: bool = False
     due_at: datetime = _ts()
-    # pending | sending | sent | delivered | failed | cancelled
+    stale_after: datetime | None = _ts(default=None)  # not worth sending after this (a reminder)
+    # pending | sending | sent | delivered | failed | cancelled | expired
     status: str = Field(default="pending", max_length=20)
     attempts: int = 0
     provider_message_id: str | None = Field(default=None, max_length=64, index=True)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from routing.problem import Problem, Request, Vehicle
 
 
-def _pair_windows(problem: Problem, request: Request) -> tuple[tuple[int, int], tuple[int, int]]:
+def pair_windows(problem: Problem, request: Request) -> tuple[tuple[int, int], tuple[int, int]]:
     p, d = request.pickup, request.dropoff
     direct = int(problem.durations[p.location, d.location])
     ride = request.max_ride if request.max_ride is not None else 10**12
@@ -30,7 +30,7 @@ def tightened_windows(problem: Problem) -> dict[int, tuple[int, int]]:
     windows: dict[int, tuple[int, int]] = {}
     dur = problem.durations
     for r, request in enumerate(problem.requests):
-        pick, drop = _pair_windows(problem, request)
+        pick, drop = pair_windows(problem, request)
         able = [v for v in problem.vehicles if v.can_carry(request)]
         for code, (lo, hi), stop in ((2 * r, pick, request.pickup),
                                      (2 * r + 1, drop, request.dropoff)):
@@ -53,7 +53,7 @@ def solo_feasible(problem: Problem, request: Request, vehicle: Vehicle) -> bool:
     to_p = int(dur[vehicle.start, p.location])
     direct = int(dur[p.location, d.location])
     home = int(dur[d.location, vehicle.end])
-    (p_lo, p_hi), (d_lo, d_hi) = _pair_windows(problem, request)
+    (p_lo, p_hi), (d_lo, d_hi) = pair_windows(problem, request)
     start_p = max(p_lo, vehicle.shift_start + to_p)
     # Start the pickup as late as the drop-off window needs, to keep the ride short.
     start_p = max(start_p, d_lo - direct - p.service)

@@ -6,7 +6,21 @@ import dataclasses
 
 import pytest
 
-from routing import Lock, Plan, Problem, StopKind, Vehicle, check, solve
+from routing import (
+    Lock,
+    Objective,
+    Plan,
+    Problem,
+    Reason,
+    Route,
+    SolverStats,
+    StopKind,
+    Unserved,
+    Vehicle,
+    Visit,
+    check,
+    solve,
+)
 from routing.check import sequence_feasible
 from tests.routing.conftest import make, trip
 
@@ -54,16 +68,54 @@ def test_ride_time_violation(two_drivers_three_trips: Problem) -> None:
     assert drop.start - pick.departure <= 1500
 
 
-def test_capacity_and_capability_violations(two_drivers_three_trips: Problem,
-                                            solved: Plan) -> None:
-    """A one-seat car and a car without the wheelchair adaptation are both caught."""
-    small = [dataclasses.replace(v, seats=1, capabilities=frozenset())
+def _hand_plan(problem: Problem, routes: dict[str, list[tuple[str, StopKind]]]) -> Plan:
+    """A plan written by hand: visits in the given order, each as early as travel allows."""
+    requests = {r.id: r for r in problem.requests}
+    vehicles = {v.id: v for v in problem.vehicles}
+    built, served = [], set()
+    for vehicle_id, stops in routes.items():
+        vehicle = vehicles[vehicle_id]
+        here, clock, load, visits = vehicle.start, vehicle.shift_start, 0, []
+        for request_id, kind in stops:
+            request = requests[request_id]
+            stop = request.pickup if kind == StopKind.PICKUP else request.dropoff
+            arrival = clock + int(problem.durations[here, stop.location])
+            start = max(arrival, stop.earliest)
+            load += request.seats if kind == StopKind.PICKUP else -request.seats
+            visits.append(Visit(request_id, kind, stop.location, arrival, start,
+                                start + stop.service, load))
+            here, clock = stop.location, start + stop.service
+            served.add(request_id)
+        end = clock + int(problem.durations[here, vehicle.end])
+        built.append(Route(vehicle_id, tuple(visits), vehicle.shift_start, end, 0))
+    unserved = tuple(Unserved(r.id, Reason.CAPACITY_EXHAUSTED) for r in problem.requests
+                     if r.id not in served)
+    objective = Objective(len(served), len(unserved), 0, 0.0, 0)
+    return Plan(tuple(built), unserved, objective, SolverStats(0.0, 0.0, 0, 0, 0))
+
+
+P, D = StopKind.PICKUP, StopKind.DROPOFF
+
+
+def test_capacity_violation_by_hand() -> None:
+    """Three passengers on board a two-seat car is reported; two on board is not."""
+    vehicles = [Vehicle("ann", 0, 0, 0, 20_000, 2)]
+    problem = make([trip("a", 1, 3, 1000), trip("b", 1, 3, 1000), trip("c", 2, 3, 1000)],
+                   vehicles)
+    full = _hand_plan(problem, {"ann": [("a", P), ("b", P), ("c", P),
+                                        ("a", D), ("b", D), ("c", D)]})
+    assert "capacity" in _kinds(problem, full)
+    fits = _hand_plan(problem, {"ann": [("a", P), ("b", P), ("a", D), ("b", D),
+                                        ("c", P), ("c", D)]})
+    assert "capacity" not in _kinds(problem, fits)
+
+
+def test_capability_violation(two_drivers_three_trips: Problem, solved: Plan) -> None:
+    """A car without the wheelchair adaptation carrying the wheelchair trip is caught."""
+    plain = [dataclasses.replace(v, capabilities=frozenset())
              for v in two_drivers_three_trips.vehicles]
-    problem = dataclasses.replace(two_drivers_three_trips, vehicles=tuple(small))
-    kinds = _kinds(problem, solved)
-    assert "capability" in kinds
-    if any(v.load > 1 for r in solved.routes for v in r.visits):
-        assert "capacity" in kinds
+    problem = dataclasses.replace(two_drivers_three_trips, vehicles=tuple(plain))
+    assert "capability" in _kinds(problem, solved)
 
 
 def test_missing_and_precedence_violations(two_drivers_three_trips: Problem,
@@ -91,16 +143,17 @@ def test_shift_duration_and_lock_violations(two_drivers_three_trips: Problem,
 
 
 def test_link_violation() -> None:
-    """Linked trips written on different drivers are reported."""
+    """Linked trips written on different drivers, or one half served alone, are reported."""
     vehicles = [Vehicle("ann", 0, 0, 0, 20_000, 3), Vehicle("bob", 0, 0, 0, 20_000, 3)]
-    problem = make([trip("out", 1, 3, 1000), trip("back", 3, 1, 4000)], vehicles)
-    plan = solve(problem, time_limit=0.5)
-    linked = dataclasses.replace(problem, requests=(
-        dataclasses.replace(problem.requests[0], linked="back"), problem.requests[1]))
-    if plan.vehicle_of("out") != plan.vehicle_of("back"):
-        assert "link" in _kinds(linked, plan)
-    else:
-        assert check(linked, plan) == []
+    problem = make([trip("out", 1, 3, 1000, linked="back"), trip("back", 3, 1, 4000)],
+                   vehicles)
+    split = _hand_plan(problem, {"ann": [("out", P), ("out", D)],
+                                 "bob": [("back", P), ("back", D)]})
+    assert "link" in _kinds(problem, split)
+    lone = _hand_plan(problem, {"ann": [("out", P), ("out", D)]})
+    assert "link" in _kinds(problem, lone)
+    together = _hand_plan(problem, {"ann": [("out", P), ("out", D), ("back", P), ("back", D)]})
+    assert check(problem, together) == []
 
 
 def test_forward_time_slack_delays_pickup() -> None:

@@ -74,3 +74,46 @@ def test_replan_keeps_locks(two_drivers_three_trips: Problem) -> None:
     again = solve(locked, time_limit=0.5, initial=plan)
     assert check(locked, again) == []
     assert again.vehicle_of("r1") == "bob"
+
+
+def test_no_vehicles_means_no_driver_at_time() -> None:
+    """With no vehicle at all, every request is 'no driver available at that time'."""
+    problem = make([trip("a", 1, 3, 1000), trip("chair", 1, 3, 1000,
+                                                 needs=frozenset({Need.WHEELCHAIR_VEHICLE}))], [])
+    plan = solve(problem, time_limit=0.5)
+    assert check(problem, plan) == []
+    assert {u.reason for u in plan.unserved} == {Reason.NO_DRIVER_AT_TIME}
+    assert plan.unserved[0].reason.value == "no driver available at that time"
+
+
+def test_time_reason_against_capability_reason() -> None:
+    """Drivers exist but none covers the time: NO_DRIVER_AT_TIME, even for a need no car
+    has; a driver on duty but no car with the need anywhere: NO_CAPABLE_VEHICLE; a capable
+    car exists only on another shift: NO_DRIVER_AT_TIME."""
+    vehicles = [Vehicle("morning", 0, 0, 0, 4000, 3),
+                Vehicle("evening", 0, 0, 30_000, 40_000, 3, frozenset({Need.DOG}))]
+    requests = [
+        trip("noon", 1, 3, 15_000),
+        trip("noon-chair", 1, 3, 15_000, needs=frozenset({Need.WHEELCHAIR_VEHICLE})),
+        trip("early-chair", 1, 3, 500, needs=frozenset({Need.WHEELCHAIR_VEHICLE})),
+        trip("early-dog", 1, 3, 500, needs=frozenset({Need.DOG})),
+        # Overlaps the morning shift by minutes only: the trip does not fit in the shift.
+        trip("edge", 1, 3, 3900, max_ride=2000),
+    ]
+    problem = make(requests, vehicles)
+    plan = solve(problem, time_limit=0.5)
+    assert check(problem, plan) == []
+    reasons = {u.request: u.reason for u in plan.unserved}
+    assert reasons["noon"] == Reason.NO_DRIVER_AT_TIME
+    assert reasons["noon-chair"] == Reason.NO_DRIVER_AT_TIME
+    assert reasons["early-chair"] == Reason.NO_CAPABLE_VEHICLE
+    assert reasons["early-dog"] == Reason.NO_DRIVER_AT_TIME
+    assert reasons["edge"] == Reason.NO_DRIVER_AT_TIME
+
+
+def test_declined_by_every_capable_driver() -> None:
+    """A trip every on-duty capable driver declined is not blamed on the time of day."""
+    vehicles = [Vehicle("ann", 0, 0, 0, 20_000, 3)]
+    problem = make([trip("a", 1, 3, 1000, declined_by=frozenset({"ann"}))], vehicles)
+    plan = solve(problem, time_limit=0.5)
+    assert plan.unserved[0].reason == Reason.NO_CAPABLE_VEHICLE

@@ -1,0 +1,135 @@
+"""Planning generated Wensleydale days from the database, every plan checked by routing.check."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+import routing
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from booking import offers
+from booking.effects import RequestLift
+from booking.planning import build_problem, load_day, plan_day
+from booking.rules import local_instant
+from booking.services import request_lift
+from lifts.wensleydale import SETTLEMENTS
+from routing.travel import Cached, Haversine
+from storage.db import transaction
+from storage.tables import Leg, LiftRequest, Person, Place, Vehicle
+from tests.support.world import LONDON, monday_morning, seed
+
+TRAVEL = Cached(Haversine())
+MOBILITY = ["unaided"] * 6 + ["walking_aid"] * 2 + ["folding_wheelchair", "wheelchair_vehicle"]
+
+
+def _generated_day(engine: Engine, now: datetime, count: int, seed_: int) -> None:
+    """`count` residents across the villages, each asking for a Thursday GP or hospital lift."""
+    rng = random.Random(seed_)
+    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+    with transaction(engine) as session:
+        places = session.exec(select(Place).where(col(Place.kind).in_(("gp", "hospital")))).all()
+        for n in range(count):
+            village = rng.choices(SETTLEMENTS, weights=[s.weight for s in SETTLEMENTS])[0]
+            person = Person(scheme_id=1, role="resident", name=f"Resident {seed_}-{n}",
+                            phone=f"+447911{seed_ % 100:02d}{n:04d}", address=f"{n} Main St, {village.name}",
+                            lat=village.lat, lon=village.lon, mobility=rng.choice(MOBILITY),
+                            consent_at=now)
+            session.add(person)
+            session.flush()
+            minutes = rng.randrange(9 * 60, 16 * 60, 5)
+            appointment = local_instant(thursday, time(minutes // 60, minutes % 60), LONDON)
+            place = rng.choice(places)
+            request_lift(session, person, RequestLift(
+                place.id or 0, appointment, rng.choice(["wait", "wait", "one_way"]), False),
+                now=now, channel="sms")
+
+
+def test_generated_days_plan_without_violations(engine: Engine) -> None:
+    """Three generated days of 20 requests: the problem built from the database is solved
+    to a plan the independent checker accepts."""
+    now = monday_morning()
+    seed(engine, now)
+    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+    for seed_ in range(3):
+        with transaction(engine) as session:
+            for request in session.exec(select(LiftRequest)).all():
+                request.status = "cancelled"
+                session.add(request)
+        _generated_day(engine, now, 20, seed_)
+        with Session(engine) as session:
+            data = load_day(session, 1, thursday, now=now)
+        built = build_problem(data, TRAVEL.matrices)
+        plan = routing.solve(built.problem, time_limit=2.0, seed=seed_)
+        assert routing.check(built.problem, plan) == []
+        assert plan.objective.served >= len(built.problem.requests) // 2
+
+
+def test_stored_plan_gives_every_leg_a_driver_or_a_reason(engine: Engine) -> None:
+    """After plan_day every leg is offered to a free driver or carries a reason."""
+    now = monday_morning()
+    seed(engine, now)
+    _generated_day(engine, now, 15, 7)
+    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+    summary = plan_day(engine, 1, thursday, now=now, trigger="test",
+                       matrices=TRAVEL.matrices, time_limit=2.0)
+    assert summary.requests == 15
+    with Session(engine) as session:
+        legs = session.exec(select(Leg)).all()
+        assert legs
+        for leg in legs:
+            if leg.status == "offered":
+                assert leg.driver_id is not None and leg.pickup_at is not None
+                assert leg.offer_id is not None
+            else:
+                assert leg.status == "unserved" and leg.reason, leg
+
+
+def test_no_accessible_car_is_the_reason_given(engine: Engine) -> None:
+    """With every wheelchair-accessible car gone, a wheelchair user's lift says why."""
+    now = monday_morning()
+    seed(engine, now)
+    with transaction(engine) as session:
+        for vehicle in session.exec(select(Vehicle)).all():
+            vehicle.wheelchair_accessible = False
+            session.add(vehicle)
+        person = session.exec(select(Person).where(Person.name == "Edith Bainbridge")).one()
+        person.mobility = "wheelchair_vehicle"
+        session.add(person)
+        place = session.exec(select(Place).where(Place.town == "Leyburn")).first()
+        thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+        assert place is not None
+        request_lift(session, person, RequestLift(
+            place.id or 0, local_instant(thursday, time(11, 0), LONDON), "wait", False),
+            now=now, channel="sms")
+    summary = plan_day(engine, 1, thursday, now=now, trigger="test",
+                       matrices=TRAVEL.matrices, time_limit=1.0)
+    assert summary.unserved == 1
+    assert "capability" in next(iter(summary.reasons.values()))
+
+
+def test_replan_keeps_accepted_trips_where_they_are(engine: Engine) -> None:
+    """A re-plan after a new request never moves a trip a driver has accepted."""
+    now = monday_morning()
+    seed(engine, now)
+    _generated_day(engine, now, 8, 3)
+    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+    plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
+             time_limit=1.0)
+    with transaction(engine) as session:
+        leg = session.exec(select(Leg).where(Leg.status == "offered")).first()
+        assert leg is not None and leg.offer_id is not None
+        driver = session.get(Person, leg.driver_id)
+        assert driver is not None
+        assert offers.accept(session, driver, leg.offer_id, now).startswith("Thank you!")
+        kept = {(x.id, x.driver_id, x.pickup_at) for x in session.exec(
+            select(Leg).where(Leg.status == "accepted")).all()}
+    _generated_day(engine, now, 3, 99)
+    later = now + timedelta(minutes=5)
+    plan_day(engine, 1, thursday, now=later, trigger="test", matrices=TRAVEL.matrices,
+             time_limit=1.0)
+    with Session(engine) as session:
+        after = {(x.id, x.driver_id, x.pickup_at) for x in session.exec(
+            select(Leg).where(Leg.status == "accepted")).all()}
+    assert kept and kept == after

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-import routing
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+import routing
 from booking import offers
 from booking.effects import RequestLift
 from booking.planning import build_problem, load_day, plan_day
@@ -33,7 +33,8 @@ def _generated_day(engine: Engine, now: datetime, count: int, seed_: int) -> Non
         for n in range(count):
             village = rng.choices(SETTLEMENTS, weights=[s.weight for s in SETTLEMENTS])[0]
             person = Person(scheme_id=1, role="resident", name=f"Resident {seed_}-{n}",
-                            phone=f"+447911{seed_ % 100:02d}{n:04d}", address=f"{n} Main St, {village.name}",
+                            phone=f"+447911{seed_ % 100:02d}{n:04d}",
+                            address=f"{n} Main St, {village.name}",
                             lat=village.lat, lon=village.lon, mobility=rng.choice(MOBILITY),
                             consent_at=now)
             session.add(person)

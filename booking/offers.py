@@ -379,6 +379,14 @@ def _after_failure(session: Session, offer: Offer, now: datetime) -> None:
     alert_coordinators(session, request.scheme_id, f"Lift request #{request.id}: "
                        f"{failures} drivers have declined or not answered. Please help.",
                        now=now, key=f"failures:{request.id}")
+    resident = session.get(Person, request.resident_id)
+    if resident is not None:  # honest, early, and only once
+        when = notices.day_time(request.appointment_at, _rules(session, request).tz)[:-6]
+        enqueue(session, key=f"still-looking:{request.id}", person=resident,
+                kind="still_looking", due_at=now, request_id=request.id,
+                stale_after=request.appointment_at,
+                body=f"We're still looking for a driver for your lift on {when}. Our "
+                "coordinator is helping and we'll tell you as soon as someone is found.")
 
 
 def withdraw_for_request(session: Session, request: LiftRequest, now: datetime) -> None:

@@ -239,6 +239,37 @@ def outbox(
     console.print(table if rows else "The outbox is empty.")
 
 
+@app.command()
+def mileage(
+    month: Annotated[str, typer.Option(help="Month to claim for, YYYY-MM (default: last month).")
+                     ] = "",
+    slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
+) -> None:
+    """Each driver's mileage claim for a month at the scheme's HMRC rates."""
+    from booking.mileage import claims
+    from booking.schemes import get_scheme, scheme_rules
+    from storage.db import make_engine, transaction
+
+    settings = _settings()
+    today = datetime.now(settings.tz).date()
+    try:
+        first = (date.fromisoformat(f"{month}-01") if month
+                 else (today.replace(day=1) - timedelta(days=1)).replace(day=1))
+    except ValueError as exc:
+        console.print(f"[red]Not a month:[/] {month!r} (use YYYY-MM)")
+        raise typer.Exit(2) from exc
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    with transaction(make_engine(settings.database_url)) as session:
+        scheme = _scheme_or_exit(get_scheme, session, slug)
+        rows = claims(session, scheme.id or 0, first, last, scheme_rules(scheme))
+    table = Table("driver", "trips", "miles", "with companion", "claim",
+                  title=f"Mileage {first:%B %Y}")
+    for row in rows:
+        table.add_row(row.driver, str(row.trips), f"{row.miles:.1f}",
+                      f"{row.extra_passenger_miles:.1f}", f"£{row.pence / 100:.2f}")
+    console.print(table if rows else f"No trips driven in {first:%B %Y}.")
+
+
 def _scheme_or_exit(get_scheme, session, slug):  # type: ignore[no-untyped-def]
     try:
         return get_scheme(session, slug)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from booking import notices
-from booking.driving import day_bounds
+from booking.driving import day_bounds, roster_text, run_sheet, unassigned_text
 from booking.outbox import enqueue
 from booking.rules import local_instant
 from booking.schemes import scheme_rules
@@ -94,3 +94,55 @@ def _warn(session: Session, request: LiftRequest, now: datetime, tz: ZoneInfo) -
                        f"No driver yet for lift request #{request.id} on {when}: {reason}.",
                        now=now, key=f"unserved-alert:{request.id}")
     log.info("early warning sent for request %s", request.id)
+
+
+def queue_daily_messages(session: Session, now: datetime) -> int:
+    """Run sheets (the evening before and the morning of) and the coordinators' digest.
+
+    Called every few minutes; idempotency keys make each message go out once per day, and
+    a restart after the hour still sends what is owed.
+    """
+    queued = 0
+    for scheme in session.exec(select(Scheme)).all():
+        rules = scheme_rules(scheme)
+        today = now.astimezone(rules.tz).date()
+        tomorrow = today + timedelta(days=1)
+        evening = local_instant(today, rules.reminder_day_before_at, rules.tz)
+        morning = local_instant(today, rules.quiet_hours_end, rules.tz)
+        if now >= evening:
+            queued += _run_sheets(session, scheme, tomorrow, now, "evening")
+            queued += _digest(session, scheme, tomorrow, now)
+        if now >= morning:
+            queued += _run_sheets(session, scheme, today, now, "morning")
+    return queued
+
+
+def _run_sheets(session: Session, scheme: Scheme, day: date, now: datetime, when: str) -> int:
+    rules = scheme_rules(scheme)
+    start, end = day_bounds(day, rules.tz)
+    drivers = session.exec(select(Person).join(Leg, col(Leg.driver_id) == Person.id).join(
+        LiftRequest, col(LiftRequest.id) == Leg.request_id).where(
+        LiftRequest.scheme_id == scheme.id, col(Leg.status).in_(("accepted",)),
+        col(LiftRequest.appointment_at) >= start, col(LiftRequest.appointment_at) < end)
+        .distinct()).all()
+    for driver in drivers:
+        enqueue(session, key=f"runsheet:{driver.id}:{day}:{when}", person=driver,
+                kind="run_sheet", body=run_sheet(session, driver, day, rules.tz), due_at=now,
+                stale_after=end)
+    return len(drivers)
+
+
+def _digest(session: Session, scheme: Scheme, day: date, now: datetime) -> int:
+    rules = scheme_rules(scheme)
+    coordinators = session.exec(select(Person).where(
+        Person.scheme_id == scheme.id, Person.role == "coordinator",
+        Person.active == True)).all()  # noqa: E712
+    if not coordinators:
+        return 0
+    body = (roster_text(session, scheme.id or 0, day, rules.tz) + "\n"
+            + unassigned_text(session, scheme.id or 0, day, rules.tz))
+    for coordinator in coordinators:
+        enqueue(session, key=f"digest:{coordinator.id}:{day}", person=coordinator,
+                kind="digest", body=body[:3900], due_at=now,
+                stale_after=day_bounds(day, rules.tz)[1])
+    return len(coordinators)

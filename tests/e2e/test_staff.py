@@ -1,0 +1,90 @@
+"""End to end for the scheme's people: a coordinator invites a driver by text, the driver
+joins on Telegram with the code, and the coordinator reads the roster."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from lifts.app import asgi, build
+from storage.tables import Availability, Invitation, Person, Vehicle
+from tests.e2e.test_sms import COORDINATOR, Phone
+from tests.e2e.test_telegram import Chat, texts
+from tests.support.fakes import fake_telegram
+from tests.support.live import live_server
+from tests.support.world import monday_morning, seed, settings
+
+NEW_DRIVER = 880001
+
+
+@dataclass
+class Staff:
+    """The coordinator's phone, a new driver's Telegram chat, and the database."""
+
+    coordinator: Phone
+    driver: Chat
+    engine: Engine
+
+
+@pytest.fixture
+def staff(engine: Engine) -> Iterator[Staff]:
+    """The app with the demo scheme; the seeded coordinator texts from their phone."""
+    now = monday_morning()
+    seed(engine, now)
+    with fake_telegram() as telegram:
+        lifts = build(settings(engine, telegram_url=telegram.url), clock=lambda: now,
+                      engine=engine, polling=False)
+        with live_server(asgi(lifts, run_scheduler=False)) as url:
+            yield Staff(Phone(url, COORDINATOR), Chat(url, telegram, user=NEW_DRIVER), engine)
+
+
+def test_coordinator_invites_and_the_driver_joins_on_telegram(staff: Staff) -> None:
+    """The code from /invite lets a new driver join; car, checks and free times are stored."""
+    invited = staff.coordinator.text("/invite Jo Smith")[0]
+    code = re.search(r"code ([A-Z0-9]{6})", invited)
+    assert code is not None
+    first = texts(staff.driver.say(f"/start {code.group(1)}"))[0]
+    assert "thank you for volunteering" in first and "Share my phone number" in first
+    answers = ["Jo Smith", "Middleham", "blue Ford Focus", "3"]
+    staff.driver.share_contact("+447911555001")
+    for answer in answers:
+        staff.driver.say(answer)
+    for press in ("yes", "no", "yes"):  # folding wheelchair, accessible, dogs
+        staff.driver.press(press)
+    staff.driver.say("3/2025")
+    staff.driver.say("10/2026")
+    summary = texts(staff.driver.say("31/8/2027") + staff.driver.say(
+        "Mondays and Thursdays 9 till 1"))
+    assert "Mon 09:00-13:00" in summary[-1] and "blue Ford Focus" in summary[-1]
+    assert "Welcome aboard" in texts(staff.driver.press("yes"))[0]
+    with Session(staff.engine) as session:
+        jo = session.exec(select(Person).where(Person.name == "Jo Smith")).one()
+        assert (jo.role, jo.telegram_user_id, jo.phone) == ("driver", NEW_DRIVER,
+                                                            "+447911555001")
+        car = session.exec(select(Vehicle).where(Vehicle.driver_id == jo.id)).one()
+        assert (car.seats, car.folding_wheelchair, car.accepts_dogs) == (3, True, True)
+        slots = session.exec(select(Availability).where(Availability.driver_id == jo.id)).all()
+        assert sorted((s.weekday, s.start_minute, s.end_minute) for s in slots) == [
+            (0, 540, 780), (3, 540, 780)]
+        assert session.exec(select(Invitation)).one().used_by == jo.id
+
+
+def test_a_used_or_wrong_code_is_refused_politely(staff: Staff) -> None:
+    """A made-up code gets a clear answer and creates nobody."""
+    reply = texts(staff.driver.say("/start ZZZZZZ"))[0]
+    assert "isn't valid" in reply
+    with Session(staff.engine) as session:
+        assert session.exec(select(Person).where(Person.telegram_user_id == NEW_DRIVER)
+                            ).first() is None
+
+
+def test_coordinator_commands_by_text(staff: Staff) -> None:
+    """A coordinator can read the roster and what is unassigned by text."""
+    assert "No trips planned" in staff.coordinator.text("/roster tomorrow")[0]
+    assert "Nothing unassigned" in staff.coordinator.text("/unassigned")[0]
+    assert "/roster" in staff.coordinator.text("hello")[0]

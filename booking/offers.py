@@ -336,6 +336,8 @@ def decline(session: Session, driver: Person, offer_id: int, now: datetime) -> s
     offer = session.get(Offer, offer_id)
     if offer is None or offer.driver_id != driver.id:
         return f"I can't find trip {offer_id} for you. Please check the number."
+    if offer.status == "accepted":
+        return drop_out(session, driver, offer, now)
     if offer.status != "open":
         return f"Trip {offer_id} doesn't need an answer any more. Thank you!"
     offer.status, offer.answered_at = "declined", now
@@ -345,6 +347,39 @@ def decline(session: Session, driver: Person, offer_id: int, now: datetime) -> s
     _after_failure(session, offer, now)
     return ("No problem, thank you for letting us know. We'll find someone else for trip "
             f"{offer_id}.")
+
+
+def drop_out(session: Session, driver: Person, offer: Offer, now: datetime) -> str:
+    """A driver can no longer do a trip they accepted: both sides are told, and it re-plans."""
+    request = session.get(LiftRequest, offer.request_id)
+    if request is None or request.status in ("cancelled", "done", "no_show"):
+        return f"Trip {offer.id} doesn't need anything more. Thank you!"
+    _lock(session, driver.id or 0, offer.request_id)
+    legs = session.exec(select(Leg).where(Leg.offer_id == offer.id,
+                                          Leg.status == "accepted")).all()
+    if not legs:
+        return f"Trip {offer.id} is already under way or finished: please phone the coordinator."
+    offer.status, offer.answered_at = "declined", now  # the planner leaves this driver out
+    session.add(offer)
+    for leg in legs:
+        release_leg(session, leg, now, status="open", reason="driver dropped out")
+    cancel_pending(session, request.id or 0, kinds=("reminder", "confirmation"))
+    set_status(session, request, "requested", now=now, actor="driver",
+               note="driver dropped out")
+    resident = session.get(Person, request.resident_id)
+    tz = _rules(session, request).tz
+    when = notices.day_time(request.appointment_at, tz)[:-6]
+    if resident is not None:
+        enqueue(session, key=f"dropped:{offer.id}", person=resident, kind="trip_change",
+                due_at=now, urgent=True, request_id=request.id,
+                stale_after=request.appointment_at,
+                body=f"Sorry, your driver for {when} can no longer make it. We're finding "
+                "someone else and will let you know.")
+    alert_coordinators(session, request.scheme_id, f"{driver.name} dropped out of request "
+                       f"#{request.id} on {when}. Re-planning now.", now=now,
+                       key=f"dropped:{offer.id}")
+    return (f"Thanks for letting us know. We'll find someone else for trip {offer.id} and "
+            "tell the passenger.")
 
 
 def expire_due(session: Session, now: datetime) -> int:

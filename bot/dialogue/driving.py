@@ -27,7 +27,8 @@ from bot.dialogue.wording import YES_NO
 from bot.messages import Option, Outcome, Reply
 
 _ANSWER = re.compile(
-    r"^\s*(yes|y|yep|accept|ok|no|n|nope|decline)\W*(?:trip\s*)?#?\s*(\d{1,9})\s*$", re.I)
+    r"^\s*(yes|y|yep|accept|ok|no|n|nope|decline|cancel|can'?t do)\W*(?:trip\s*)?#?\s*"
+    r"(\d{1,9})\s*$", re.I)
 _PROGRESS = {
     "picked_up": re.compile(r"\b(picked\s*up|pu|collected|got (?:him|her|them))\b", re.I),
     "dropped_off": re.compile(r"\b(dropped\s*(?:off)?|delivered|arrived|home safe)\b", re.I),

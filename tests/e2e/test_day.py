@@ -217,3 +217,25 @@ def test_early_warning_when_nobody_can_drive(day: Day) -> None:
         assert "no driver" in request.status_reason
     appointment = request.appointment_at.astimezone(LONDON)
     assert appointment.strftime("%a") == "Thu"
+
+
+def test_a_driver_dropping_out_tells_the_resident_and_re_plans(day: Day) -> None:
+    """'CANCEL <trip>' from a driver who had accepted: the resident is told, another is offered."""
+    _book(day)
+    _plan_and_send(day)
+    name, accept = _offered_to(day)
+    day.drivers[name].press(accept)
+    day.run("dispatch")
+    trip = accept.rsplit(":", 1)[1]
+    reply = texts(day.drivers[name].say(f"cancel {trip}"))
+    assert "find someone else" in reply[0]
+    day.clock.now += timedelta(minutes=2)
+    day.run("dispatch")
+    assert "can no longer make it" in day.texts_to_resident()[-1]
+    day.run("plan")
+    other, _ = _offered_to(day)
+    assert other != name
+    with Session(day.engine) as session:
+        reminders = session.exec(select(OutboxMessage).where(
+            OutboxMessage.kind == "reminder", OutboxMessage.status == "pending")).all()
+        assert reminders == []

@@ -20,12 +20,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from routing.engine import Limits, Solution, node_penalty, optimise
+from routing.insert import Inserter, recreate
 from routing.problem import Problem, Weights
 
 GROUP_REQUESTS = 30  # requests per ruined route group: OR-Tools repairs that in ~0.1 s
 RUIN_SHARE = 0.4  # at most this share of the group's requests is removed
 WHOLE_SHARE = 0.2  # share of the time given to OR-Tools alone on the whole problem
 TEMPERATURE = 0.005  # threshold accepting: initial tolerated relative worsening
+ORTOOLS_SHARE = 0.25  # share of the search time given to OR-Tools route-group repairs
+ORTOOLS_EVERY = 8  # with an iteration budget: one OR-Tools repair per this many steps
+FAST_RUIN = 0.3  # a fast step removes at most this share of the served requests
+FAST_RUIN_MAX = 40
 
 
 @dataclass
@@ -68,6 +73,8 @@ class Search:
             if request.linked is not None:
                 other = problem.request_index(request.linked)
                 self.partner[r], self.partner[other] = other, r
+        self.inserter = Inserter(problem)
+        self.candidate_set = set(self.candidates)
 
     def _route_cost(self, vehicle: int, codes: Sequence[int]) -> tuple[float, int]:
         p = self.problem
@@ -88,7 +95,9 @@ class Search:
         served = {c // 2 for codes in state.routes.values() for c in codes}
         parts = [self._route_cost(v, codes) for v, codes in state.routes.items()]
         longest = max((metres for _, metres in parts), default=0)
-        unserved = sum(1 for r in self.candidates if r not in served)
+        # A lone half of a linked pair counts as unserved: it is removed at the end.
+        unserved = sum(1 for r in self.candidates
+                       if r not in served or self.partner.get(r, r) not in served)
         return sum(c for c, _ in parts) + self.penalty * unserved + self.weights.fairness * longest
 
     def whole(self, initial: State | None, seconds: float, greedy: bool = False) -> State | None:
@@ -185,6 +194,85 @@ class Search:
         self.progress.iterations += 1
         return None if solution is None else state.merge(solution)
 
+    def fast_step(self, state: State) -> State | None:
+        """Ruin related (or random) requests of the whole plan and re-insert them, with up
+        to 10 unserved ones, by our own insertion; None if nothing changed."""
+        self.progress.iterations += 1
+        ins, rng = self.inserter, self.rng
+        on = {c // 2: v for v, codes in state.routes.items() for c in codes}
+        movable = [r for r in on if ins.movable[r]
+                   and (r not in self.partner or ins.movable[self.partner[r]])]
+        removed: set[int] = set()
+        if movable:
+            count = rng.randint(2, max(2, min(FAST_RUIN_MAX, int(FAST_RUIN * len(movable)))))
+            chosen = (self._shaw(state, movable, count) if rng.random() < 0.7
+                      else rng.sample(movable, min(count, len(movable))))
+            for r in chosen:
+                removed.add(r)
+                if r in self.partner:
+                    removed.add(self.partner[r])
+        routes = {v: [c for c in codes if c // 2 not in removed]
+                  for v, codes in state.routes.items()}
+        touched = {on[r] for r in removed if r in on}
+        units, only = self._units(removed, routes)
+        if not units:
+            return None
+        routes, changed = recreate(ins, routes, units, rng, regret=rng.random() < 0.5,
+                                   only=only)
+        touched |= changed
+        new = State(dict(routes), dict(state.times), dict(state.spans))
+        for v in touched:
+            timed = ins.times(v, routes[v]) if routes[v] else ([], (0, 0))
+            if timed is None:
+                return None
+            new.times[v], new.spans[v] = timed
+        return new
+
+    def _shaw(self, state: State, served: list[int], count: int) -> list[int]:
+        """`count` requests related to a random one in pickup/drop-off place and time."""
+        when = {c: t for v, codes in state.routes.items()
+                for c, t in zip(codes, state.times[v], strict=True)}
+        ins = self.inserter
+        arr = np.asarray(served)
+        pick = np.asarray([ins.loc[2 * r] for r in served])
+        drop = np.asarray([ins.loc[2 * r + 1] for r in served])
+        tp = np.asarray([when[2 * r] for r in served])
+        td = np.asarray([when[2 * r + 1] for r in served])
+        k = self.rng.randrange(len(served))
+        dur = self.problem.durations
+        gap = (dur[pick[k], pick] + dur[drop[k], drop] + np.abs(tp - tp[k]) + np.abs(td - td[k]))
+        noise = np.asarray([self.rng.uniform(1.0, 1.5) for _ in served])
+        return [int(r) for r in arr[np.argsort(gap * noise, kind="stable")[:count]]]
+
+    def _units(self, removed: set[int], routes: dict[int, list[int]]) -> tuple[
+            list[tuple[int, ...]], dict[tuple[int, ...], int]]:
+        """Insertion units: removed requests, linked pairs together, plus up to 10
+        unserved candidates (a half whose partner is served goes to the partner's car)."""
+        on = {c // 2: v for v, codes in routes.items() for c in codes}
+        unserved = [r for r in self.candidates if r not in on and r not in removed]
+        extra = self.rng.sample(unserved, min(10, len(unserved)))
+        units: list[tuple[int, ...]] = []
+        only: dict[tuple[int, ...], int] = {}
+        seen: set[int] = set()
+        for r in sorted(removed) + extra:
+            if r in seen or r not in self.candidate_set or not self.inserter.movable[r]:
+                continue
+            partner = self.partner.get(r)
+            if partner is None:
+                units.append((r,))
+            elif partner in on:
+                units.append((r,))
+                only[(r,)] = on[partner]
+            elif partner in self.candidate_set:
+                first, second = sorted((r, partner), key=self._pickup_time)
+                units.append((first, second))
+                seen.add(partner)
+            seen.add(r)
+        return units, only
+
+    def _pickup_time(self, r: int) -> int:
+        return self.problem.requests[r].pickup.earliest
+
 
 def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int,
         time_limit: float, iterations: int | None, initial: State | None) -> tuple[
@@ -209,17 +297,26 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
         return empty, clock
     current = best_cost = search.cost(state)
     best = state
+    loop_start, ortools_time = time.monotonic(), 0.0
     while True:
         if iterations is None:
             remaining = deadline - time.monotonic()
             if remaining < 0.05:
                 break
             progress = 1 - remaining / max(time_limit * (1 - WHOLE_SHARE), 1e-9)
+            use_ortools = ortools_time < ORTOOLS_SHARE * (time.monotonic() - loop_start)
         else:
             if clock.iterations >= iterations:
                 break
             progress = clock.iterations / max(iterations, 1)
-        candidate = search.step(state, 60.0 if iterations else max(0.05, min(remaining, 1.0)))
+            use_ortools = clock.iterations % ORTOOLS_EVERY == ORTOOLS_EVERY - 1
+        if use_ortools:
+            began = time.monotonic()
+            candidate = search.step(state,
+                                    60.0 if iterations else max(0.05, min(remaining, 1.0)))
+            ortools_time += time.monotonic() - began
+        else:
+            candidate = search.fast_step(state)
         if candidate is None:
             continue
         cost = search.cost(candidate)

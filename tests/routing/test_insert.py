@@ -1,0 +1,65 @@
+"""Our fast insertion: its exact route test agrees with the independent checker."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from routing import StopKind
+from routing.check import sequence_feasible
+from routing.cordeau import read
+from routing.insert import Inserter, _arrays_of, _least, recreate
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+A4_24 = SHARED / "benchmarks" / "darp" / "cordeau2006" / "a4-24.txt"
+
+
+def _stops(problem, codes):  # noqa: ANN001, ANN202
+    return [(problem.requests[c // 2].id, StopKind.DROPOFF if c % 2 else StopKind.PICKUP)
+            for c in codes]
+
+
+@pytest.mark.skipif(not A4_24.exists(), reason=f"benchmark file not found at {A4_24}")
+def test_insertion_feasibility_matches_checker() -> None:
+    """Random routes built by our insertion are feasible for the checker, the incremental
+    arrays equal those built from scratch, and every order we call feasible is."""
+    problem = read(A4_24).problem
+    ins = Inserter(problem)
+    rng = random.Random(1)
+    routes: dict[int, list[int]] = {v: [] for v in range(len(problem.vehicles))}
+    units = [(r,) for r in range(len(problem.requests))]
+    routes, _ = recreate(ins, routes, units, rng, regret=True)
+    served = {c // 2 for codes in routes.values() for c in codes}
+    assert len(served) >= len(problem.requests) // 2
+    for v, codes in routes.items():
+        if codes:
+            assert sequence_feasible(problem, problem.vehicles[v].id, _stops(problem, codes))
+    # Incremental arrays against arrays from scratch, and the exact test against the checker.
+    agree = 0
+    for _ in range(300):
+        v = rng.randrange(len(problem.vehicles))
+        r = rng.randrange(len(problem.requests))
+        codes = [c for c in routes[v] if c // 2 != r]
+        info = ins.info(v, codes)
+        assert info is not None
+        i = rng.randrange(len(codes) + 1)
+        j = rng.randrange(i, len(codes) + 1)
+        new = [*codes[:i], 2 * r, *codes[i:j], 2 * r + 1, *codes[j:]]
+        lo, hi, gap, pairs = ins._inserted(info, r, i, j)
+        assert (lo, hi, gap, sorted(pairs)) == _arrays_of(ins, v, new)
+        ours = ins.feasible(v, new)
+        theirs = sequence_feasible(problem, problem.vehicles[v].id, _stops(problem, new))
+        if ours:
+            assert theirs
+        agree += ours == theirs
+    assert agree >= 290
+
+
+def test_least_schedule_respects_ride_limit() -> None:
+    """Waiting for a late drop-off window delays the pickup instead of the passenger."""
+    # home 0 -> pickup (window 0..100) -> drop-off (window 50..60), travel 10, ride <= 15.
+    t = _least([0, 0, 50, 0], [100, 100, 60, 100], [10, 10, 10], [(1, 2, 15)], None)
+    assert t is not None and t[2] - t[1] <= 15 and t[1] >= 35
+    assert _least([0, 0, 50, 0], [100, 30, 60, 100], [10, 10, 10], [(1, 2, 15)], None) is None

@@ -5,14 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+# Why a permanent failure happened, so the dispatcher can fall back and stop trying the channel.
+BLOCKED = "blocked"          # Telegram: the user blocked the bot or deleted the chat
+OPTED_OUT = "opted_out"      # SMS: the number texted STOP to Twilio (21610)
+UNREACHABLE = "unreachable"  # SMS: a landline, an invalid number, undelivered (21614, 3000x)
+REJECTED = "rejected"        # the provider refused this message itself (bad request)
+
 
 class SendError(Exception):
-    """A send that failed. `permanent` means retrying cannot help (blocked, opted out)."""
+    """A send that failed. `permanent` means retrying cannot help (blocked, opted out).
 
-    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None):
+    `reason` is one of the constants above for permanent failures ("" when unknown).
+    """
+
+    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None,
+                 reason: str = ""):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.reason = reason
 
 
 @dataclass(frozen=True)

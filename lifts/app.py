@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from booking.dispatch import DispatchReport, dispatch_due, record_delivery
+from booking.dispatch import Dispatcher, DispatchReport, Pacer, record_delivery
 from booking.effects import Effect, PlanNow
 from booking.inbox import Envelope
 from booking.planning import plan_day
@@ -28,7 +28,17 @@ from bot.conversation import converse
 from bot.messages import Inbound, Reply
 from lifts.settings import Settings
 from routing.travel import Cached, Haversine, Osrm, TravelProvider
-from scheduler.jobs import add_dispatcher, add_interval, build_scheduler
+from scheduler.jobs import (
+    DISPATCH_JOB_ID,
+    SHARED,
+    add_interval,
+    add_shared_store,
+    build_scheduler,
+    register,
+    remove_shared_store,
+    unregister,
+)
+from scheduler.leader import Leadership
 from scheduler.ticks import Ticks
 from storage.db import make_engine
 from storage.tables import OutboxMessage
@@ -53,6 +63,13 @@ class Lifts:
     telegram: TelegramChannel | None = None
     senders: dict[str, Sender] = field(default_factory=dict)
     ticks: Ticks | None = None
+    dispatcher: Dispatcher | None = None
+    leadership: Leadership | None = None
+
+    @property
+    def owner(self) -> str:
+        """This app's name in the scheduler registry: its database (plain text, no password)."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     async def converse(self, env: Envelope, inbound: Inbound) -> list[Reply]:
         """Handle one inbound message off the event loop (the core is synchronous)."""
@@ -74,12 +91,21 @@ class Lifts:
 
     async def dispatch(self) -> DispatchReport:
         """Send whatever the outbox has due."""
-        return await dispatch_due(self.engine, self.senders, self.clock())
+        if self.dispatcher is None:
+            self.dispatcher = Dispatcher(self.engine, self.senders, pacers=pacers(self.settings))
+        return await self.dispatcher.run(self.clock)
 
     async def delivery_report(self, sid: str, status: str, error_code: str) -> None:
-        """Twilio told us how a text fared."""
-        del error_code  # kept on Twilio's side; the status is what we act on
-        await asyncio.to_thread(record_delivery, self.engine, sid, status)
+        """Twilio told us how a text fared; undelivered texts fall back and alert."""
+        await asyncio.to_thread(record_delivery, self.engine, sid, status, error_code,
+                                self.clock())
+
+
+def pacers(settings: Settings) -> dict[str, Pacer]:
+    """Per-process send rates: the configured totals shared among the worker processes."""
+    share = settings.workers
+    return {"telegram": Pacer(settings.telegram_rate_per_second / share, per_address=1.0),
+            "sms": Pacer(settings.sms_rate_per_second / share)}
 
 
 def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None,
@@ -112,16 +138,25 @@ def travel(settings: Settings) -> TravelProvider:
                             speed_kmh=settings.travel_speed_kmh))
 
 
-def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float = 5.0,
+def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float | None = None,
          plan_every: float = 60.0) -> Starlette:
-    """The ASGI app: webhooks, health, and the background work tied to its lifespan."""
+    """The ASGI app: webhooks, health, and the background work tied to its lifespan.
+
+    Every process dispatches the outbox; the timed jobs run in the elected leader only.
+    """
     sms = SmsWebhook(auth_token=lifts.settings.twilio_auth_token,
                      public_base_url=lifts.settings.public_base_url,
                      converse=lifts.converse, on_status=lifts.delivery_report)
+    every = dispatch_every or lifts.settings.dispatch_every_seconds
 
     async def healthz(_request: Request) -> Response:
         overdue = await asyncio.to_thread(_oldest_overdue_seconds, lifts.engine, lifts.clock())
+        leadership = lifts.leadership
         return JSONResponse({"status": "ok", "oldest_overdue_seconds": overdue,
+                             "scheduler": {
+                                 "running": leadership is not None,
+                                 "leader": bool(leadership and leadership.leader),
+                                 "election": leadership.backend if leadership else None},
                              "telegram": lifts.telegram is not None,
                              "sms": "sms" in lifts.senders})
 
@@ -136,17 +171,8 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float = 5.
             if lifts.telegram is not None:
                 await _start_telegram(lifts, stack)
             if run_scheduler:
-                scheduler = build_scheduler(lifts.settings.tz)
-                add_dispatcher(scheduler, lifts.dispatch, every_seconds=dispatch_every)
-                if lifts.ticks is not None:
-                    add_interval(scheduler, "planning", lifts.ticks.plan_due_days,
-                                 every_seconds=plan_every)
-                    add_interval(scheduler, "offers:expire", lifts.ticks.expire_offers,
-                                 every_seconds=max(1.0, plan_every / 2))
-                    add_interval(scheduler, "early-warning", lifts.ticks.early_warnings,
-                                 every_seconds=plan_every * 5)
-                scheduler.start()
-                stack.callback(scheduler.shutdown, wait=False)
+                await _start_scheduler(lifts, stack, dispatch_every=every,
+                                       plan_every=plan_every)
             yield
 
     return Starlette(routes=[
@@ -155,6 +181,42 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float = 5.
         Route("/sms/inbound", sms.inbound, methods=["POST"]),
         Route("/sms/status", sms.status, methods=["POST"]),
     ], lifespan=lifespan)
+
+
+async def _start_scheduler(lifts: Lifts, stack: contextlib.AsyncExitStack, *,
+                           dispatch_every: float, plan_every: float) -> None:
+    owner = lifts.owner
+    register(owner, DISPATCH_JOB_ID, lifts.dispatch)
+    timed: dict[str, float] = {}
+    if lifts.ticks is not None:
+        register(owner, "planning", lifts.ticks.plan_due_days)
+        register(owner, "offers:expire", lifts.ticks.expire_offers)
+        register(owner, "early-warning", lifts.ticks.early_warnings)
+        timed = {"planning": plan_every, "offers:expire": max(1.0, plan_every / 2),
+                 "early-warning": plan_every * 5}
+    stack.callback(unregister, owner)
+    scheduler = build_scheduler(lifts.settings.tz)
+    add_interval(scheduler, owner, DISPATCH_JOB_ID, every_seconds=dispatch_every)
+    scheduler.start()
+    stack.callback(scheduler.shutdown, wait=False)
+
+    async def elected() -> None:
+        await asyncio.to_thread(add_shared_store, scheduler, lifts.engine)
+        for name, seconds in timed.items():
+            add_interval(scheduler, owner, name, every_seconds=seconds, jobstore=SHARED)
+
+    async def deposed() -> None:
+        remove_shared_store(scheduler)
+
+    lifts.leadership = Leadership(lifts.engine, elected, deposed)
+    stop = asyncio.Event()
+    campaign = asyncio.create_task(lifts.leadership.run(stop))
+
+    async def step_down() -> None:
+        stop.set()
+        await campaign
+
+    stack.push_async_callback(step_down)
 
 
 async def _start_telegram(lifts: Lifts, stack: contextlib.AsyncExitStack) -> None:

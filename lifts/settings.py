@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     scheme_timezone: str = "Europe/London"
     default_scheme: str = ""
 
+    # Outbox: texts a second from each process (Twilio queues anything faster on a long code),
+    # and how many processes `lifts serve --workers N` runs (the rates are shared among them).
+    sms_rate_per_second: float = Field(1.0, gt=0, le=1000)
+    telegram_rate_per_second: float = Field(30.0, gt=0, le=1000)
+    workers: int = Field(1, ge=1, le=64)
+    dispatch_every_seconds: float = Field(1.0, gt=0, le=300)
+
     planner_time_limit: float = Field(10.0, gt=0, le=600)
     travel_detour_factor: float = Field(1.3, ge=1.0, le=3.0)
     travel_speed_kmh: float = Field(45.0, gt=5, le=120)

@@ -18,7 +18,7 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from booking.inbox import Envelope
-from booking.sending import Outgoing, SendError
+from booking.sending import OPTED_OUT, REJECTED, UNREACHABLE, Outgoing, SendError
 from bot.messages import Inbound, Option, Reply
 from bot.render import sms_text
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 TWILIO_DEFAULT_BASE = "https://api.twilio.com"
 PERMANENT_CODES = {21211, 21214, 21401, 21408, 21610, 21612, 21614}  # bad, opted out, landline
+OPTED_OUT_CODE = 21610
 
 Converse = Callable[[Envelope, Inbound], Awaitable[list[Reply]]]
 
@@ -147,7 +148,10 @@ class SmsSender:
         except TwilioRestException as exc:
             permanent = exc.code in PERMANENT_CODES or (400 <= exc.status < 500
                                                         and exc.status != 429)
-            raise SendError(f"twilio {exc.status} code {exc.code}", permanent=permanent) from exc
+            reason = (OPTED_OUT if exc.code == OPTED_OUT_CODE else UNREACHABLE
+                      if exc.code in PERMANENT_CODES else REJECTED if permanent else "")
+            raise SendError(f"twilio {exc.status} code {exc.code}", permanent=permanent,
+                            reason=reason) from exc
         except OSError as exc:  # connection refused, DNS, timeouts
             raise SendError(f"network: {type(exc).__name__}", permanent=False) from exc
         return str(created.sid)

@@ -23,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from booking.inbox import Envelope
-from booking.sending import Outgoing, SendError
+from booking.sending import BLOCKED, REJECTED, Outgoing, SendError
 from bot.channels.sms import to_e164
 from bot.messages import Inbound, Option, Reply
 
@@ -149,8 +149,10 @@ class TelegramSender:
             wait = exc.retry_after
             seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
             raise SendError("telegram flood limit", permanent=False, retry_after=seconds) from exc
-        except (Forbidden, BadRequest) as exc:  # BadRequest subclasses NetworkError: first
-            raise SendError(f"telegram {type(exc).__name__}", permanent=True) from exc
+        except Forbidden as exc:  # blocked by the user: stop using Telegram for them
+            raise SendError("telegram Forbidden", permanent=True, reason=BLOCKED) from exc
+        except BadRequest as exc:  # subclasses NetworkError, so it must come first
+            raise SendError("telegram BadRequest", permanent=True, reason=REJECTED) from exc
         except TelegramError as exc:  # TimedOut, NetworkError: may or may not have arrived
             raise SendError(f"telegram {type(exc).__name__}", permanent=False) from exc
         return str(sent.message_id)

@@ -27,6 +27,13 @@ def covers_time(problem: Problem, request: Request, vehicle: Vehicle) -> bool:
     return vehicle.max_duration is None or start_d + d.service - start_p <= vehicle.max_duration
 
 
+def _partner(problem: Problem, request: Request) -> Request | None:
+    """The other leg of a linked pair (the link may be written on either leg)."""
+    if request.linked is not None:
+        return problem.requests[problem.request_index(request.linked)]
+    return next((r for r in problem.requests if r.linked == request.id), None)
+
+
 def explain(problem: Problem, request: Request, partner_served: bool = True) -> Unserved:
     """The most specific reason `request` is not in the plan.
 
@@ -53,6 +60,16 @@ def explain(problem: Problem, request: Request, partner_served: bool = True) -> 
         return Unserved(request.id, Reason.UNREACHABLE,
                         "too far from every on-duty driver's home for the window")
     if not partner_served:
-        return Unserved(request.id, Reason.LINKED_UNSERVED, f"linked to {request.linked!r}")
+        partner = _partner(problem, request)
+        if partner is not None:
+            both = [v for v in able
+                    if solo_feasible(problem, request, v) and solo_feasible(problem, partner, v)]
+            if both:  # someone could do both legs: they are booked
+                return Unserved(request.id, Reason.CAPACITY_EXHAUSTED,
+                                f"{len(both)} driver(s) could do both legs (with "
+                                f"{partner.id!r}), all fully booked")
+            detail = (f"{partner.id!r} cannot be served" if not servable_alone(problem, partner)
+                      else f"no one driver can do both legs (with {partner.id!r})")
+            return Unserved(request.id, Reason.LINKED_UNSERVED, detail)
     return Unserved(request.id, Reason.CAPACITY_EXHAUSTED,
                     f"{len(able)} driver(s) could, all fully booked")

@@ -117,3 +117,39 @@ def test_declined_by_every_capable_driver() -> None:
     problem = make([trip("a", 1, 3, 1000, declined_by=frozenset({"ann"}))], vehicles)
     plan = solve(problem, time_limit=0.5)
     assert plan.unserved[0].reason == Reason.NO_CAPABLE_VEHICLE
+
+
+def test_linked_pair_reasons() -> None:
+    """A pair no single driver can do is 'linked'; an outbound whose return is impossible
+    is 'linked'; a pair a busy driver could do is 'fully booked'."""
+    vehicles = [Vehicle("morning", 0, 0, 0, 5000, 3), Vehicle("evening", 0, 0, 6000, 20_000, 3)]
+    requests = [
+        trip("split-out", 1, 3, 500, linked="split-back"),
+        trip("split-back", 3, 1, 9000),
+        trip("doomed-out", 1, 3, 500, linked="doomed-back"),
+        trip("doomed-back", 3, 1, 30_000),
+    ]
+    problem = make(requests, vehicles)
+    plan = solve(problem, time_limit=0.5)
+    assert check(problem, plan) == []
+    reasons = {u.request: u.reason for u in plan.unserved}
+    assert reasons["split-out"] == reasons["split-back"] == Reason.LINKED_UNSERVED
+    assert reasons["doomed-back"] == Reason.NO_DRIVER_AT_TIME
+    assert reasons["doomed-out"] == Reason.LINKED_UNSERVED
+
+
+def test_linked_pair_fully_booked() -> None:
+    """Two pairs at the same time for one one-seat driver: the pair left out is 'booked'."""
+    vehicles = [Vehicle("ann", 0, 0, 0, 20_000, 1)]
+    requests = []
+    for name in ("a", "b"):
+        out = trip(f"{name}-out", 1, 3, 1000, linked=f"{name}-back", max_ride=1300)
+        out = dataclasses.replace(out, pickup=dataclasses.replace(out.pickup, latest=1100))
+        back = trip(f"{name}-back", 3, 1, 9000, max_ride=1300)
+        back = dataclasses.replace(back, pickup=dataclasses.replace(back.pickup, latest=9100))
+        requests += [out, back]
+    problem = make(requests, vehicles)
+    plan = solve(problem, time_limit=0.5)
+    assert check(problem, plan) == []
+    assert plan.objective.served == 2
+    assert {u.reason for u in plan.unserved} == {Reason.CAPACITY_EXHAUSTED}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -146,7 +147,9 @@ class TelegramSender:
             sent = await self._bot.send_message(int(message.address), reply.text,
                                                 reply_markup=markup(reply))
         except RetryAfter as exc:
-            wait = exc.retry_after
+            with warnings.catch_warnings():  # int today, timedelta with PTB_TIMEDELTA: both
+                warnings.simplefilter("ignore")
+                wait = exc.retry_after
             seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
             raise SendError("telegram flood limit", permanent=False, retry_after=seconds) from exc
         except Forbidden as exc:  # blocked by the user: stop using Telegram for them

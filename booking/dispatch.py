@@ -102,7 +102,8 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     return base * random.uniform(1.0, 1.25)
 
 
-def claim_due(engine: Engine, now: datetime, *, limit: int = 50) -> list[OutboxMessage]:
+def claim_due(engine: Engine, now: datetime, *, limit: int = 50,
+              claim_timeout: timedelta = CLAIM_TIMEOUT) -> list[OutboxMessage]:
     """Mark up to `limit` due messages as 'sending' and return them (quiet hours respected).
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so several processes claim disjoint rows. SQLite:
@@ -114,7 +115,7 @@ def claim_due(engine: Engine, now: datetime, *, limit: int = 50) -> list[OutboxM
             .where(or_(
                 (col(OutboxMessage.status) == "pending") & (col(OutboxMessage.due_at) <= now),
                 (col(OutboxMessage.status) == "sending")
-                & (col(OutboxMessage.due_at) <= now - CLAIM_TIMEOUT),
+                & (col(OutboxMessage.due_at) <= now - claim_timeout),
             ))
             .order_by(col(OutboxMessage.due_at))
             .limit(limit)
@@ -248,6 +249,7 @@ class Dispatcher:
     batch: int = 100
     concurrency: int = 16
     max_seconds: float = 20.0  # one pass stops claiming after this (the next pass continues)
+    claim_timeout: timedelta = CLAIM_TIMEOUT
 
     async def run(self, clock: Callable[[], datetime]) -> DispatchReport:
         """Claim and send until nothing is due (or the pass has run for max_seconds)."""
@@ -256,7 +258,8 @@ class Dispatcher:
         gate = asyncio.Semaphore(self.concurrency)
         while True:
             now = clock()
-            rows = await asyncio.to_thread(claim_due, self.engine, now, limit=self.batch)
+            rows = await asyncio.to_thread(claim_due, self.engine, now, limit=self.batch,
+                                           claim_timeout=self.claim_timeout)
             await asyncio.gather(*(self._one(row, clock, gate, report) for row in rows))
             if len(rows) < self.batch or time.monotonic() - started > self.max_seconds:
                 return report

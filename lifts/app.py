@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func
@@ -92,7 +92,9 @@ class Lifts:
     async def dispatch(self) -> DispatchReport:
         """Send whatever the outbox has due."""
         if self.dispatcher is None:
-            self.dispatcher = Dispatcher(self.engine, self.senders, pacers=pacers(self.settings))
+            self.dispatcher = Dispatcher(
+                self.engine, self.senders, pacers=pacers(self.settings),
+                claim_timeout=timedelta(seconds=self.settings.outbox_claim_timeout_seconds))
         return await self.dispatcher.run(self.clock)
 
     async def delivery_report(self, sid: str, status: str, error_code: str) -> None:
@@ -128,6 +130,16 @@ def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | N
             from_number=settings.twilio_from_number,
             api_base_url=settings.twilio_api_base_url, status_callback=callback)
     return lifts
+
+
+def from_environment() -> Starlette:
+    """The app from the environment's settings (each `lifts serve --workers N` process)."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "twilio.http_client", "telegram.ext.Updater"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return asgi(build(settings))
 
 
 def travel(settings: Settings) -> TravelProvider:

@@ -43,18 +43,35 @@ def _logging(level: str) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes (PostgreSQL only). Each serves webhooks and dispatches the "
+             "outbox; one elected leader runs the timed jobs.")] = 1,
 ) -> None:
     """Run the web app: Telegram and SMS webhooks, health check, outbox dispatcher."""
+    import os
+
     import uvicorn
 
-    from lifts.app import asgi, build
+    from storage.db import make_engine
     from storage.migrate import upgrade
 
     settings = _settings()
     _logging(settings.log_level)
-    lifts = build(settings)
-    upgrade(lifts.engine)
-    uvicorn.run(asgi(lifts), host=host, port=port, log_level=settings.log_level.lower())
+    engine = make_engine(settings.database_url)
+    if workers > 1 and engine.dialect.name == "sqlite":
+        console.print("[red]--workers needs PostgreSQL:[/] SQLite is one process only.")
+        raise typer.Exit(2)
+    upgrade(engine)
+    engine.dispose()
+    if workers > 1:
+        os.environ["WORKERS"] = str(workers)  # the send rates are shared among the workers
+        uvicorn.run("lifts.app:from_environment", factory=True, host=host, port=port,
+                    workers=workers, log_level=settings.log_level.lower())
+        return
+    from lifts.app import asgi, build
+
+    uvicorn.run(asgi(build(settings)), host=host, port=port,
+                log_level=settings.log_level.lower())
 
 
 @db_app.command("upgrade")

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     telegram_rate_per_second: float = Field(30.0, gt=0, le=1000)
     workers: int = Field(1, ge=1, le=64)
     dispatch_every_seconds: float = Field(1.0, gt=0, le=300)
+    # A message left 'sending' this long was orphaned by a crash and is sent again.
+    outbox_claim_timeout_seconds: float = Field(300.0, ge=1, le=86400)
 
     planner_time_limit: float = Field(10.0, gt=0, le=600)
     travel_detour_factor: float = Field(1.3, ge=1.0, le=3.0)

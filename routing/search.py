@@ -27,7 +27,9 @@ GROUP_REQUESTS = 30  # requests per ruined route group: OR-Tools repairs that in
 RUIN_SHARE = 0.4  # at most this share of the group's requests is removed
 WHOLE_SHARE = 0.2  # share of the time given to OR-Tools alone on the whole problem
 TEMPERATURE = 0.005  # threshold accepting: initial tolerated relative worsening
-ORTOOLS_SHARE = 0.25  # share of the search time given to OR-Tools route-group repairs
+ORTOOLS_SHARE = 0.1  # share of the search time given to OR-Tools route-group repairs
+ORTOOLS_STALLED = 0.5  # ... and this share once STALL steps found no new best plan
+STALL = 500
 ORTOOLS_EVERY = 8  # with an iteration budget: one OR-Tools repair per this many steps
 FAST_RUIN = 0.3  # a fast step removes at most this share of the served requests
 FAST_RUIN_MAX = 40
@@ -297,14 +299,16 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
         return empty, clock
     current = best_cost = search.cost(state)
     best = state
-    loop_start, ortools_time = time.monotonic(), 0.0
+    loop_start, ortools_time, last_best = time.monotonic(), 0.0, 0
     while True:
         if iterations is None:
             remaining = deadline - time.monotonic()
             if remaining < 0.05:
                 break
             progress = 1 - remaining / max(time_limit * (1 - WHOLE_SHARE), 1e-9)
-            use_ortools = ortools_time < ORTOOLS_SHARE * (time.monotonic() - loop_start)
+            stalled = clock.iterations - last_best > STALL
+            share = ORTOOLS_STALLED if stalled else ORTOOLS_SHARE
+            use_ortools = ortools_time < share * (time.monotonic() - loop_start)
         else:
             if clock.iterations >= iterations:
                 break
@@ -325,4 +329,5 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
             if cost < best_cost:
                 best, best_cost = candidate, cost
                 clock.improvements += 1
+                last_best = clock.iterations
     return best, clock

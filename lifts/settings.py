@@ -37,7 +37,7 @@ class Settings(BaseSettings):
 
     # Outbox: texts a second from each process (Twilio queues anything faster on a long code),
     # and how many processes `lifts serve --workers N` runs (the rates are shared among them).
-    sms_rate_per_second: float = Field(1.0, gt=0, le=1000)
+    sms_rate_per_second: float = Field(1.0, gt=0, le=10000)
     telegram_rate_per_second: float = Field(30.0, gt=0, le=1000)
     workers: int = Field(1, ge=1, le=64)
     dispatch_every_seconds: float = Field(1.0, gt=0, le=300)

@@ -72,3 +72,49 @@ def rural(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def outbox(
+    database_url: str = typer.Option(
+        "postgresql://postgres@127.0.0.1:5432/test",
+        help="Server to make scratch databases on (postgresql://… or sqlite:///…)."),
+    what: str = typer.Option("all", help="reminders | chaos | webhooks | all"),
+    count: int = typer.Option(10_000, help="Reminders due within one minute."),
+    processes: str = typer.Option("1,3", help="Process counts for the reminders run."),
+    chaos_count: int = typer.Option(2_000, help="Messages due during the kill -9 run."),
+    kill_every: float = typer.Option(3.0, help="Seconds between kill -9s."),
+    requests: int = typer.Option(2_000, help="Inbound webhook requests."),
+    concurrency: int = typer.Option(8, help="Webhook requests in flight at once."),
+) -> None:
+    """The outbox and webhooks on real `lifts serve` processes against a fake Twilio."""
+    import tempfile
+
+    from lifts.bench import outbox as bench
+
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if what in ("reminders", "all"):
+            table = Table(title=f"{count} reminders due within one minute")
+            for name in ("processes", "sent", "lost", "dupl.", "p50 s", "p95 s", "p99 s",
+                         "max s", "msgs/s"):
+                table.add_column(name, justify="right")
+            for n in (int(p) for p in processes.split(",")):
+                r = bench.run_reminders(database_url, work, count=count, processes=n)
+                table.add_row(str(n), str(r.received), str(r.lost), str(r.duplicates),
+                              f"{r.lateness_p50:.2f}", f"{r.lateness_p95:.2f}",
+                              f"{r.lateness_p99:.2f}", f"{r.lateness_max:.2f}",
+                              f"{r.per_second:.0f}")
+            console.print(table)
+        if what in ("chaos", "all"):
+            r = bench.run_chaos(database_url, work, count=chaos_count, kill_every=kill_every)
+            console.print(f"kill -9 every {kill_every:g} s, {r.kills} kills, {r.messages} due: "
+                          f"received {r.received}, lost {r.lost}, duplicates {r.duplicates}")
+        if what in ("webhooks", "all"):
+            w = bench.run_webhooks(database_url, work, requests=requests,
+                                  concurrency=concurrency)
+            console.print(f"inbound webhooks ({concurrency} in flight): {w.requests} requests, "
+                          f"{w.errors} errors, "
+                          f"{w.per_second:.0f} req/s, p50 {w.p50_ms:.1f} ms, "
+                          f"p95 {w.p95_ms:.1f} ms, p99 {w.p99_ms:.1f} ms")

@@ -194,3 +194,189 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+@contextmanager
+def scratch_database(url: str, workdir: Path) -> Iterator[Engine]:
+    """A fresh migrated database: a new one next to `url` on PostgreSQL, a file on SQLite."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    from storage.db import make_engine, normalise_url
+    from storage.migrate import upgrade
+
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = make_engine(f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"lifts_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = make_engine(f"{url.rsplit('/', 1)[0]}/{name}")
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def db_url(engine: Engine) -> str:
+    """The engine's URL with its password (for child processes)."""
+    return engine.url.render_as_string(hide_password=False)
+
+
+@dataclass
+class SendResult:
+    """What a dispatch benchmark measured."""
+
+    messages: int
+    processes: int
+    received: int
+    lost: int
+    duplicates: int
+    lateness_p50: float
+    lateness_p95: float
+    lateness_p99: float
+    lateness_max: float
+    per_second: float
+    kills: int = 0
+
+
+def _result(due: dict[str, datetime], sink: FakeTwilioSink, processes: int,
+            kills: int = 0) -> SendResult:
+    bodies = sink.bodies()
+    first = sink.first_arrivals()
+    late = [max(0.0, first[k] - due[k].timestamp()) for k in due if k in first]
+    arrivals = sorted(first.values())
+    span = (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else float("nan")
+    return SendResult(
+        messages=len(due), processes=processes, received=len(set(bodies) & set(due)),
+        lost=len(set(due) - set(bodies)), duplicates=sum(n - 1 for n in bodies.values()),
+        lateness_p50=percentile(late, 50), lateness_p95=percentile(late, 95),
+        lateness_p99=percentile(late, 99), lateness_max=max(late, default=float("nan")),
+        per_second=len(arrivals) / span if span and span > 0 else float("nan"), kills=kills)
+
+
+def _wait_all(sink: FakeTwilioSink, due: dict[str, datetime], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(sink.bodies()) >= len(due) and set(sink.bodies()) >= set(due):
+            return
+        time.sleep(0.25)
+
+
+def run_reminders(url: str, workdir: Path, *, count: int = 10_000, processes: int = 1,
+                  within: float = 60.0, lead: float = 5.0, timeout: float = 240.0
+                  ) -> SendResult:
+    """`count` reminders due evenly within `within` seconds, sent by `processes` servers."""
+    with scratch_database(url, workdir) as engine, fake_twilio_sink() as sink:
+        env = server_env(db_url(engine), sink.url, WORKERS=str(processes),
+                         SMS_RATE_PER_SECOND="2000")
+        servers = [start_server(env, workdir) for _ in range(processes)]
+        try:
+            due = insert_due(engine, count, start=datetime.now(UTC) + timedelta(seconds=lead),
+                             spread=timedelta(seconds=within))
+            _wait_all(sink, due, timeout)
+            time.sleep(1.0)  # let any straggling duplicate arrive before counting
+        finally:
+            for server in servers:
+                server.stop()
+        return _result(due, sink, processes)
+
+
+def run_chaos(url: str, workdir: Path, *, count: int = 2_000, kill_every: float = 3.0,
+              rate: float = 100.0, timeout: float = 240.0) -> SendResult:
+    """kill -9 the dispatcher every `kill_every` seconds (and restart it) until all is sent."""
+    with scratch_database(url, workdir) as engine, fake_twilio_sink() as sink:
+        env = server_env(db_url(engine), sink.url, SMS_RATE_PER_SECOND=str(rate),
+                         OUTBOX_CLAIM_TIMEOUT_SECONDS="2")
+        due = insert_due(engine, count, start=datetime.now(UTC),
+                         spread=timedelta(seconds=5))
+        kills = 0
+        deadline = time.monotonic() + timeout
+        server = start_server(env, workdir)
+        try:
+            while time.monotonic() < deadline:
+                time.sleep(kill_every)
+                if set(sink.bodies()) >= set(due):
+                    break
+                server.kill()
+                kills += 1
+                server = start_server(env, workdir)
+            _wait_all(sink, due, max(0.0, deadline - time.monotonic()))
+            time.sleep(3.0)  # reclaimed rows re-sent after a kill would show up by now
+        finally:
+            server.stop()
+        return _result(due, sink, 1, kills)
+
+
+@dataclass
+class WebhookResult:
+    """What the inbound webhook benchmark measured."""
+
+    requests: int
+    errors: int
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+def run_webhooks(url: str, workdir: Path, *, requests: int = 2_000, concurrency: int = 16,
+                 senders: int = 200) -> WebhookResult:
+    """Signed inbound SMS webhooks against one `lifts serve`: the dialogue and database
+    for real, the reply as TwiML. A mix of known residents (MY LIFTS) and newcomers."""
+    import asyncio
+
+    from twilio.request_validator import RequestValidator
+
+    from lifts.seed import seed_demo
+    from storage.db import transaction
+
+    with scratch_database(url, workdir) as engine, fake_twilio_sink() as sink:
+        with transaction(engine) as session:
+            seed_demo(session, now=datetime.now(UTC), sms_number=FROM_NUMBER)
+        server = start_server(server_env(db_url(engine), sink.url), workdir)
+        validator = RequestValidator(AUTH_TOKEN)
+        texts = ["MY LIFTS", "hello", "thanks", "HELP me please", "Lift to Leyburn Tuesday 10am"]
+
+        def form(n: int) -> dict[str, str]:
+            return {"From": f"+447700{n % senders:06d}", "To": FROM_NUMBER,
+                    "Body": texts[n % len(texts)], "MessageSid": f"SMbench{n:026d}",
+                    "AccountSid": ACCOUNT_SID, "NumMedia": "0"}
+
+        async def drive() -> tuple[list[float], int, float]:
+            latencies: list[float] = []
+            errors = 0
+            queue = iter(range(requests))
+            async with httpx.AsyncClient(timeout=30) as client:
+                async def worker() -> None:
+                    nonlocal errors
+                    for n in queue:
+                        params = form(n)
+                        signature = validator.compute_signature(f"{PUBLIC_URL}/sms/inbound",
+                                                                params)
+                        started = time.perf_counter()
+                        response = await client.post(f"{server.url}/sms/inbound", data=params,
+                                                     headers={"X-Twilio-Signature": signature})
+                        latencies.append(time.perf_counter() - started)
+                        errors += response.status_code != 200
+                began = time.perf_counter()
+                await asyncio.gather(*(worker() for _ in range(concurrency)))
+                return latencies, errors, time.perf_counter() - began
+
+        try:
+            latencies, errors, seconds = asyncio.run(drive())
+        finally:
+            server.stop()
+    ms = [x * 1000 for x in latencies]
+    return WebhookResult(requests, errors, requests / seconds, percentile(ms, 50),
+                         percentile(ms, 95), percentile(ms, 99))

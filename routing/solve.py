@@ -6,6 +6,7 @@ import time
 
 from routing import search
 from routing.engine import Limits, optimise
+from routing.insert import Inserter
 from routing.plan import Objective, Plan, Route, SolverStats, StopKind, Visit
 from routing.problem import Problem, Weights
 from routing.reasons import explain, servable_alone
@@ -68,11 +69,17 @@ def _state_from(problem: Problem, plan: Plan) -> search.State:
             v = problem.vehicle_index(route.vehicle)
         except KeyError:
             continue
-        ids = {visit.request for visit in route.visits}
+        vehicle = problem.vehicles[v]
         for visit in route.visits:
-            if visit.request in ids and _known(problem, visit.request):
-                r = problem.request_index(visit.request)
-                routes[v].append(2 * r + (visit.kind == StopKind.DROPOFF))
+            if not _known(problem, visit.request):
+                continue
+            r = problem.request_index(visit.request)
+            request = problem.requests[r]
+            lock = problem.lock_of(request.id)
+            # A trip this car may no longer take (declined, locked elsewhere) starts unserved.
+            if not vehicle.can_carry(request) or (lock is not None and lock.vehicle != vehicle.id):
+                continue
+            routes[v].append(2 * r + (visit.kind == StopKind.DROPOFF))
     return search.State(routes, {}, {})
 
 
@@ -98,6 +105,21 @@ def _drop_lone_halves(problem: Problem, weights: Weights, state: search.State) -
     partner = _partner_of(problem)
     served = {c // 2 for codes in state.routes.values() for c in codes}
     lone = {r for r in served if r in partner and partner[r] not in served}
+    if not lone:
+        return state
+    # Repair first: put the missing leg into the same car if it fits there.
+    inserter = Inserter(problem)
+    on = {c // 2: v for v, codes in state.routes.items() for c in codes}
+    for r in sorted(lone):
+        v, other = on[r], partner[r]
+        if v not in inserter.allowed[other]:
+            continue
+        found = inserter.best(v, state.routes[v], other)
+        timed = None if found is None else inserter.times(v, found[1])
+        if found is not None and timed is not None:
+            state = search.State({**state.routes, v: found[1]}, {**state.times, v: timed[0]},
+                                 {**state.spans, v: timed[1]})
+            lone.discard(r)
     if not lone:
         return state
     for v, codes in list(state.routes.items()):

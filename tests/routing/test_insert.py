@@ -63,3 +63,23 @@ def test_least_schedule_respects_ride_limit() -> None:
     t = _least([0, 0, 50, 0], [100, 100, 60, 100], [10, 10, 10], [(1, 2, 15)], None)
     assert t is not None and t[2] - t[1] <= 15 and t[1] >= 35
     assert _least([0, 0, 50, 0], [100, 30, 60, 100], [10, 10, 10], [(1, 2, 15)], None) is None
+
+
+def test_lone_half_is_repaired_not_dropped() -> None:
+    """An outbound served without its return gets the return added to the same car."""
+    from routing import Vehicle, Weights, check
+    from routing.search import State
+    from routing.solve import SolverStats, _drop_lone_halves, _plan
+    from tests.routing.conftest import make, trip
+
+    vehicles = [Vehicle("ann", 0, 0, 0, 20_000, 3), Vehicle("bob", 0, 0, 0, 20_000, 3)]
+    problem = make([trip("out", 1, 3, 1000, linked="back"), trip("back", 3, 1, 4000)],
+                   vehicles)
+    ins = Inserter(problem)
+    timed = ins.times(1, [0, 1])
+    assert timed is not None
+    state = State({0: [], 1: [0, 1]}, {0: [], 1: timed[0]}, {0: (0, 0), 1: timed[1]})
+    repaired = _drop_lone_halves(problem, Weights(), state)
+    assert sorted(repaired.routes[1]) == [0, 1, 2, 3]
+    plan = _plan(problem, repaired, SolverStats(0.0, 0.0, 0, 0, 0))
+    assert check(problem, plan) == []

@@ -153,3 +153,20 @@ def test_linked_pair_fully_booked() -> None:
     assert check(problem, plan) == []
     assert plan.objective.served == 2
     assert {u.reason for u in plan.unserved} == {Reason.CAPACITY_EXHAUSTED}
+
+
+def test_replan_after_decline_moves_the_pair() -> None:
+    """A linked pair declined by its driver is re-planned, both legs, onto the other one."""
+    vehicles = [Vehicle("ann", 0, 0, 0, 20_000, 3), Vehicle("bob", 0, 0, 0, 20_000, 3)]
+    requests = [trip("out", 1, 3, 1000, linked="back"), trip("back", 3, 1, 4000),
+                trip("other", 2, 3, 1000)]
+    problem = make(requests, vehicles)
+    plan = solve(problem, time_limit=0.5)
+    driver = plan.vehicle_of("out")
+    assert driver is not None
+    declined = dataclasses.replace(problem, requests=tuple(
+        dataclasses.replace(r, declined_by=frozenset({driver})) if r.id in ("out", "back")
+        else r for r in problem.requests))
+    again = solve(declined, time_limit=0.5, initial=plan)
+    assert check(declined, again) == []
+    assert again.vehicle_of("out") == again.vehicle_of("back") not in (None, driver)

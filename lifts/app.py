@@ -204,8 +204,9 @@ async def _start_scheduler(lifts: Lifts, stack: contextlib.AsyncExitStack, *,
         register(owner, "planning", lifts.ticks.plan_due_days)
         register(owner, "offers:expire", lifts.ticks.expire_offers)
         register(owner, "early-warning", lifts.ticks.early_warnings)
+        register(owner, "daily-messages", lifts.ticks.daily_messages)
         timed = {"planning": plan_every, "offers:expire": max(1.0, plan_every / 2),
-                 "early-warning": plan_every * 5}
+                 "early-warning": plan_every * 5, "daily-messages": plan_every * 5}
     stack.callback(unregister, owner)
     scheduler = build_scheduler(lifts.settings.tz)
     add_interval(scheduler, owner, DISPATCH_JOB_ID, every_seconds=dispatch_every)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from booking.offers import expire_due
 from booking.planning import Matrices, PlanSummary, plan_day
-from booking.timers import days_due, warn_unserved
+from booking.timers import days_due, queue_daily_messages, warn_unserved
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -61,3 +61,11 @@ class Ticks:
     def _warn(self, now: datetime) -> int:
         with transaction(self.engine) as session:
             return warn_unserved(session, now)
+
+    async def daily_messages(self) -> int:
+        """Run sheets the evening before and the morning of, and the coordinators' digest."""
+        return await asyncio.to_thread(self._daily, self.clock())
+
+    def _daily(self, now: datetime) -> int:
+        with transaction(self.engine) as session:
+            return queue_daily_messages(session, now)

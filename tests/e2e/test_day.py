@@ -51,7 +51,8 @@ class Day:
         """Run one of the timed jobs now (the scheduler is off so the test decides when)."""
         assert self.lifts.ticks is not None
         jobs = {"plan": self.lifts.ticks.plan_due_days, "expire": self.lifts.ticks.expire_offers,
-                "warn": self.lifts.ticks.early_warnings, "dispatch": self.lifts.dispatch}
+                "warn": self.lifts.ticks.early_warnings, "dispatch": self.lifts.dispatch,
+                "daily": self.lifts.ticks.daily_messages}
         return asyncio.run(jobs[job]())
 
     def offers_to(self, name: str) -> list[str]:
@@ -239,3 +240,17 @@ def test_a_driver_dropping_out_tells_the_resident_and_re_plans(day: Day) -> None
         reminders = session.exec(select(OutboxMessage).where(
             OutboxMessage.kind == "reminder", OutboxMessage.status == "pending")).all()
         assert reminders == []
+
+
+def test_the_evening_run_sheet_reaches_the_driver(day: Day) -> None:
+    """At 18:00 the day before, the driver who accepted gets their run sheet on Telegram."""
+    _book(day)
+    _plan_and_send(day)
+    name, accept = _offered_to(day)
+    day.drivers[name].press(accept)
+    day.clock.now = monday_morning() + timedelta(days=2, hours=8, minutes=35)  # Wed 18:05
+    assert day.run("daily") == 2  # the run sheet, and the coordinator's digest
+    day.run("dispatch")
+    sheets = [t for t in texts(day.telegram.named("sendMessage"))
+              if t.startswith("Your trips for Thu")]
+    assert sheets and "pick up Mary Kettlewell" in sheets[0]

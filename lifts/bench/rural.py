@@ -15,6 +15,7 @@ import dataclasses
 import random
 import resource
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -158,7 +159,9 @@ def report(console: Console, sizes: list[int], time_limit: float, seed: int,
                       f"{served}/{n} ({100 * served / n:.0f} %)",
                       f"{plan.objective.distance / METRES_PER_MILE:.0f}", str(len(bad)),
                       f"{_peak_mb():.0f}")
-        console.print(f"{n} requests planned in {plan.stats.seconds:.1f} s")
+        reasons = Counter(u.reason.name for u in plan.unserved)
+        console.print(f"{n} requests planned in {plan.stats.seconds:.1f} s; unserved: "
+                      + (", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none"))
         if n == replan_size:
             replan_input = (problem, plan)
     console.print(table)

@@ -8,6 +8,7 @@ messages (Telegram retries, Twilio retries) are processed once.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,8 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -88,13 +91,14 @@ def handle(
 
 
 def _first_delivery(session: Session, env: Envelope, now: datetime) -> bool:
-    try:
-        with session.begin_nested():
-            session.add(InboundMessage(channel=env.channel, provider_id=env.provider_id,
-                                       received_at=now))
-    except IntegrityError:
-        return False
-    return True
+    """Record the provider's id; False if it was already there (one statement, no savepoint)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(InboundMessage).values(
+        channel=env.channel, provider_id=env.provider_id, received_at=now,
+    ).on_conflict_do_nothing(index_elements=["channel", "provider_id"]).returning(
+        InboundMessage.id)  # rowcount is not reliable through the ORM: ask for the new id
+    return session.execute(statement).first() is not None
 
 
 def _conversation(session: Session, env: Envelope, scheme: Scheme, now: datetime) -> Conversation:
@@ -142,9 +146,7 @@ def _identify(session: Session, env: Envelope, scheme: Scheme,
 
 def _snapshot(session: Session, scheme: Scheme, env: Envelope, person: Person | None,
               conversation: Conversation, now: datetime) -> Snapshot:
-    places = session.exec(select(Place).where(Place.scheme_id == scheme.id,
-                                              Place.active == True)).all()  # noqa: E712
-    views = [PlaceView(p.id or 0, p.name, p.town, p.kind, tuple(p.aliases)) for p in places]
+    views = _places(session, scheme.id or 0)
     return Snapshot(
         now=now, scheme_name=scheme.name, rules=scheme_rules(scheme), channel=env.channel,
         address=env.address, person=_person_view(person),
@@ -161,6 +163,23 @@ def _open_offers(session: Session, person: Person | None) -> tuple[int, ...]:
         return ()
     return tuple(session.exec(select(Offer.id).where(
         Offer.driver_id == person.id, Offer.status == "open").order_by(col(Offer.id))).all())
+
+
+PLACES_TTL = 30.0  # seconds: a new surgery shows up in chats within half a minute
+_places_cache: dict[tuple[str, int], tuple[float, tuple[PlaceView, ...]]] = {}
+
+
+def _places(session: Session, scheme_id: int) -> tuple[PlaceView, ...]:
+    """The scheme's places, cached briefly: every message needs them, and they rarely change."""
+    key = (str(session.get_bind().url), scheme_id)
+    cached = _places_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < PLACES_TTL:
+        return cached[1]
+    rows = session.exec(select(Place).where(Place.scheme_id == scheme_id,
+                                            Place.active == True)).all()  # noqa: E712
+    views = tuple(PlaceView(p.id or 0, p.name, p.town, p.kind, tuple(p.aliases)) for p in rows)
+    _places_cache[key] = (time.monotonic(), views)
+    return views
 
 
 def _person_view(person: Person | None) -> PersonView | None:
@@ -189,6 +208,9 @@ def _apply(session: Session, scheme: Scheme, env: Envelope, person: Person | Non
            handled: Handled) -> None:
     """Carry out the decision's effects; a refusal undoes them all and is reported."""
     run = _Effects(session, scheme, env, person, conversation, now)
+    if not decision.effects:  # most messages: no savepoint round trips needed
+        _save(conversation, decision, run, now, handled, session)
+        return
     try:
         with session.begin_nested():
             for effect in decision.effects:
@@ -199,6 +221,12 @@ def _apply(session: Session, scheme: Scheme, env: Envelope, person: Person | Non
         session.add(conversation)
         handled.refused = str(refusal)
         return
+    _save(conversation, decision, run, now, handled, session)
+
+
+def _save(conversation: Conversation, decision: Any, run: _Effects, now: datetime,
+          handled: Handled, session: Session) -> None:
+    """Where the conversation now stands, and what the effects had to say."""
     handled.said, handled.deferred = run.said, run.deferred
     conversation.person_id = run.person.id if run.person else conversation.person_id
     conversation.state = decision.state

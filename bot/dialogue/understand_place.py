@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -69,7 +70,16 @@ class PlaceMatch:
 
 def _place_keys(places: Sequence[PlaceName]) -> tuple[dict[str, set[int]],
                                                       list[tuple[str, int, int]]]:
-    """Distinctive single words (with their place ids) and several-word phrases of places."""
+    """Distinctive single words (with their place ids) and several-word phrases of places.
+
+    Cached: every message to a scheme matches against the same few dozen places.
+    """
+    return _place_keys_of(tuple(places))
+
+
+@lru_cache(maxsize=64)
+def _place_keys_of(places: tuple[PlaceName, ...]) -> tuple[dict[str, set[int]],
+                                                            list[tuple[str, int, int]]]:
     words: dict[str, set[int]] = {}
     phrases: list[tuple[str, int, int]] = []
     for place in places:

@@ -6,6 +6,7 @@ The real planner, offers, outbox and dispatcher run; only the transports are a p
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -89,8 +90,6 @@ def simulate_week(console: Console, engine: Engine, monday: datetime, tz: ZoneIn
 
 def _plan_and_answer(console: Console, engine: Engine, senders: dict[str, PrintSender],
                      now: datetime, day: object, travel: Cached, names: dict[str, str]) -> None:
-    import asyncio
-
     declined_once = False
     for round_ in range(3):  # plan, answer, re-plan what was declined
         at = now + timedelta(minutes=10 * round_)

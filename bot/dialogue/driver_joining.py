@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from booking.effects import CheckInvitation, JoinDriver, SetAvailability
@@ -10,6 +11,7 @@ from booking.views import Snapshot
 from bot.dialogue.asking import answer_yes_no, ask, say
 from bot.dialogue.understand import PlaceName, match_place
 from bot.dialogue.understand_driver import (
+    Slot,
     describe_weekly,
     parse_check_date,
     parse_seats,
@@ -118,8 +120,6 @@ def _next(data: dict[str, Any], after: str) -> Outcome:
 
 
 def _summary(data: dict[str, Any]) -> str:
-    from bot.dialogue.understand_driver import Slot
-
     slots = [Slot(*s) for s in data.get("weekly", [])]
     extras = [label for key, label in (("folding", "folding wheelchair"),
                                        ("wav", "wheelchair accessible"),
@@ -131,8 +131,6 @@ def _summary(data: dict[str, Any]) -> str:
 
 
 def _finish(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None) -> Outcome:
-    from datetime import date
-
     answer = answer_yes_no(text, choice)
     if answer is None:
         return ask("djoin_confirm", data, Reply("Please answer yes or no.", YES_NO))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from booking.effects import (
     AddAbsence,
@@ -157,10 +157,7 @@ def _away(snap: Snapshot, text: str) -> Outcome:
     return _ask_away_confirm(away.first_day, away.last_day)
 
 
-def _ask_away_confirm(first: object, last: object) -> Outcome:
-    from datetime import date
-
-    assert isinstance(first, date) and isinstance(last, date)
+def _ask_away_confirm(first: date, last: date) -> Outcome:
     span = (f"{first:%a} {first.day} {first:%b}" if first == last else
             f"{first:%a} {first.day} {first:%b} to {last:%a} {last.day} {last:%b}")
     return ask("drv_away_confirm", {"first": first.isoformat(), "last": last.isoformat()},
@@ -168,8 +165,6 @@ def _ask_away_confirm(first: object, last: object) -> Outcome:
 
 
 def _confirm(snap: Snapshot, text: str, choice: str | None, what: str) -> Outcome:
-    from datetime import date
-
     answer = answer_yes_no(text, choice)
     if answer is None:
         return ask(snap.state, snap.data, Reply("Sorry, please answer yes or no.", YES_NO))

@@ -4,7 +4,6 @@ fallback to the other channel with a coordinator alert, quiet hours, claims and 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,7 @@ from bot.channels.sms import SmsSender
 from bot.channels.telegram import TelegramSender, build_application
 from storage.db import transaction
 from storage.tables import OutboxMessage, Person
-from tests.support.fakes import FakeTelegram, FakeTwilio, _decode, fake_twilio, serving
+from tests.support.fakes import FakeTelegram, FakeTwilio, _decode, fake_twilio, send_json, serving
 from tests.support.world import (
     BOT_TOKEN,
     LONDON,
@@ -74,12 +73,7 @@ def _handler(fake: FailingTelegram) -> type[BaseHTTPRequestHandler]:
                 payload = {"ok": False, "error_code": status, "description": description}
                 if parameters:
                     payload["parameters"] = parameters
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_json(self, status, payload)
 
     return Handler
 

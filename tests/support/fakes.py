@@ -111,6 +111,16 @@ class FakeTwilio(_Server):
                      "num_segments": "1", "direction": "outbound-api"}
 
 
+def send_json(handler: BaseHTTPRequestHandler, status: int, payload: object) -> None:
+    """Answer a request with a JSON body, as the real APIs do."""
+    body = json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def _telegram_handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -120,12 +130,7 @@ def _telegram_handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
             method = self.path.rsplit("/", 1)[-1]
             params = _decode(self)
             fake.record(method, params)
-            body = json.dumps({"ok": True, "result": fake.answer(method, params)}).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_json(self, 200, {"ok": True, "result": fake.answer(method, params)})
 
     return Handler
 
@@ -142,12 +147,7 @@ def _twilio_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             else:
                 fake.record("Messages.create", params)
                 status, payload = fake.answer_message(params)
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_json(self, status, payload)
 
     return Handler
 

@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine, exists, or_, text
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from booking.rules import after_quiet_hours, in_quiet_hours
@@ -37,6 +38,8 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 15.0  # seconds before the first retry; doubles each time
 BACKOFF_CAP = 3600.0
 CHANNEL_NAMES = {"sms": "text", "telegram": "Telegram"}
+TELEGRAM_CHAT_GAP = timedelta(seconds=1)  # Telegram: about one message a second per chat
+CLAIM_LOCK = 0x11F7_5C4E_D02E  # the claims' pg_advisory_xact_lock key (leader: ..._D01E)
 
 
 @dataclass
@@ -110,6 +113,13 @@ def claim_due(engine: Engine, now: datetime, *, limit: int = 50,
     every transaction is BEGIN IMMEDIATE (storage.db), a single writer at a time.
     """
     with transaction(engine) as session:
+        # Another process's chat in flight or just sent: leave it, so that Telegram's
+        # 1-a-second-per-chat holds across workers (this process's Pacer spaces its own).
+        other = aliased(OutboxMessage)
+        chat_busy = exists().where(
+            other.channel == "telegram", other.address == OutboxMessage.address,
+            or_((col(other.status) == "sending") & (col(other.due_at) > now - claim_timeout),
+                col(other.sent_at) > now - TELEGRAM_CHAT_GAP))
         query = (
             select(OutboxMessage)
             .where(or_(
@@ -117,11 +127,15 @@ def claim_due(engine: Engine, now: datetime, *, limit: int = 50,
                 (col(OutboxMessage.status) == "sending")
                 & (col(OutboxMessage.due_at) <= now - claim_timeout),
             ))
+            .where(or_(OutboxMessage.channel != "telegram", ~chat_busy))
             .order_by(col(OutboxMessage.due_at))
             .limit(limit)
         )
         if not is_sqlite(engine):
-            query = query.with_for_update(skip_locked=True)
+            # One claim at a time across processes, so two cannot take the same chat at
+            # once (SQLite's BEGIN IMMEDIATE already serialises); held until the commit.
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
+            query = query.with_for_update(of=OutboxMessage, skip_locked=True)
         rows = list(session.exec(query))
         claimed = []
         schemes: dict[int, Scheme | None] = {}
@@ -152,12 +166,11 @@ def record_sent(engine: Engine, message_id: int, provider_id: str, now: datetime
         row = session.get(OutboxMessage, message_id)
         if row is None:
             return
-        if row.status in ("delivered",):  # a fast delivery report got here first
+        if row.status in ("delivered", "failed"):  # a fast delivery report got here first
             row.provider_message_id = row.provider_message_id or provider_id
         else:
-            row.status = "sent"
-            row.provider_message_id = provider_id
-        row.sent_at, row.last_error = now, ""
+            row.status, row.provider_message_id, row.last_error = "sent", provider_id, ""
+        row.sent_at = now
         session.add(row)
 
 
@@ -276,7 +289,7 @@ class Dispatcher:
                     await pacer.wait(row.address)
                 try:
                     provider_id = await sender.send(Outgoing(row.address, row.body, tuple(
-                        (c["value"], c["label"]) for c in row.choices)))
+                        (c["value"], c["label"]) for c in row.choices), str(row.id)))
                 except SendError as exc:
                     error = exc
                 except Exception as exc:  # noqa: BLE001 - a bug in a sender must not lose the row
@@ -303,16 +316,24 @@ async def dispatch_due(engine: Engine, senders: Mapping[str, Sender], now: datet
 
 
 def record_delivery(engine: Engine, provider_id: str, status: str, error_code: str = "",
-                    now: datetime | None = None) -> bool:
+                    now: datetime | None = None, message_id: int | None = None) -> bool:
     """A delivery report from the provider; only moves a message forward.
 
-    'undelivered' / 'failed' (a landline, a switched-off phone for days, a carrier filter)
-    end the message 'failed' and fall back / alert as a permanent send failure would.
+    `message_id` (our outbox id, carried in the callback URL) finds a message whose report
+    arrives before we recorded the provider's id. 'undelivered' / 'failed' (a landline, a
+    phone switched off for days, a carrier filter) end the message 'failed' and fall back /
+    alert as a permanent send failure would.
     """
     order = ["sending", "sent", "delivered"]
     with transaction(engine) as session:
         row = session.exec(select(OutboxMessage).where(
             OutboxMessage.provider_message_id == provider_id)).first()
+        if row is None and message_id is not None:
+            row = session.get(OutboxMessage, message_id)
+            if row is None or row.provider_message_id not in (None, provider_id):
+                return False  # not ours, or a report for an earlier attempt
+            row.provider_message_id = provider_id
+            session.add(row)
         if row is None:
             return False
         if status in ("undelivered", "failed"):

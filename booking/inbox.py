@@ -79,9 +79,9 @@ def handle(
         if not _first_delivery(session, env, now):
             log.info("duplicate %s message ignored", env.channel)
             return None
-        scheme = resolve_scheme(session, to_number=env.to_number, default_slug=default_scheme)
-        conversation = _conversation(session, env, scheme, now)
-        person = _identify(session, env, scheme, conversation)
+        scheme, conversation, known = _scheme_and_conversation(session, env, default_scheme,
+                                                               now)
+        person = _identify(session, env, scheme, conversation, known)
         snapshot = _snapshot(session, scheme, env, person, conversation, now)
         decision = decide(snapshot)
         handled = Handled(decision, scheme_id=scheme.id)
@@ -99,6 +99,39 @@ def _first_delivery(session: Session, env: Envelope, now: datetime) -> bool:
     ).on_conflict_do_nothing(index_elements=["channel", "provider_id"]).returning(
         InboundMessage.id)  # rowcount is not reliable through the ORM: ask for the new id
     return session.execute(statement).first() is not None
+
+
+SCHEME_TTL = 30.0  # seconds: a scheme's new SMS number is picked up within half a minute
+_scheme_ids: dict[tuple[str, str, str], tuple[float, int]] = {}
+
+
+def _scheme_and_conversation(session: Session, env: Envelope, default_slug: str,
+                             now: datetime) -> tuple[Scheme, Conversation, Person | None]:
+    """The scheme, the locked conversation and its person: one round trip, usually.
+
+    Which scheme a number belongs to is cached briefly; the rows themselves are always read
+    fresh, so a changed rule applies to the very next message.
+    """
+    key = (str(session.get_bind().url), env.to_number, default_slug)
+    cached = _scheme_ids.get(key)
+    if cached is None or time.monotonic() - cached[0] >= SCHEME_TTL:
+        scheme = resolve_scheme(session, to_number=env.to_number, default_slug=default_slug)
+        _scheme_ids[key] = (time.monotonic(), scheme.id or 0)
+        return scheme, _conversation(session, env, scheme, now), None
+    query = (select(Conversation, Scheme, Person).select_from(Conversation)
+             .join(Scheme, col(Scheme.id) == cached[1])
+             .outerjoin(Person, col(Person.id) == Conversation.person_id)
+             .where(Conversation.channel == env.channel, Conversation.address == env.address))
+    if not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+        query = query.with_for_update(of=Conversation)  # type: ignore[arg-type]
+    found = session.exec(query).first()
+    if found is not None:
+        return found[1], found[0], found[2]
+    scheme_row = session.get(Scheme, cached[1])
+    if scheme_row is None:  # the scheme went away: resolve afresh
+        del _scheme_ids[key]
+        return _scheme_and_conversation(session, env, default_slug, now)
+    return scheme_row, _conversation(session, env, scheme_row, now), None
 
 
 def _conversation(session: Session, env: Envelope, scheme: Scheme, now: datetime) -> Conversation:
@@ -119,10 +152,10 @@ def _conversation(session: Session, env: Envelope, scheme: Scheme, now: datetime
         return session.exec(query).one()
 
 
-def _identify(session: Session, env: Envelope, scheme: Scheme,
-              conversation: Conversation) -> Person | None:
-    person: Person | None = None
-    if conversation.person_id is not None:
+def _identify(session: Session, env: Envelope, scheme: Scheme, conversation: Conversation,
+              known: Person | None = None) -> Person | None:
+    person: Person | None = known
+    if person is None and conversation.person_id is not None:
         person = session.get(Person, conversation.person_id)
     if person is None and env.channel == "sms":
         person = session.exec(select(Person).where(

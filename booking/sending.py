@@ -33,6 +33,7 @@ class Outgoing:
     address: str
     text: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
+    reference: str = ""  # our outbox id, echoed back by delivery reports
 
 
 class Sender(Protocol):

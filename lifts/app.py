@@ -97,10 +97,11 @@ class Lifts:
                 claim_timeout=timedelta(seconds=self.settings.outbox_claim_timeout_seconds))
         return await self.dispatcher.run(self.clock)
 
-    async def delivery_report(self, sid: str, status: str, error_code: str) -> None:
+    async def delivery_report(self, sid: str, status: str, error_code: str,
+                              message_id: int | None = None) -> None:
         """Twilio told us how a text fared; undelivered texts fall back and alert."""
         await asyncio.to_thread(record_delivery, self.engine, sid, status, error_code,
-                                self.clock())
+                                self.clock(), message_id)
 
 
 def pacers(settings: Settings) -> dict[str, Pacer]:

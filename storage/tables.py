@@ -169,6 +169,7 @@ class OutboxMessage(SQLModel, table=True):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        Index("ix_outbox_address", "address", "channel"),  # a chat's recent sends (pacing)
     )
 
     id: int | None = Field(default=None, primary_key=True)

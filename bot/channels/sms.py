@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import phonenumbers
 from starlette.requests import Request
@@ -29,6 +29,7 @@ PERMANENT_CODES = {21211, 21214, 21401, 21408, 21610, 21612, 21614}  # bad, opte
 OPTED_OUT_CODE = 21610
 
 Converse = Callable[[Envelope, Inbound], Awaitable[list[Reply]]]
+OnStatus = Callable[[str, str, str, int | None], Awaitable[None]]  # sid, status, error, our id
 
 
 def to_e164(raw: str, region: str = "GB") -> str | None:
@@ -46,7 +47,7 @@ class SmsWebhook:
     """The Twilio webhook endpoints, checked against the public URL Twilio signs."""
 
     def __init__(self, *, auth_token: str, public_base_url: str, converse: Converse,
-                 on_status: Callable[[str, str, str], Awaitable[None]] | None = None):
+                 on_status: OnStatus | None = None):
         self._validator = RequestValidator(auth_token) if auth_token else None
         self._base = public_base_url.rstrip("/")
         self._converse = converse
@@ -103,8 +104,10 @@ class SmsWebhook:
         sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
         if not sid or not status:
             return Response("missing MessageSid or MessageStatus", status_code=400)
+        ref = request.query_params.get("ref", "")  # our outbox id, part of the signed URL
         if self._on_status is not None:
-            await self._on_status(sid, status, form.get("ErrorCode", ""))
+            await self._on_status(sid, status, form.get("ErrorCode", ""),
+                                  int(ref) if ref.isdigit() else None)
         return Response(status_code=204)
 
 
@@ -137,12 +140,15 @@ class SmsSender:
     async def send(self, message: Outgoing) -> str:
         """Send one text; options become numbered lines."""
         reply = Reply(message.text, tuple(Option(v, label) for v, label in message.choices))
-        return await asyncio.to_thread(self._send_blocking, message.address, sms_text(reply))
+        return await asyncio.to_thread(self._send_blocking, message.address, sms_text(reply),
+                                       message.reference)
 
-    def _send_blocking(self, to: str, body: str) -> str:
+    def _send_blocking(self, to: str, body: str, reference: str = "") -> str:
         kwargs: dict[str, Any] = {"to": to, "from_": self._from, "body": body}
         if self._status_callback:
-            kwargs["status_callback"] = self._status_callback
+            # Our id in the callback URL: a report that beats our 'sent' still finds its row.
+            kwargs["status_callback"] = (f"{self._status_callback}?{urlencode({'ref': reference})}"
+                                         if reference else self._status_callback)
         try:
             created = self._client.messages.create(**kwargs)
         except TwilioRestException as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from statistics import mean
+from statistics import mean, median
 
 import typer
 from rich.console import Console
@@ -86,6 +86,12 @@ def outbox(
     kill_every: float = typer.Option(3.0, help="Seconds between kill -9s."),
     requests: int = typer.Option(2_000, help="Inbound webhook requests."),
     concurrency: int = typer.Option(8, help="Webhook requests in flight at once."),
+    workers: int = typer.Option(1, help="`lifts serve --workers` for the webhook run."),
+    new_connections: bool = typer.Option(
+        False, help="Open a new connection per webhook (no keep-alive), so the kernel "
+                    "spreads requests over the workers one by one."),
+    repeat: int = typer.Option(1, help="Webhook runs (each on a fresh database); prints "
+                                       "the median too."),
 ) -> None:
     """The outbox and webhooks on real `lifts serve` processes against a fake Twilio."""
     import tempfile
@@ -112,9 +118,18 @@ def outbox(
             console.print(f"kill -9 every {kill_every:g} s, {r.kills} kills, {r.messages} due: "
                           f"received {r.received}, lost {r.lost}, duplicates {r.duplicates}")
         if what in ("webhooks", "all"):
-            w = bench.run_webhooks(database_url, work, requests=requests,
-                                  concurrency=concurrency)
-            console.print(f"inbound webhooks ({concurrency} in flight): {w.requests} requests, "
-                          f"{w.errors} errors, "
-                          f"{w.per_second:.0f} req/s, p50 {w.p50_ms:.1f} ms, "
-                          f"p95 {w.p95_ms:.1f} ms, p99 {w.p99_ms:.1f} ms")
+            how = "new connection each" if new_connections else "keep-alive"
+            runs = []
+            for _ in range(repeat):
+                w = bench.run_webhooks(database_url, work, requests=requests,
+                                       concurrency=concurrency, workers=workers,
+                                       keepalive=0 if new_connections else None)
+                runs.append(w)
+                console.print(f"inbound webhooks ({concurrency} in flight, {workers} worker(s), "
+                              f"{how}): {w.requests} requests, {w.errors} errors, "
+                              f"{w.per_second:.0f} req/s, p50 {w.p50_ms:.1f} ms, "
+                              f"p95 {w.p95_ms:.1f} ms, p99 {w.p99_ms:.1f} ms")
+            if repeat > 1:
+                console.print(f"median of {repeat}: "
+                              f"{median(r.per_second for r in runs):.0f} req/s, "
+                              f"p95 {median(r.p95_ms for r in runs):.1f} ms")

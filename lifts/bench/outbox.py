@@ -90,8 +90,13 @@ def fake_twilio_sink() -> Iterator[FakeTwilioSink]:
             self.end_headers()
             self.wfile.write(payload)
 
-    ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Quiet(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # a sender killed mid-request (the chaos run) resets its connection
+
+    server = Quiet(("127.0.0.1", 0), Handler)
     server.request_queue_size = 256
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -153,12 +158,14 @@ def server_env(database_url: str, twilio_url: str, **extra: str) -> dict[str, st
     return env
 
 
-def start_server(env: dict[str, str], workdir: Path, *, wait: bool = True) -> Server:
+def start_server(env: dict[str, str], workdir: Path, *, wait: bool = True,
+                 workers: int = 1) -> Server:
     """Start `lifts serve` on a free port (in `workdir`, so no .env is read)."""
     port = free_port()
     log = workdir / f"serve-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "lifts.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "lifts.cli", "serve", "--port", str(port),
+         "--workers", str(workers)],
         env=env, cwd=workdir, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         start_new_session=True)
     server = Server(process, f"http://127.0.0.1:{port}", log)
@@ -333,7 +340,8 @@ class WebhookResult:
 
 
 def run_webhooks(url: str, workdir: Path, *, requests: int = 2_000, concurrency: int = 16,
-                 senders: int = 200) -> WebhookResult:
+                 senders: int = 200, workers: int = 1, keepalive: int | None = None
+                 ) -> WebhookResult:
     """Signed inbound SMS webhooks against one `lifts serve`: the dialogue and database
     for real, the reply as TwiML. A mix of known residents (MY LIFTS) and newcomers."""
     import asyncio
@@ -346,7 +354,7 @@ def run_webhooks(url: str, workdir: Path, *, requests: int = 2_000, concurrency:
     with scratch_database(url, workdir) as engine, fake_twilio_sink() as sink:
         with transaction(engine) as session:
             seed_demo(session, now=datetime.now(UTC), sms_number=FROM_NUMBER)
-        server = start_server(server_env(db_url(engine), sink.url), workdir)
+        server = start_server(server_env(db_url(engine), sink.url), workdir, workers=workers)
         validator = RequestValidator(AUTH_TOKEN)
         texts = ["MY LIFTS", "hello", "thanks", "HELP me please", "Lift to Leyburn Tuesday 10am"]
 
@@ -359,7 +367,8 @@ def run_webhooks(url: str, workdir: Path, *, requests: int = 2_000, concurrency:
             latencies: list[float] = []
             errors = 0
             queue = iter(range(requests))
-            async with httpx.AsyncClient(timeout=30) as client:
+            async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(
+                    max_keepalive_connections=keepalive)) as client:
                 async def worker() -> None:
                     nonlocal errors
                     for n in queue:

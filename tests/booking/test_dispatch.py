@@ -4,6 +4,9 @@ fallback to the other channel with a coordinator alert, quiet hours, claims and 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,7 +29,7 @@ from booking.outbox import enqueue
 from booking.sending import Sender
 from bot.channels.sms import SmsSender
 from bot.channels.telegram import TelegramSender, build_application
-from storage.db import transaction
+from storage.db import make_engine, transaction
 from storage.tables import OutboxMessage, Person
 from tests.support.fakes import FakeTelegram, FakeTwilio, _decode, fake_twilio, send_json, serving
 from tests.support.world import (
@@ -394,3 +397,38 @@ def test_dispatcher_keeps_a_chat_to_one_message_a_second(world: World) -> None:
     with Session(world.engine) as session:
         assert session.exec(select(OutboxMessage).where(
             OutboxMessage.status == "sent")).all().__len__() == 3
+
+
+def test_two_workers_keep_a_chat_to_one_message_a_second(world: World) -> None:
+    """Two worker processes (each its own engine, pacer and claims) never send one chat two
+    messages within a second: a chat in flight or just sent by another worker is left alone.
+    Claims of one row make the workers interleave, as rows falling due apart would."""
+    person = world.person()
+    for n in range(3):
+        # on the real clock, due now; urgent, so quiet hours do not hold them
+        world.enqueue(person, f"k{n}", due=datetime.now(UTC), urgent=True)
+
+    def worker() -> None:
+        engine = make_engine(world.engine.url.render_as_string(hide_password=False))
+        bot = build_application(BOT_TOKEN, world.telegram.url, polling=False).bot
+        dispatcher = Dispatcher(engine, {"telegram": TelegramSender(bot)}, batch=1,
+                                pacers={"telegram": Pacer(30.0, per_address=1.0)})
+
+        async def passes() -> None:
+            deadline = time.monotonic() + 8
+            while len(world.telegram.named("sendMessage")) < 3 and time.monotonic() < deadline:
+                await dispatcher.run(lambda: datetime.now(UTC))
+                await asyncio.sleep(0.05)
+
+        asyncio.run(passes())
+        engine.dispose()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    times = [call.at for call in world.telegram.named("sendMessage")]
+    assert len(times) == 3
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.95
+    assert {r.status for r in world.rows()} == {"sent"}

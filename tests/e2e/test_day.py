@@ -183,6 +183,7 @@ def test_cancel_after_confirmation_tells_the_driver(day: Day) -> None:
     day.drivers[name].press(accept)
     assert "Cancel your lift" in day.phone.text("cancel")[0]
     assert "is cancelled" in day.phone.text("yes")[0]
+    day.clock.now += timedelta(seconds=5)  # Telegram: one message a second to a chat
     day.run("dispatch")
     told = [t for t in texts(day.telegram.named("sendMessage")) if t.startswith("Cancelled")]
     assert told

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from twilio.request_validator import RequestValidator
 
 from lifts.app import asgi, build
@@ -175,6 +175,32 @@ def test_help_alerts_the_coordinator_by_text(stack: Stack) -> None:
     assert "talk to a person" in sent[0].params["Body"]
     row = _recorded(stack)
     assert row.status == "sent" and row.provider_message_id
+
+
+@pytest.mark.parametrize(("status", "code", "expected"), [
+    ("delivered", "", "delivered"), ("undelivered", "30006", "failed")])
+def test_a_delivery_report_that_beats_our_sent_still_counts(
+        stack: Stack, status: str, code: str, expected: str) -> None:
+    """Twilio may call /sms/status before its API answer reaches us: our outbox id in the
+    signed callback URL finds the row, and the later 'sent' does not undo the report."""
+    stack.twilio.early_report = (status, code, stack.phone.url, TWILIO_TOKEN)
+    stack.phone.text("HELP")
+    create = stack.twilio.wait_for("Messages.create")[0]
+    assert "?ref=" in create.params["StatusCallback"]
+    deadline = time.monotonic() + 10
+    while True:
+        with Session(stack.engine) as session:
+            row = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).first()
+        assert row is not None
+        if row.status not in ("pending", "sending") or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)  # let the dispatcher record Twilio's answer after the report
+    with Session(stack.engine) as session:
+        row = session.get(OutboxMessage, row.id)
+    assert row is not None
+    assert row.status == expected and row.provider_message_id
+    assert (code in row.last_error) if code else row.last_error == ""
 
 
 def _recorded(stack: Stack) -> OutboxMessage:

@@ -13,6 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
+from twilio.request_validator import RequestValidator
+
 
 @dataclass
 class Call:
@@ -20,6 +23,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 def _decode(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
@@ -96,6 +100,22 @@ class FakeTwilio(_Server):
         super().__init__()
         self.failures: list[tuple[int, int]] = []  # (http status, twilio code) to return next
         self._sid = 0
+        # Report this status to the StatusCallback *before* answering the create, as Twilio
+        # may: (status, error code, our server's URL standing in for the public one, token).
+        self.early_report: tuple[str, str, str, str] | None = None
+
+    def report_early(self, params: dict[str, Any], sid: str) -> None:
+        """POST a signed delivery report to the message's StatusCallback, if asked to."""
+        callback = params.get("StatusCallback")
+        if self.early_report is None or not callback:
+            return
+        status, code, server_url, token = self.early_report
+        form = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC", "To":
+                params.get("To", "")} | ({"ErrorCode": code} if code else {})
+        path = "/" + callback.split("://", 1)[1].split("/", 1)[1]
+        signature = RequestValidator(token).compute_signature(callback, form)
+        httpx.post(f"{server_url}{path}", data=form, headers={"X-Twilio-Signature": signature},
+                   timeout=10).raise_for_status()
 
     def answer_message(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self.lock:
@@ -106,6 +126,7 @@ class FakeTwilio(_Server):
             status, code = failure
             return status, {"code": code, "message": "fake failure", "status": status,
                             "more_info": f"https://www.twilio.com/docs/errors/{code}"}
+        self.report_early(params, sid)
         return 201, {"sid": sid, "status": "queued", "to": params.get("To"),
                      "from": params.get("From"), "body": params.get("Body"),
                      "num_segments": "1", "direction": "outbound-api"}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -12,6 +13,7 @@ from booking.trips import checks_in_date
 from storage.tables import Absence, Availability, Leg, LiftRequest, Person, Vehicle
 
 Point = tuple[float, float]
+HELD = ("accepted", "picked_up", "done", "no_show")  # legs a re-plan must not move
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class DriverRow:
     capabilities: frozenset[routing.Need]
     slots: tuple[tuple[int, int], ...]  # (start, end) minutes after local midnight
     max_miles: float | None
+    max_trips: int | None = None  # lifts (a resident there and/or back) a day; None: no limit
 
 
 def free_drivers(session: Session, scheme_id: int, day: date) -> list[DriverRow]:
@@ -55,7 +58,7 @@ def free_drivers(session: Session, scheme_id: int, day: date) -> list[DriverRow]
         drivers.append(DriverRow(
             id=person.id or 0, home=(person.lat, person.lon), seats=vehicle.seats,
             capabilities=_capabilities(vehicle), slots=slots,
-            max_miles=person.max_miles_from_home))
+            max_miles=person.max_miles_from_home, max_trips=person.max_trips_per_day))
     return drivers
 
 
@@ -84,3 +87,13 @@ def ensure_legs(session: Session, request: LiftRequest, now: datetime) -> list[L
     return [legs[d] for d in sorted(legs, key=lambda d: d != "out") if d in directions]
 
 
+
+
+def trips_held(session: Session, driver_id: int, day: date, tz: ZoneInfo) -> int:
+    """How many lift requests (there and/or back) a driver has accepted on `day`."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    return len(set(session.exec(
+        select(Leg.request_id).join(LiftRequest, col(LiftRequest.id) == Leg.request_id)
+        .where(Leg.driver_id == driver_id, col(Leg.status).in_(HELD),
+               col(LiftRequest.appointment_at) >= start,
+               col(LiftRequest.appointment_at) < start + timedelta(days=1))).all()))

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from booking import notices
-from booking.fleet import ensure_legs, free_drivers
+from booking.fleet import ensure_legs, free_drivers, trips_held
 from booking.outbox import enqueue
 from booking.rules import SchemeRules, in_quiet_hours, local_instant
 from booking.schemes import scheme_rules
@@ -500,6 +500,8 @@ def _shortlist(session: Session, request: LiftRequest, resident: Person | None) 
     for row in free_drivers(session, request.scheme_id, day):
         if row.id in declined or row.seats < 1 + int(request.companion):
             continue
+        if row.max_trips and trips_held(session, row.id, day, rules.tz) >= row.max_trips:
+            continue  # they asked for no more than this many a day
         if request.mobility == "wheelchair_vehicle" and \
                 "wheelchair_vehicle" not in {str(c) for c in row.capabilities}:
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 import routing
 from booking import offers
-from booking.fleet import DriverRow, ensure_legs, free_drivers
+from booking.fleet import HELD, DriverRow, ensure_legs, free_drivers
 from booking.rules import SchemeRules, local_instant
 from booking.schemes import scheme_rules
 from booking.trips import DROPOFF_SERVICE_S, leg_shapes
@@ -37,7 +37,6 @@ from storage.tables import (
 log = logging.getLogger(__name__)
 
 PLANNABLE = ("requested", "needs_coordinator", "planned", "offered", "confirmed", "unserved")
-HELD = ("accepted", "picked_up", "done", "no_show")  # legs a re-plan must not move
 METRES_PER_MILE = 1609.344
 NO_DRIVERS = "no driver available that day (none free, or checks out of date)"
 Point = tuple[float, float]
@@ -94,10 +93,78 @@ def plan_day(engine: Engine, scheme_id: int, day: date, *, now: datetime, trigge
     """Plan one scheme's day, store it, and offer the new trips to their drivers."""
     with transaction(engine) as session:
         data = load_day(session, scheme_id, day, now=now)
-    built = build_problem(data, matrices)
-    plan = routing.solve(built.problem, time_limit=time_limit, seed=seed)
+    built, plan = solve_within_limits(data, matrices, time_limit=time_limit, seed=seed)
     with transaction(engine) as session:
         return store_plan(session, data, built, plan, now=now, trigger=trigger)
+
+
+LIMIT_ROUNDS = 6  # re-solves to respect drivers' daily limits before trimming the rest
+AT_LIMIT = "the drivers who could take it have reached their trips for the day"
+
+
+def solve_within_limits(data: DayData, matrices: Matrices, *, time_limit: float,
+                        seed: int = 0) -> tuple[Built, routing.Plan]:
+    """Solve, then keep each driver to their "most trips a day": trips beyond it are barred
+    from that driver and the day re-solved from the last plan, so others can take them.
+
+    A trip is one lift request (there, back, or both), as a driver counts them.
+    """
+    barred: dict[int, set[int]] = {}
+    built = build_problem(data, matrices)
+    plan = routing.solve(built.problem, time_limit=time_limit, seed=seed)
+    for _ in range(LIMIT_ROUNDS):
+        over = _beyond_limits(data, built, plan)
+        if not over:
+            return built, plan
+        for driver, request_ids in over.items():
+            for request_id in request_ids:
+                barred.setdefault(request_id, set()).add(driver)
+        built = build_problem(data, matrices, barred)
+        plan = routing.solve(built.problem, time_limit=max(0.5, time_limit / 4), seed=seed,
+                             initial=plan)
+    return built, _without(plan, built, _beyond_limits(data, built, plan))
+
+
+def _trips_by_driver(built: Built, plan: routing.Plan) -> dict[int, list[tuple[int, int]]]:
+    """Each driver's trips in the plan: (first pickup time, LiftRequest.id), earliest first."""
+    first: dict[int, dict[int, int]] = {}
+    for route in plan.routes:
+        driver = built.driver_of[route.vehicle]
+        for visit in route.visits:
+            request_id = built.leg_of[visit.request][0]
+            mine = first.setdefault(driver, {})
+            mine[request_id] = min(mine.get(request_id, visit.arrival), visit.arrival)
+    return {d: sorted((t, r) for r, t in trips.items()) for d, trips in first.items()}
+
+
+def _beyond_limits(data: DayData, built: Built, plan: routing.Plan) -> dict[int, list[int]]:
+    """Per driver over their limit, the trips to take away: held ones stay, then the earliest."""
+    limits = {d.id: d.max_trips for d in data.drivers if d.max_trips}
+    held = {(driver, row.id) for row in data.requests for driver in row.held.values()}
+    over = {}
+    for driver, trips in _trips_by_driver(built, plan).items():
+        limit = limits.get(driver)
+        if limit is None or len(trips) <= limit:
+            continue
+        ranked = sorted(trips, key=lambda t: ((driver, t[1]) not in held, t[0]))
+        over[driver] = [request_id for _, request_id in ranked[limit:]]
+    return over
+
+
+def _without(plan: routing.Plan, built: Built, over: dict[int, list[int]]) -> routing.Plan:
+    """The plan with the trips beyond drivers' limits taken out (the last resort)."""
+    if not over:
+        return plan
+    drop = {(d, r) for d, rs in over.items() for r in rs}
+    routes, gone = [], []
+    for route in plan.routes:
+        driver = built.driver_of[route.vehicle]
+        keep = [v for v in route.visits if (driver, built.leg_of[v.request][0]) not in drop]
+        gone += sorted({v.request for v in route.visits} - {v.request for v in keep})
+        routes.append(replace(route, visits=tuple(keep)))
+    unserved = plan.unserved + tuple(
+        routing.Unserved(r, routing.Reason.CAPACITY_EXHAUSTED, AT_LIMIT) for r in gone)
+    return replace(plan, routes=tuple(routes), unserved=unserved)
 
 
 def load_day(session: Session, scheme_id: int, day: date, *, now: datetime) -> DayData:
@@ -165,6 +232,7 @@ class Built:
     leg_of: dict[str, tuple[int, str]]  # routing request id -> (LiftRequest.id, direction)
     driver_of: dict[str, int]  # vehicle id -> Person.id
     direct_miles: dict[int, float] = field(default_factory=dict)  # LiftRequest.id -> miles
+    barred: dict[int, set[int]] = field(default_factory=dict)  # drivers at their daily limit
 
 
 class _Points:
@@ -181,8 +249,12 @@ class _Points:
         return self._index[point]
 
 
-def build_problem(data: DayData, matrices: Matrices) -> Built:
-    """Turn the day's rows into a routing problem (times in seconds after local midnight)."""
+def build_problem(data: DayData, matrices: Matrices,
+                  barred: dict[int, set[int]] | None = None) -> Built:
+    """Turn the day's rows into a routing problem (times in seconds after local midnight).
+
+    `barred`: LiftRequest.id -> drivers who must not take it (at their daily limit).
+    """
     origin = local_instant(data.day, time(0), data.rules.tz)
     points = _Points()
     homes = {d.id: points.at(d.home) for d in data.drivers}
@@ -197,7 +269,8 @@ def build_problem(data: DayData, matrices: Matrices) -> Built:
     leg_of: dict[str, tuple[int, str]] = {}
     for row in data.requests:
         home, dest = stops[row.id]
-        refused = {v.id for d in data.drivers if d.id in row.declined_by
+        barred_here = (barred or {}).get(row.id, set())
+        refused = {v.id for d in data.drivers if d.id in row.declined_by or d.id in barred_here
                    or _too_far(d, distances[homes[d.id]][home]) for v in by_driver.get(d.id, [])}
         for direction, request in _legs(data.rules, row, home, dest, int(durations[home][dest]),
                                         origin, frozenset(refused)):
@@ -212,7 +285,7 @@ def build_problem(data: DayData, matrices: Matrices) -> Built:
                               locks=tuple(locks))
     direct = {r.id: round(float(distances[stops[r.id][0]][stops[r.id][1]]) / METRES_PER_MILE, 2)
               for r in data.requests}
-    return Built(problem, origin, leg_of, driver_of, direct)
+    return Built(problem, origin, leg_of, driver_of, direct, dict(barred or {}))
 
 
 def _too_far(driver: DriverRow, metres: float) -> bool:
@@ -284,6 +357,10 @@ def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan
                for u in plan.unserved}
     if not data.drivers:  # say it plainly: no driver at all, not a capability problem
         reasons = dict.fromkeys(reasons, NO_DRIVERS)
+    for leg_id, why in reasons.items():  # barred by limits, the solver blames the car
+        if built.leg_of[leg_id][0] in built.barred and \
+                why.startswith(routing.Reason.NO_CAPABLE_VEHICLE.value):
+            reasons[leg_id] = AT_LIMIT
     run = PlanRun(scheme_id=data.scheme_id, service_day=data.day, trigger=trigger,
                   started_at=now, finished_at=now)
     session.add(run)

@@ -134,3 +134,88 @@ def test_replan_keeps_accepted_trips_where_they_are(engine: Engine) -> None:
         after = {(x.id, x.driver_id, x.pickup_at) for x in session.exec(
             select(Leg).where(Leg.status == "accepted")).all()}
     assert kept and kept == after
+
+
+def _trips_per_driver(engine: Engine) -> dict[int, set[int]]:
+    """Each driver's offered or accepted lift requests."""
+    with Session(engine) as session:
+        trips: dict[int, set[int]] = {}
+        for leg in session.exec(select(Leg).where(col(Leg.status).in_(
+                ("offered", "accepted")))).all():
+            if leg.driver_id is not None:
+                trips.setdefault(leg.driver_id, set()).add(leg.request_id)
+        return trips
+
+
+def _limit_everyone(engine: Engine, limit: int) -> None:
+    with transaction(engine) as session:
+        for driver in session.exec(select(Person).where(Person.role == "driver")).all():
+            driver.max_trips_per_day = limit
+            session.add(driver)
+
+
+def test_drivers_are_kept_to_their_trips_a_day(engine: Engine) -> None:
+    """A day where the unlimited plan gives some driver several lifts: with everyone at
+    "1 trip a day", each driver gets at most one lift and the rest still go to others."""
+    now = monday_morning()
+    seed(engine, now)
+    _generated_day(engine, now, 14, 5)
+    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+    with Session(engine) as session:
+        data = load_day(session, 1, thursday, now=now)
+    unlimited = routing.solve(build_problem(data, TRAVEL.matrices).problem, time_limit=1.0)
+    assert max(sum(1 for v in r.visits if v.kind == "pickup") for r in unlimited.routes) > 2
+
+    _limit_everyone(engine, 1)
+    summary = plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
+                       time_limit=2.0)
+    trips = _trips_per_driver(engine)
+    assert trips and all(len(requests) == 1 for requests in trips.values())
+    assert len(trips) >= 5  # the lifts spread over several drivers instead
+    assert summary.served >= len(trips)
+
+
+def test_an_accepted_trip_counts_towards_the_limit(engine: Engine) -> None:
+    """A driver who accepted one lift and said "1 a day" is offered nothing more that day."""
+    now = monday_morning()
+    seed(engine, now)
+    _generated_day(engine, now, 8, 3)
+    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+    plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
+             time_limit=1.0)
+    with transaction(engine) as session:
+        leg = session.exec(select(Leg).where(Leg.status == "offered")).first()
+        assert leg is not None and leg.offer_id is not None
+        driver = session.get(Person, leg.driver_id)
+        assert driver is not None
+        assert offers.accept(session, driver, leg.offer_id, now).startswith("Thank you!")
+        driver.max_trips_per_day = 1
+        session.add(driver)
+        driver_id, accepted_request = driver.id or 0, leg.request_id
+    _generated_day(engine, now, 6, 42)
+    plan_day(engine, 1, thursday, now=now + timedelta(minutes=5), trigger="test",
+             matrices=TRAVEL.matrices, time_limit=1.0)
+    assert _trips_per_driver(engine)[driver_id] == {accepted_request}
+
+
+def test_urgent_broadcast_skips_drivers_at_their_limit(engine: Engine) -> None:
+    """The broadcast shortlist leaves out a driver whose day is already full."""
+    now = monday_morning()
+    seed(engine, now)
+    _generated_day(engine, now, 2, 11)
+    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+    plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
+             time_limit=1.0)
+    with transaction(engine) as session:
+        first, second = sorted({leg.request_id for leg in session.exec(select(Leg)).all()})
+        before = offers.broadcast_request(session, 1, second, now)
+        nearest = before.split("driver(s): ")[1].split(",")[0].split(".")[0]
+        driver = session.exec(select(Person).where(Person.name == nearest)).one()
+        for leg in session.exec(select(Leg).where(Leg.request_id == first)).all():
+            leg.driver_id, leg.status = driver.id, "accepted"  # their one trip that day
+            session.add(leg)
+        driver.max_trips_per_day = 1
+        session.add(driver)
+        session.flush()
+        after = offers.broadcast_request(session, 1, second, now)
+    assert "sent to" in after and nearest not in after

@@ -117,7 +117,7 @@ def claim_due(engine: Engine, now: datetime, *, limit: int = 50,
         # 1-a-second-per-chat holds across workers (this process's Pacer spaces its own).
         other = aliased(OutboxMessage)
         chat_busy = exists().where(
-            other.channel == "telegram", other.address == OutboxMessage.address,
+            col(other.channel) == "telegram", col(other.address) == OutboxMessage.address,
             or_((col(other.status) == "sending") & (col(other.due_at) > now - claim_timeout),
                 col(other.sent_at) > now - TELEGRAM_CHAT_GAP))
         query = (
@@ -127,7 +127,7 @@ def claim_due(engine: Engine, now: datetime, *, limit: int = 50,
                 (col(OutboxMessage.status) == "sending")
                 & (col(OutboxMessage.due_at) <= now - claim_timeout),
             ))
-            .where(or_(OutboxMessage.channel != "telegram", ~chat_busy))
+            .where(or_(col(OutboxMessage.channel) != "telegram", ~chat_busy))
             .order_by(col(OutboxMessage.due_at))
             .limit(limit)
         )

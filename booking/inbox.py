@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from booking import drivers, driving, effects, offers, services
+from booking import drivers, driving, effects, offers, services, urgent
 from booking.schemes import resolve_scheme, scheme_rules
 from booking.views import ACTIVE_STATUSES, LiftView, PersonView, PlaceView, Snapshot
 from storage.db import is_sqlite, transaction
@@ -357,7 +357,7 @@ class _Effects:
                     f"They text JOIN {invitation.code} to the scheme's number, or send "
                     f"/start {invitation.code} to the bot.")
             case effects.Broadcast():
-                self.said.append(offers.broadcast_request(session, scheme_id,
+                self.said.append(urgent.broadcast_request(session, scheme_id,
                                                           effect.request_id, now))
             case effects.PlanNow():
                 self.deferred.append(effect)

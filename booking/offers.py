@@ -7,7 +7,6 @@ broadcast at the same moment cannot both get the trip, on SQLite or PostgreSQL.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,13 +15,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from booking import notices
-from booking.fleet import ensure_legs, free_drivers, trips_held
 from booking.outbox import enqueue
-from booking.rules import SchemeRules, in_quiet_hours, local_instant
-from booking.schemes import scheme_rules
+from booking.reminders import cancel_pending, schedule_reminders
+from booking.schemes import rules_for
 from booking.services import alert_coordinators, set_status
 from storage.db import is_sqlite
-from storage.tables import Leg, LiftRequest, Offer, OutboxMessage, Person, Place, Scheme, Vehicle
+from storage.tables import Leg, LiftRequest, Offer, Person, Place, Vehicle
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +36,7 @@ def offer_planned(session: Session, request: LiftRequest, now: datetime) -> int:
         if leg.status == "planned" and leg.driver_id is not None:
             by_driver.setdefault(leg.driver_id, []).append(leg)
     made = 0
-    rules = _rules(session, request)
+    rules = rules_for(session, request.scheme_id)
     for driver_id, mine in by_driver.items():
         offer = Offer(scheme_id=request.scheme_id, request_id=request.id or 0,
                       driver_id=driver_id, created_at=now,
@@ -60,7 +58,7 @@ def _send_offer(session: Session, request: LiftRequest, offer: Offer, legs: Sequ
     if driver is None:
         return
     facts = trip_facts(session, request, legs, offer.id or 0)
-    tz = _rules(session, request).tz
+    tz = rules_for(session, request.scheme_id).tz
     enqueue(session, key=f"offer:{offer.id}", person=driver, kind="offer",
             body=notices.offer_text(facts, tz), due_at=now, urgent=True,
             request_id=request.id, sms_hint=notices.offer_sms_hint(offer.id or 0),
@@ -131,12 +129,6 @@ def _refresh_status(session: Session, request: LiftRequest, now: datetime) -> No
         set_status(session, request, wanted, now=now, actor="system")
 
 
-def _rules(session: Session, request: LiftRequest) -> SchemeRules:
-    scheme = session.get(Scheme, request.scheme_id)
-    assert scheme is not None
-    return scheme_rules(scheme)
-
-
 def _lock(session: Session, driver_id: int, request_id: int) -> None:
     """Serialise answers per driver, then per request, always in that order.
 
@@ -192,7 +184,7 @@ def accept(session: Session, driver: Person, offer_id: int, now: datetime) -> st
     assert resident is not None
     log.info("offer %s accepted by driver %s", offer_id, driver.id)
     return notices.driver_details(facts, f"{resident.address} {resident.postcode}".strip(),
-                                  resident.phone, _rules(session, request).tz)
+                                  resident.phone, rules_for(session, request.scheme_id).tz)
 
 
 def _legs_to_take(session: Session, offer: Offer) -> list[Leg]:
@@ -258,7 +250,7 @@ def _clash(session: Session, offer: Offer, legs: list[Leg]) -> str | None:
 def _tz(session: Session, leg: Leg) -> ZoneInfo:
     request = session.get(LiftRequest, leg.request_id)
     assert request is not None
-    return _rules(session, request).tz
+    return rules_for(session, request.scheme_id).tz
 
 
 def _close_rivals(session: Session, winner: Offer, now: datetime) -> None:
@@ -290,7 +282,7 @@ def _tell_resident(session: Session, request: LiftRequest, driver: Person,
                                          Leg.direction == "out")).first()
     if resident is None or out is None or out.pickup_at is None:
         return
-    rules = _rules(session, request)
+    rules = rules_for(session, request.scheme_id)
     car = vehicle.description if vehicle else "car"
     text = notices.resident_confirmation(driver.name, car, out.pickup_at,
                                          request.return_plan, rules.tz)
@@ -298,37 +290,6 @@ def _tell_resident(session: Session, request: LiftRequest, driver: Person,
             person=resident, kind="confirmation", body=text, due_at=now, urgent=True,
             request_id=request.id, stale_after=out.pickup_at)
     schedule_reminders(session, request, resident, driver, out.pickup_at, now)
-
-
-def schedule_reminders(session: Session, request: LiftRequest, resident: Person,
-                       driver: Person, pickup_at: datetime, now: datetime) -> None:
-    """Cancel this request's pending reminders and queue fresh ones for `pickup_at`."""
-    cancel_pending(session, request.id or 0, kinds=("reminder",))
-    rules = _rules(session, request)
-    tz, first = rules.tz, driver.name.split()[0]
-    day_before = local_instant(pickup_at.astimezone(tz).date() - timedelta(days=1),
-                               rules.reminder_day_before_at, tz)
-    soon = pickup_at - timedelta(minutes=rules.reminder_before_pickup_minutes)
-    stamp = pickup_at.isoformat()
-    if day_before > now:
-        enqueue(session, key=f"reminder:{request.id}:day-before:{stamp}", person=resident,
-                kind="reminder", body=notices.reminder_text(pickup_at, first, tz, soon=False),
-                due_at=day_before, request_id=request.id, stale_after=pickup_at)
-    if soon > now and not in_quiet_hours(soon, rules):  # the evening one covers early starts
-        enqueue(session, key=f"reminder:{request.id}:soon:{stamp}", person=resident,
-                kind="reminder", body=notices.reminder_text(pickup_at, first, tz, soon=True),
-                due_at=soon, request_id=request.id, urgent=True, stale_after=pickup_at)
-
-
-def cancel_pending(session: Session, request_id: int, *, kinds: Sequence[str]) -> int:
-    """Cancel a request's unsent messages of these kinds; returns how many."""
-    rows = session.exec(select(OutboxMessage).where(
-        OutboxMessage.request_id == request_id, col(OutboxMessage.kind).in_(kinds),
-        OutboxMessage.status == "pending")).all()
-    for row in rows:
-        row.status = "cancelled"
-        session.add(row)
-    return len(rows)
 
 
 def decline(session: Session, driver: Person, offer_id: int, now: datetime) -> str:
@@ -367,7 +328,7 @@ def drop_out(session: Session, driver: Person, offer: Offer, now: datetime) -> s
     set_status(session, request, "requested", now=now, actor="driver",
                note="driver dropped out")
     resident = session.get(Person, request.resident_id)
-    tz = _rules(session, request).tz
+    tz = rules_for(session, request.scheme_id).tz
     when = notices.day_time(request.appointment_at, tz)[:-6]
     if resident is not None:
         enqueue(session, key=f"dropped:{offer.id}", person=resident, kind="trip_change",
@@ -416,7 +377,8 @@ def _after_failure(session: Session, offer: Offer, now: datetime) -> None:
                        now=now, key=f"failures:{request.id}")
     resident = session.get(Person, request.resident_id)
     if resident is not None:  # honest, early, and only once
-        when = notices.day_time(request.appointment_at, _rules(session, request).tz)[:-6]
+        tz = rules_for(session, request.scheme_id).tz
+        when = notices.day_time(request.appointment_at, tz)[:-6]
         enqueue(session, key=f"still-looking:{request.id}", person=resident,
                 kind="still_looking", due_at=now, request_id=request.id,
                 stale_after=request.appointment_at,
@@ -431,7 +393,7 @@ def withdraw_for_request(session: Session, request: LiftRequest, now: datetime) 
         held = leg.status in ("accepted", "picked_up")
         release_leg(session, leg, now, status="cancelled", reason="cancelled by the resident")
         if held and driver is not None and leg.pickup_at is not None:
-            tz = _rules(session, request).tz
+            tz = rules_for(session, request.scheme_id).tz
             enqueue(session, key=f"leg-cancelled:{leg.id}", person=driver, kind="trip_change",
                     body=f"Cancelled: your trip on {notices.day_time(leg.pickup_at, tz)} is no "
                     "longer needed. Thank you!", due_at=now, urgent=True)
@@ -440,85 +402,6 @@ def withdraw_for_request(session: Session, request: LiftRequest, now: datetime) 
         offer.status, offer.answered_at = "withdrawn", now
         session.add(offer)
     cancel_pending(session, request.id or 0, kinds=("reminder", "confirmation", "offer"))
-
-
-def broadcast(session: Session, request: LiftRequest, drivers: Sequence[Person],
-              now: datetime) -> int:
-    """Offer a trip to a shortlist at once: the first to accept gets it."""
-    legs = session.exec(select(Leg).where(Leg.request_id == request.id,
-                                          col(Leg.status).in_(FREE))).all()
-    if not legs:
-        return 0
-    rules = _rules(session, request)
-    for driver in drivers:
-        offer = Offer(scheme_id=request.scheme_id, request_id=request.id or 0,
-                      driver_id=driver.id or 0, broadcast=True, created_at=now,
-                      expires_at=now + timedelta(minutes=rules.offer_expiry_minutes))
-        session.add(offer)
-        session.flush()
-        facts = trip_facts(session, request, legs, offer.id or 0)
-        enqueue(session, key=f"offer:{offer.id}", person=driver, kind="offer",
-                body="URGENT: " + notices.offer_text(facts, rules.tz), due_at=now,
-                urgent=True, request_id=request.id,
-                sms_hint=notices.offer_sms_hint(offer.id or 0),
-                choices=((f"offer:yes:{offer.id}", "Accept"),
-                         (f"offer:no:{offer.id}", "Decline")))
-    return len(drivers)
-
-
-SHORTLIST = 5
-
-
-def broadcast_request(session: Session, scheme_id: int, request_id: int, now: datetime) -> str:
-    """Send an urgent request to the nearest free, suitable drivers; says what was done."""
-    request = session.get(LiftRequest, request_id)
-    if request is None or request.scheme_id != scheme_id:
-        return f"There is no request #{request_id}."
-    if request.status in ("cancelled", "confirmed", "done", "no_show"):
-        return f"Request #{request_id} is {request.status}: nothing to broadcast."
-    resident = session.get(Person, request.resident_id)
-    legs = session.exec(select(Leg).where(Leg.request_id == request.id,
-                                          col(Leg.status).in_(FREE))).all()
-    if not legs:
-        legs = ensure_legs(session, request, now)
-    shortlist = _shortlist(session, request, resident)
-    if not shortlist:
-        return f"No suitable driver is free for request #{request_id}."
-    broadcast(session, request, shortlist, now)
-    names = ", ".join(d.name for d in shortlist)
-    return (f"Request #{request_id} sent to {len(shortlist)} driver(s): {names}. "
-            "The first to accept gets it.")
-
-
-def _shortlist(session: Session, request: LiftRequest, resident: Person | None) -> list[Person]:
-    """Drivers free that day whose car suits, nearest to the resident first (fewest miles)."""
-    rules = _rules(session, request)
-    day = request.appointment_at.astimezone(rules.tz).date()
-    declined = set(session.exec(select(Offer.driver_id).where(
-        Offer.request_id == request.id, col(Offer.status).in_(("declined", "expired")))).all())
-    suitable = []
-    for row in free_drivers(session, request.scheme_id, day):
-        if row.id in declined or row.seats < 1 + int(request.companion):
-            continue
-        if row.max_trips and trips_held(session, row.id, day, rules.tz) >= row.max_trips:
-            continue  # they asked for no more than this many a day
-        if request.mobility == "wheelchair_vehicle" and \
-                "wheelchair_vehicle" not in {str(c) for c in row.capabilities}:
-            continue
-        if request.mobility == "folding_wheelchair" and \
-                "folding_wheelchair" not in {str(c) for c in row.capabilities}:
-            continue
-        home = (resident.lat or 0.0, resident.lon or 0.0) if resident else row.home
-        suitable.append((_crow_miles(row.home, home), row.id))
-    suitable.sort()
-    return [p for _, pid in suitable[:SHORTLIST] if (p := session.get(Person, pid))]
-
-
-def _crow_miles(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * \
-        math.sin((lon2 - lon1) / 2) ** 2
-    return 3958.8 * 2 * math.asin(math.sqrt(h))
 
 
 def release_absent(session: Session, driver: Person, first: date, last: date,
@@ -535,7 +418,7 @@ def release_absent(session: Session, driver: Person, first: date, last: date,
         request = session.get(LiftRequest, leg.request_id)
         if request is None or leg.pickup_at is None:
             continue
-        rules_tz = rules_tz or _rules(session, request).tz
+        rules_tz = rules_tz or rules_for(session, request.scheme_id).tz
         if not first <= leg.pickup_at.astimezone(rules_tz).date() <= last:
             continue
         if leg.status == "accepted":

@@ -357,9 +357,9 @@ def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan
                for u in plan.unserved}
     if not data.drivers:  # say it plainly: no driver at all, not a capability problem
         reasons = dict.fromkeys(reasons, NO_DRIVERS)
-    for leg_id, why in reasons.items():  # barred by limits, the solver blames the car
+    for leg_id, given in reasons.items():  # barred by limits, the solver blames the car
         if built.leg_of[leg_id][0] in built.barred and \
-                why.startswith(routing.Reason.NO_CAPABLE_VEHICLE.value):
+                given.startswith(routing.Reason.NO_CAPABLE_VEHICLE.value):
             reasons[leg_id] = AT_LIMIT
     run = PlanRun(scheme_id=data.scheme_id, service_day=data.day, trigger=trigger,
                   started_at=now, finished_at=now)

@@ -34,6 +34,14 @@ def scheme_rules(scheme: Scheme) -> SchemeRules:
     return rules_from(scheme.rules or {})
 
 
+def rules_for(session: Session, scheme_id: int) -> SchemeRules:
+    """The rules of the scheme with this id."""
+    scheme = session.get(Scheme, scheme_id)
+    if scheme is None:
+        raise LookupError(f"no scheme {scheme_id}")
+    return scheme_rules(scheme)
+
+
 def update_rule(session: Session, scheme: Scheme, key: str, value: str) -> dict[str, Any]:
     """Set one rule from text (validated) and return the full rules."""
     scheme.rules = set_rule(scheme.rules or {}, key, value)

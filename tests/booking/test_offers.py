@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from booking import offers
+from booking import offers, urgent
 from booking.effects import RequestLift
 from booking.fleet import ensure_legs
 from booking.rules import local_instant
@@ -68,7 +68,7 @@ def test_two_drivers_accepting_a_broadcast_at_once_one_wins(any_engine: Engine) 
     with transaction(any_engine) as session:
         request = session.get(LiftRequest, request_id)
         assert request is not None
-        offers.broadcast(session, request, [first, second], now)
+        urgent.broadcast(session, request, [first, second], now)
         ids = [o.id or 0 for o in session.exec(select(Offer).order_by(Offer.id)).all()]
     answers = _accept_together(any_engine, [(first, ids[0]), (second, ids[1])], now)
     won = [a for a in answers if a.startswith("Thank you! Trip")]
@@ -92,7 +92,7 @@ def test_a_driver_cannot_take_two_overlapping_trips(any_engine: Engine) -> None:
         for request_id in ids:
             request = session.get(LiftRequest, request_id)
             assert request is not None
-            offers.broadcast(session, request, [driver], now)
+            urgent.broadcast(session, request, [driver], now)
         offer_ids = [o.id or 0 for o in session.exec(select(Offer).order_by(Offer.id)).all()]
     answers = _accept_together(any_engine, [(driver, offer_ids[0]), (driver, offer_ids[1])],
                                now)
@@ -113,7 +113,7 @@ def test_accepting_twice_and_answering_someone_elses_offer(engine: Engine) -> No
     with transaction(engine) as session:
         request = session.get(LiftRequest, request_id)
         assert request is not None
-        offers.broadcast(session, request, [mine], now)
+        urgent.broadcast(session, request, [mine], now)
         offer_id = session.exec(select(Offer)).one().id or 0
     with transaction(engine) as session:
         assert "can't find trip" in offers.accept(session, theirs, offer_id, now)

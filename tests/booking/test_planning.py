@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import routing
-from booking import offers
+from booking import offers, urgent
 from booking.effects import RequestLift
 from booking.planning import build_problem, load_day, plan_day
 from booking.rules import local_instant
@@ -208,7 +208,7 @@ def test_urgent_broadcast_skips_drivers_at_their_limit(engine: Engine) -> None:
              time_limit=1.0)
     with transaction(engine) as session:
         first, second = sorted({leg.request_id for leg in session.exec(select(Leg)).all()})
-        before = offers.broadcast_request(session, 1, second, now)
+        before = urgent.broadcast_request(session, 1, second, now)
         nearest = before.split("driver(s): ")[1].split(",")[0].split(".")[0]
         driver = session.exec(select(Person).where(Person.name == nearest)).one()
         for leg in session.exec(select(Leg).where(Leg.request_id == first)).all():
@@ -217,5 +217,5 @@ def test_urgent_broadcast_skips_drivers_at_their_limit(engine: Engine) -> None:
         driver.max_trips_per_day = 1
         session.add(driver)
         session.flush()
-        after = offers.broadcast_request(session, 1, second, now)
+        after = urgent.broadcast_request(session, 1, second, now)
     assert "sent to" in after and nearest not in after

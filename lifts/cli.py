@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -268,14 +269,7 @@ def mileage(
     from storage.db import make_engine, transaction
 
     settings = _settings()
-    today = datetime.now(settings.tz).date()
-    try:
-        first = (date.fromisoformat(f"{month}-01") if month
-                 else (today.replace(day=1) - timedelta(days=1)).replace(day=1))
-    except ValueError as exc:
-        console.print(f"[red]Not a month:[/] {month!r} (use YYYY-MM)")
-        raise typer.Exit(2) from exc
-    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    first, last = _month(month, datetime.now(settings.tz).date())
     with transaction(make_engine(settings.database_url)) as session:
         scheme = _scheme_or_exit(get_scheme, session, slug)
         rows = claims(session, scheme.id or 0, first, last, scheme_rules(scheme))
@@ -285,6 +279,55 @@ def mileage(
         table.add_row(row.driver, str(row.trips), f"{row.miles:.1f}",
                       f"{row.extra_passenger_miles:.1f}", f"£{row.pence / 100:.2f}")
     console.print(table if rows else f"No trips driven in {first:%B %Y}.")
+
+
+@app.command()
+def report(
+    month: Annotated[str, typer.Option(help="Month of appointments, YYYY-MM (default: last "
+                                            "month).")] = "",
+    slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
+    csv_path: Annotated[Path | None, typer.Option(
+        "--csv", help="Also write the weekly figures and the summary as CSV here.")] = None,
+    chart: Annotated[Path | None, typer.Option(
+        help="Also draw lifts by week and the reasons for unserved requests (PNG) here.")
+    ] = None,
+) -> None:
+    """The scheme's impact for funders: lifts requested, given, cancelled and unserved (with
+    reasons), people helped, miles, volunteer hours, mileage paid. Counts only, no names."""
+    from booking.impact import impact
+    from booking.schemes import get_scheme, scheme_rules
+    from lifts.report import summary, write_chart, write_csv
+    from storage.db import make_engine, transaction
+
+    settings = _settings()
+    first, last = _month(month, datetime.now(settings.tz).date())
+    with transaction(make_engine(settings.database_url)) as session:
+        scheme = _scheme_or_exit(get_scheme, session, slug)
+        figures = impact(session, scheme.id or 0, first, last, scheme_rules(scheme))
+        name = scheme.name
+    table = Table("", "", title=f"{name}: {first:%B %Y}", show_header=False)
+    for label, value in summary(figures):
+        table.add_row(label, value)
+    console.print(table)
+    for reason, count in figures.reasons.most_common():
+        console.print(f"  could not be served ({count}): {reason}")
+    if csv_path is not None:
+        write_csv(figures, csv_path)
+        console.print(f"CSV written to {csv_path}")
+    if chart is not None:
+        write_chart(figures, chart, f"{name}, {first:%B %Y}")
+        console.print(f"Chart written to {chart}")
+
+
+def _month(month: str, today: date) -> tuple[date, date]:
+    """The first and last day of YYYY-MM (default: last month); exits on nonsense."""
+    try:
+        first = (date.fromisoformat(f"{month}-01") if month
+                 else (today.replace(day=1) - timedelta(days=1)).replace(day=1))
+    except ValueError as exc:
+        console.print(f"[red]Not a month:[/] {month!r} (use YYYY-MM)")
+        raise typer.Exit(2) from exc
+    return first, (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _scheme_or_exit(get_scheme, session, slug):  # type: ignore[no-untyped-def]

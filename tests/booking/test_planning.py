@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import random
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -14,39 +13,12 @@ from booking.effects import RequestLift
 from booking.planning import build_problem, load_day, plan_day
 from booking.rules import local_instant
 from booking.services import request_lift
-from lifts.wensleydale import SETTLEMENTS
 from routing.travel import Cached, Haversine
 from storage.db import transaction
 from storage.tables import Leg, LiftRequest, Person, Place, Vehicle
-from tests.support.world import LONDON, monday_morning, seed
+from tests.support.world import LONDON, generated_day, monday_morning, seed
 
 TRAVEL = Cached(Haversine())
-MOBILITY = ["unaided"] * 6 + ["walking_aid"] * 2 + ["folding_wheelchair", "wheelchair_vehicle"]
-
-
-def _generated_day(engine: Engine, now: datetime, count: int, seed_: int) -> None:
-    """`count` residents across the villages, each asking for a Thursday GP or hospital lift."""
-    rng = random.Random(seed_)
-    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
-    with transaction(engine) as session:
-        places = session.exec(select(Place).where(col(Place.kind).in_(("gp", "hospital")))).all()
-        for n in range(count):
-            village = rng.choices(SETTLEMENTS, weights=[s.weight for s in SETTLEMENTS])[0]
-            person = Person(scheme_id=1, role="resident", name=f"Resident {seed_}-{n}",
-                            phone=f"+447911{seed_ % 100:02d}{n:04d}",
-                            address=f"{n} Main St, {village.name}",
-                            lat=village.lat, lon=village.lon, mobility=rng.choice(MOBILITY),
-                            consent_at=now)
-            session.add(person)
-            session.flush()
-            minutes = rng.randrange(9 * 60, 16 * 60, 5)
-            appointment = local_instant(thursday, time(minutes // 60, minutes % 60), LONDON)
-            place = rng.choice(places)
-            request_lift(session, person, RequestLift(
-                place.id or 0, appointment, rng.choice(["wait", "wait", "one_way"]), False),
-                now=now, channel="sms")
-
-
 def test_generated_days_plan_without_violations(engine: Engine) -> None:
     """Three generated days of 20 requests: the problem built from the database is solved
     to a plan the independent checker accepts."""
@@ -58,7 +30,7 @@ def test_generated_days_plan_without_violations(engine: Engine) -> None:
             for request in session.exec(select(LiftRequest)).all():
                 request.status = "cancelled"
                 session.add(request)
-        _generated_day(engine, now, 20, seed_)
+        generated_day(engine, now, 20, seed_)
         with Session(engine) as session:
             data = load_day(session, 1, thursday, now=now)
         built = build_problem(data, TRAVEL.matrices)
@@ -71,7 +43,7 @@ def test_stored_plan_gives_every_leg_a_driver_or_a_reason(engine: Engine) -> Non
     """After plan_day every leg is offered to a free driver or carries a reason."""
     now = monday_morning()
     seed(engine, now)
-    _generated_day(engine, now, 15, 7)
+    generated_day(engine, now, 15, 7)
     thursday = now.astimezone(LONDON).date() + timedelta(days=3)
     summary = plan_day(engine, 1, thursday, now=now, trigger="test",
                        matrices=TRAVEL.matrices, time_limit=2.0)
@@ -114,7 +86,7 @@ def test_replan_keeps_accepted_trips_where_they_are(engine: Engine) -> None:
     """A re-plan after a new request never moves a trip a driver has accepted."""
     now = monday_morning()
     seed(engine, now)
-    _generated_day(engine, now, 8, 3)
+    generated_day(engine, now, 8, 3)
     thursday = now.astimezone(LONDON).date() + timedelta(days=3)
     plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
              time_limit=1.0)
@@ -126,7 +98,7 @@ def test_replan_keeps_accepted_trips_where_they_are(engine: Engine) -> None:
         assert offers.accept(session, driver, leg.offer_id, now).startswith("Thank you!")
         kept = {(x.id, x.driver_id, x.pickup_at) for x in session.exec(
             select(Leg).where(Leg.status == "accepted")).all()}
-    _generated_day(engine, now, 3, 99)
+    generated_day(engine, now, 3, 99)
     later = now + timedelta(minutes=5)
     plan_day(engine, 1, thursday, now=later, trigger="test", matrices=TRAVEL.matrices,
              time_limit=1.0)
@@ -159,7 +131,7 @@ def test_drivers_are_kept_to_their_trips_a_day(engine: Engine) -> None:
     "1 trip a day", each driver gets at most one lift and the rest still go to others."""
     now = monday_morning()
     seed(engine, now)
-    _generated_day(engine, now, 14, 5)
+    generated_day(engine, now, 14, 5)
     thursday = now.astimezone(LONDON).date() + timedelta(days=3)
     with Session(engine) as session:
         data = load_day(session, 1, thursday, now=now)
@@ -179,7 +151,7 @@ def test_an_accepted_trip_counts_towards_the_limit(engine: Engine) -> None:
     """A driver who accepted one lift and said "1 a day" is offered nothing more that day."""
     now = monday_morning()
     seed(engine, now)
-    _generated_day(engine, now, 8, 3)
+    generated_day(engine, now, 8, 3)
     thursday = now.astimezone(LONDON).date() + timedelta(days=3)
     plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
              time_limit=1.0)
@@ -192,7 +164,7 @@ def test_an_accepted_trip_counts_towards_the_limit(engine: Engine) -> None:
         driver.max_trips_per_day = 1
         session.add(driver)
         driver_id, accepted_request = driver.id or 0, leg.request_id
-    _generated_day(engine, now, 6, 42)
+    generated_day(engine, now, 6, 42)
     plan_day(engine, 1, thursday, now=now + timedelta(minutes=5), trigger="test",
              matrices=TRAVEL.matrices, time_limit=1.0)
     assert _trips_per_driver(engine)[driver_id] == {accepted_request}
@@ -202,7 +174,7 @@ def test_urgent_broadcast_skips_drivers_at_their_limit(engine: Engine) -> None:
     """The broadcast shortlist leaves out a driver whose day is already full."""
     now = monday_morning()
     seed(engine, now)
-    _generated_day(engine, now, 2, 11)
+    generated_day(engine, now, 2, 11)
     thursday = now.astimezone(LONDON).date() + timedelta(days=3)
     plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
              time_limit=1.0)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlmodel import col, select
 
+from booking.effects import RequestLift
+from booking.rules import local_instant
+from booking.services import request_lift
 from lifts.seed import seed_demo
 from lifts.settings import Settings
+from lifts.wensleydale import SETTLEMENTS
 from storage.db import transaction
+from storage.tables import Person, Place
 
 LONDON = ZoneInfo("Europe/London")
 PUBLIC_URL = "https://lifts.example.org"
@@ -47,3 +54,29 @@ def settings(engine: Engine, *, telegram_url: str = "", twilio_url: str = "") ->
         values.update(twilio_account_sid=TWILIO_SID, twilio_from_number=SCHEME_NUMBER,
                       twilio_api_base_url=twilio_url)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+MOBILITY = ["unaided"] * 6 + ["walking_aid"] * 2 + ["folding_wheelchair", "wheelchair_vehicle"]
+
+
+def generated_day(engine: Engine, now: datetime, count: int, seed_: int) -> None:
+    """`count` residents across the villages, each asking for a Thursday GP or hospital lift."""
+    rng = random.Random(seed_)
+    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+    with transaction(engine) as session:
+        places = session.exec(select(Place).where(col(Place.kind).in_(("gp", "hospital")))).all()
+        for n in range(count):
+            village = rng.choices(SETTLEMENTS, weights=[s.weight for s in SETTLEMENTS])[0]
+            person = Person(scheme_id=1, role="resident", name=f"Resident {seed_}-{n}",
+                            phone=f"+447911{seed_ % 100:02d}{n:04d}",
+                            address=f"{n} Main St, {village.name}",
+                            lat=village.lat, lon=village.lon, mobility=rng.choice(MOBILITY),
+                            consent_at=now)
+            session.add(person)
+            session.flush()
+            minutes = rng.randrange(9 * 60, 16 * 60, 5)
+            appointment = local_instant(thursday, time(minutes // 60, minutes % 60), LONDON)
+            place = rng.choice(places)
+            request_lift(session, person, RequestLift(
+                place.id or 0, appointment, rng.choice(["wait", "wait", "one_way"]), False),
+                now=now, channel="sms")

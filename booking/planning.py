@@ -378,9 +378,11 @@ def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan
             if found is not None:
                 found = _to_minute(found)
             if leg.status in HELD:
-                if leg.pickup_at is None and found is not None:  # taken by broadcast
+                if found is not None and leg.pickup_at is None:  # untimed: take the plan's
                     leg.pickup_at, leg.dropoff_at = found.pickup_at, found.dropoff_at
-                    session.add(leg)
+                if found is not None and not leg.driver_miles:  # taken by broadcast
+                    leg.driver_miles = round(found.route_miles / max(1, found.legs_on_route), 2)
+                session.add(leg)
                 continue
             if found is None:
                 missing.append(reasons.get(key, "not planned"))

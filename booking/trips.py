@@ -76,6 +76,18 @@ def leg_shapes(*, appointment: datetime, return_plan: str, destination_kind: str
     return [out, back]
 
 
+def provisional_times(shape: LegShape, direct_s: int) -> tuple[datetime, datetime]:
+    """Pickup and drop-off for a leg no plan has timed (an urgent broadcast): there, arriving
+    mid-window; back, collecting as soon as the appointment should be over."""
+    ride = timedelta(seconds=shape.pickup_service_s + direct_s)
+    if shape.direction == "out":
+        pickup = shape.dropoff.earliest + (shape.dropoff.latest - shape.dropoff.earliest) / 2 \
+            - ride
+    else:
+        pickup = shape.pickup.earliest
+    return pickup, pickup + ride
+
+
 def checks_in_date(*, dbs_checked_on: date | None, licence_checked_on: date | None,
                    insurance_expires_on: date | None, on: date) -> list[str]:
     """What stops a driver being assigned on `on` (empty: nothing). Missing counts as expired."""

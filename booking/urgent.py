@@ -15,8 +15,13 @@ from booking import notices
 from booking.fleet import ensure_legs, free_drivers, trips_held
 from booking.offers import FREE, trip_facts
 from booking.outbox import enqueue
+from booking.planning import METRES_PER_MILE
 from booking.schemes import rules_for
-from storage.tables import Leg, LiftRequest, Offer, Person
+from booking.trips import leg_shapes, provisional_times
+from routing.travel import Haversine
+from storage.tables import Leg, LiftRequest, Offer, Person, Place
+
+ESTIMATE = Haversine()  # road time from the crow-fly distance, as the planner's default
 
 
 def broadcast(session: Session, request: LiftRequest, drivers: Sequence[Person],
@@ -58,6 +63,7 @@ def broadcast_request(session: Session, scheme_id: int, request_id: int, now: da
                                           col(Leg.status).in_(FREE))).all()
     if not legs:
         legs = ensure_legs(session, request, now)
+    _time_unplanned(session, request, resident, legs)
     shortlist = _shortlist(session, request, resident)
     if not shortlist:
         return f"No suitable driver is free for request #{request_id}."
@@ -96,3 +102,25 @@ def _crow_miles(a: tuple[float, float], b: tuple[float, float]) -> float:
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * \
         math.sin((lon2 - lon1) / 2) ** 2
     return 3958.8 * 2 * math.asin(math.sqrt(h))
+
+
+def _time_unplanned(session: Session, request: LiftRequest, resident: Person | None,
+                    legs: Sequence[Leg]) -> None:
+    """Legs no plan has timed (a request the coordinator broadcasts straight away) get
+    provisional times, so the offer, the confirmation and the reminders can say when."""
+    place = session.get(Place, request.destination_id)
+    if resident is None or place is None or resident.lat is None or resident.lon is None:
+        return
+    home = (resident.lat, resident.lon)
+    durations, distances = ESTIMATE.matrices([home, (place.lat, place.lon)])
+    rules = rules_for(session, request.scheme_id)
+    shapes = {shape.direction: shape for shape in leg_shapes(
+        appointment=request.appointment_at, return_plan=request.return_plan,
+        destination_kind=place.kind, direct_s=int(durations[0][1]), mobility=request.mobility,
+        rules=rules)}
+    for leg in legs:
+        shape = shapes.get(leg.direction)
+        if leg.pickup_at is None and shape is not None:
+            leg.pickup_at, leg.dropoff_at = provisional_times(shape, int(durations[0][1]))
+            leg.passenger_miles = round(float(distances[0][1]) / METRES_PER_MILE, 2)
+            session.add(leg)

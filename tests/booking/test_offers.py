@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 from booking import offers, urgent
 from booking.effects import RequestLift
 from booking.fleet import ensure_legs
+from booking.planning import plan_day
 from booking.rules import local_instant
 from booking.services import request_lift
+from routing.travel import Cached, Haversine
 from storage.db import transaction
-from storage.tables import Leg, LiftRequest, Offer, Person, Place
+from storage.tables import Leg, LiftRequest, Offer, OutboxMessage, Person, Place
 from tests.support.world import LONDON, monday_morning, seed
 
 
@@ -121,3 +123,54 @@ def test_accepting_twice_and_answering_someone_elses_offer(engine: Engine) -> No
         assert offers.accept(session, mine, offer_id, now).startswith("Thank you!")
     with transaction(engine) as session:
         assert "already accepted" in offers.accept(session, mine, offer_id, now)
+
+
+def test_broadcasting_a_request_no_plan_has_timed_still_confirms_with_a_time(
+        engine: Engine) -> None:
+    """A short-notice request the coordinator broadcasts at once (never planned): the offer
+    names a pickup before the appointment, and the accept confirms to the resident with a
+    pickup time and queues their reminders."""
+    now = monday_morning()
+    seed(engine, now)
+    with transaction(engine) as session:
+        person = session.exec(select(Person).where(Person.name == "Edith Bainbridge")).one()
+        place = session.exec(select(Place).where(Place.kind == "gp")).first()
+        assert place is not None
+        appointment = local_instant(now.astimezone(LONDON).date() + timedelta(days=2),
+                                    time(10, 40), LONDON)
+        request = request_lift(session, person, RequestLift(
+            place.id or 0, appointment, "wait", False), now=now, channel="sms")
+        said = urgent.broadcast_request(session, 1, request.id or 0, now)
+        assert "sent to" in said
+        offer = session.exec(select(Offer).order_by(Offer.id)).first()
+        assert offer is not None
+        driver = session.get(Person, offer.driver_id)
+        assert driver is not None
+        assert offers.accept(session, driver, offer.id or 0, now).startswith("Thank you!")
+        request_id = request.id or 0
+    with Session(engine) as session:
+        out = session.exec(select(Leg).where(Leg.request_id == request_id,
+                                             Leg.direction == "out")).one()
+        back = session.exec(select(Leg).where(Leg.request_id == request_id,
+                                              Leg.direction == "back")).one()
+        assert out.pickup_at is not None and out.dropoff_at is not None
+        assert back.pickup_at is not None
+        early = appointment - out.dropoff_at.astimezone(UTC)
+        assert timedelta(minutes=10) <= early <= timedelta(minutes=20)
+        assert back.pickup_at.astimezone(UTC) > appointment
+        kinds = [m.kind for m in session.exec(select(OutboxMessage).where(
+            OutboxMessage.request_id == request_id)).all()]
+        assert "confirmation" in kinds and "reminder" in kinds
+        offer_text = session.exec(select(OutboxMessage).where(
+            OutboxMessage.kind == "offer")).first()
+        assert offer_text is not None
+        pickup_local = out.pickup_at.astimezone(LONDON)
+        assert f"{pickup_local:%-H:%M}" in offer_text.body or \
+            f"{pickup_local:%H:%M}" in offer_text.body
+    # the next plan of that day keeps the accepted times and fills in the driver's miles
+    plan_day(engine, 1, appointment.astimezone(LONDON).date(), now=now, trigger="test",
+             matrices=Cached(Haversine()).matrices, time_limit=1.0)
+    with Session(engine) as session:
+        again = session.get(Leg, out.id)
+        assert again is not None and again.status == "accepted"
+        assert again.pickup_at == out.pickup_at and again.driver_miles > 0

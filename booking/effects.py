@@ -145,6 +145,14 @@ class Broadcast:
 
 
 @dataclass(frozen=True)
+class AssignByHand:
+    """A coordinator gives a request to a driver they have arranged it with (locked)."""
+
+    request_id: int
+    driver: str  # the driver's name as typed
+
+
+@dataclass(frozen=True)
 class CreateInvitation:
     """A coordinator invites a new driver: a one-time code to join with."""
 
@@ -154,4 +162,4 @@ class CreateInvitation:
 Effect = (CreateInvitation | JoinResident | RequestLift | CancelLift | AlertCoordinator
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
           | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster
-          | PlanNow | Broadcast)
+          | PlanNow | Broadcast | AssignByHand)

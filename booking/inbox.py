@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from booking import drivers, driving, effects, offers, services, urgent
+from booking.assigning import assign_by_hand
 from booking.schemes import resolve_scheme, scheme_rules
 from booking.views import ACTIVE_STATUSES, LiftView, PersonView, PlaceView, Snapshot
 from storage.db import is_sqlite, transaction
@@ -359,6 +360,9 @@ class _Effects:
             case effects.Broadcast():
                 self.said.append(urgent.broadcast_request(session, scheme_id,
                                                           effect.request_id, now))
+            case effects.AssignByHand():
+                self.said.append(assign_by_hand(session, scheme_id, effect.request_id,
+                                                effect.driver, person, now))
             case effects.PlanNow():
                 self.deferred.append(effect)
                 self.said.append(f"Planning {effect.day:%a} {effect.day.day} {effect.day:%b} "

@@ -63,7 +63,7 @@ def broadcast_request(session: Session, scheme_id: int, request_id: int, now: da
                                           col(Leg.status).in_(FREE))).all()
     if not legs:
         legs = ensure_legs(session, request, now)
-    _time_unplanned(session, request, resident, legs)
+    time_unplanned(session, request, resident, legs)
     shortlist = _shortlist(session, request, resident)
     if not shortlist:
         return f"No suitable driver is free for request #{request_id}."
@@ -104,7 +104,7 @@ def _crow_miles(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 3958.8 * 2 * math.asin(math.sqrt(h))
 
 
-def _time_unplanned(session: Session, request: LiftRequest, resident: Person | None,
+def time_unplanned(session: Session, request: LiftRequest, resident: Person | None,
                     legs: Sequence[Leg]) -> None:
     """Legs no plan has timed (a request the coordinator broadcasts straight away) get
     provisional times, so the offer, the confirmation and the reminders can say when."""

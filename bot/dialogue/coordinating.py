@@ -1,20 +1,20 @@
-"""A coordinator's chat commands: /roster, /unassigned, /plan, /broadcast, /invite."""
+"""A coordinator's chat commands: /roster, /unassigned, /plan, /broadcast, /assign, /invite."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
 
-from booking.effects import Broadcast, CreateInvitation, PlanNow, ShowRoster
+from booking.effects import AssignByHand, Broadcast, CreateInvitation, PlanNow, ShowRoster
 from booking.views import Snapshot
 from bot.dialogue.asking import say
 from bot.dialogue.understand import parse_date
 from bot.messages import Outcome
 
 HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <request no.>, "
-        "/invite <driver's name>. Days like 'tomorrow', 'tue' or '3 Dec'; default today "
-        "(tomorrow for /plan).")
-_COMMAND = re.compile(r"^\s*/?(roster|unassigned|plan|broadcast|invite)\b\s*(.*)$", re.I)
+        "/assign <request no.> <driver's name>, /invite <driver's name>. Days like "
+        "'tomorrow', 'tue' or '3 Dec'; default today (tomorrow for /plan).")
+_COMMAND = re.compile(r"^\s*/?(roster|unassigned|plan|broadcast|assign|invite)\b\s*(.*)$", re.I)
 
 
 def step(snap: Snapshot, text: str) -> Outcome:
@@ -34,6 +34,13 @@ def step(snap: Snapshot, text: str) -> Outcome:
         if number is None:
             return Outcome("idle", {}, say("Which request? e.g. /broadcast 42"))
         return Outcome("idle", {}, [], [Broadcast(int(number.group()))])
+    if command == "assign":
+        parts = re.match(r"#?(\d+)\s*(?:to\s+)?(.*[A-Za-z].*)$", rest)
+        if parts is None:
+            return Outcome("idle", {}, say("Which request, and which driver? "
+                                           "e.g. /assign 42 Sue Allen"))
+        return Outcome("idle", {}, [], [AssignByHand(int(parts.group(1)),
+                                                     parts.group(2).strip()[:120])])
     day = _day(rest, today, default=today + timedelta(days=1) if command == "plan" else today)
     if day is None:
         return Outcome("idle", {}, say(f"Sorry, I didn't understand the day. {HELP}"))

@@ -6,18 +6,34 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from booking.effects import RequestLift
+from booking.planning import plan_day
+from booking.rules import local_instant
+from booking.services import request_lift
 from lifts.app import asgi, build
-from storage.tables import Availability, Invitation, Person, Vehicle
+from routing.travel import Cached, Haversine
+from storage.db import transaction
+from storage.tables import (
+    Availability,
+    Invitation,
+    Leg,
+    LiftRequest,
+    OutboxMessage,
+    Person,
+    Place,
+    Vehicle,
+)
 from tests.e2e.test_sms import COORDINATOR, Phone
 from tests.e2e.test_telegram import Chat, texts
 from tests.support.fakes import fake_telegram
 from tests.support.live import live_server
-from tests.support.world import monday_morning, seed, settings
+from tests.support.world import LONDON, monday_morning, seed, settings
 
 NEW_DRIVER = 880001
 
@@ -88,3 +104,46 @@ def test_coordinator_commands_by_text(staff: Staff) -> None:
     assert "No trips planned" in staff.coordinator.text("/roster tomorrow")[0]
     assert "Nothing unassigned" in staff.coordinator.text("/unassigned")[0]
     assert "/roster" in staff.coordinator.text("hello")[0]
+
+
+def _thursday_request(engine: Engine, resident: str) -> int:
+    """A Thursday 10:40 GP lift for a seeded resident, not yet planned."""
+    now = monday_morning()
+    with transaction(engine) as session:
+        person = session.exec(select(Person).where(Person.name == resident)).one()
+        place = session.exec(select(Place).where(Place.kind == "gp")).first()
+        assert place is not None
+        thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+        request = request_lift(session, person, RequestLift(
+            place.id or 0, local_instant(thursday, time(10, 40), LONDON), "wait", False),
+            now=now, channel="sms")
+        return request.id or 0
+
+
+def test_coordinator_assigns_a_request_by_hand(staff: Staff) -> None:
+    """/assign gives a trip to the named driver, confirms it to the resident, sends the driver
+    the details, and the next plan keeps it; a clash or an unknown name is explained."""
+    first = _thursday_request(staff.engine, "Edith Bainbridge")
+    reply = staff.coordinator.text(f"/assign {first} margaret")[0]
+    assert "Margaret Allen" in reply and "kept" in reply
+    with Session(staff.engine) as session:
+        margaret = session.exec(select(Person).where(Person.name == "Margaret Allen")).one()
+        legs = session.exec(select(Leg).where(Leg.request_id == first)).all()
+        assert {(leg.status, leg.driver_id) for leg in legs} == {("accepted", margaret.id)}
+        assert session.get(LiftRequest, first).status == "confirmed"  # type: ignore[union-attr]
+        sent = {m.kind: m for m in session.exec(select(OutboxMessage)).all()}
+        assert "Margaret" in sent["confirmation"].body and "reminder" in sent
+        assert sent["assigned"].person_id == margaret.id
+        assert "booked you" in sent["assigned"].body
+    assert "No driver called" in staff.coordinator.text(f"/assign {first} Zebedee")[0]
+    assert "already has its driver" in staff.coordinator.text(f"/assign {first} David")[0]
+    second = _thursday_request(staff.engine, "Harold Metcalfe")
+    clash = staff.coordinator.text(f"/assign {second} Margaret Allen")[0]
+    assert clash.startswith("Not assigned: Margaret Allen has another trip")
+    assert "e.g. /assign" in staff.coordinator.text("/assign Margaret")[0]
+    thursday = monday_morning().astimezone(LONDON).date() + timedelta(days=3)
+    plan_day(staff.engine, 1, thursday, now=monday_morning(), trigger="test",
+             matrices=Cached(Haversine()).matrices, time_limit=1.0)
+    with Session(staff.engine) as session:
+        legs = session.exec(select(Leg).where(Leg.request_id == first)).all()
+        assert {(leg.status, leg.driver_id) for leg in legs} == {("accepted", margaret.id)}

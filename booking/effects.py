@@ -153,6 +153,15 @@ class AssignByHand:
 
 
 @dataclass(frozen=True)
+class ActFor:
+    """A coordinator answers for a resident who phoned: `text` goes into that resident's
+    text conversation, and the replies come back to the coordinator."""
+
+    phone: str  # E.164
+    text: str
+
+
+@dataclass(frozen=True)
 class CreateInvitation:
     """A coordinator invites a new driver: a one-time code to join with."""
 
@@ -162,4 +171,4 @@ class CreateInvitation:
 Effect = (CreateInvitation | JoinResident | RequestLift | CancelLift | AlertCoordinator
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
           | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster
-          | PlanNow | Broadcast | AssignByHand)
+          | PlanNow | Broadcast | AssignByHand | ActFor)

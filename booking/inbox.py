@@ -360,6 +360,8 @@ class _Effects:
             case effects.Broadcast():
                 self.said.append(urgent.broadcast_request(session, scheme_id,
                                                           effect.request_id, now))
+            case effects.ActFor():
+                self.deferred.append(effect)  # the resident's own conversation, after this
             case effects.AssignByHand():
                 self.said.append(assign_by_hand(session, scheme_id, effect.request_id,
                                                 effect.driver, person, now))

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from booking.effects import Effect
+from booking.effects import ActFor, Effect
 from booking.inbox import Envelope, handle
 from bot.dialogue.flow import step
 from bot.messages import Inbound, Reply
@@ -45,6 +45,21 @@ def converse(
     replies: list[Reply] = list(handled.decision.replies)
     replies += [Reply(text) for text in handled.said]
     for effect in handled.deferred:
-        if follow_up is not None and handled.scheme_id is not None:
+        if isinstance(effect, ActFor):
+            replies += _act_for(engine, env, effect, now, default_scheme)
+        elif follow_up is not None and handled.scheme_id is not None:
             replies.append(Reply(follow_up(handled.scheme_id, effect)))
     return replies
+
+
+def _act_for(engine: Engine, env: Envelope, effect: ActFor, now: datetime,
+             default_scheme: str) -> list[Reply]:
+    """A coordinator speaking for a resident on the phone: the resident's text conversation
+    takes the words, and what it would have said comes back to the coordinator, prefixed."""
+    theirs = Envelope(channel="sms", address=effect.phone, provider_id=f"{env.provider_id}:for",
+                      to_number=env.to_number)
+    answers = converse(engine, theirs, Inbound(text=effect.text), now=now,
+                       default_scheme=default_scheme)
+    prefix = f"[for {effect.phone}] "
+    return [Reply(prefix + answer.text, answer.options) for answer in answers] or [
+        Reply(prefix + "(no answer: that message was already handled)")]

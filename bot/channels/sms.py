@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import phonenumbers
 from starlette.requests import Request
 from starlette.responses import Response
 from twilio.base.exceptions import TwilioRestException
@@ -20,6 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from booking.inbox import Envelope
 from booking.sending import OPTED_OUT, REJECTED, UNREACHABLE, Outgoing, SendError
 from bot.messages import Inbound, Option, Reply
+from bot.phones import to_e164
 from bot.render import sms_text
 
 log = logging.getLogger(__name__)
@@ -30,17 +30,6 @@ OPTED_OUT_CODE = 21610
 
 Converse = Callable[[Envelope, Inbound], Awaitable[list[Reply]]]
 OnStatus = Callable[[str, str, str, int | None], Awaitable[None]]  # sid, status, error, our id
-
-
-def to_e164(raw: str, region: str = "GB") -> str | None:
-    """A phone number in E.164, or None if it is not a possible number."""
-    try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 class SmsWebhook:

@@ -25,8 +25,8 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from booking.inbox import Envelope
 from booking.sending import BLOCKED, REJECTED, Outgoing, SendError
-from bot.channels.sms import to_e164
 from bot.messages import Inbound, Option, Reply
+from bot.phones import to_e164
 
 log = logging.getLogger(__name__)
 

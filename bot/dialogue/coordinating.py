@@ -1,20 +1,31 @@
-"""A coordinator's chat commands: /roster, /unassigned, /plan, /broadcast, /assign, /invite."""
+"""A coordinator's chat commands: /roster, /unassigned, /plan, /broadcast, /assign, /for,
+/invite."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
 
-from booking.effects import AssignByHand, Broadcast, CreateInvitation, PlanNow, ShowRoster
+from booking.effects import (
+    ActFor,
+    AssignByHand,
+    Broadcast,
+    CreateInvitation,
+    PlanNow,
+    ShowRoster,
+)
 from booking.views import Snapshot
 from bot.dialogue.asking import say
 from bot.dialogue.understand import parse_date
 from bot.messages import Outcome
+from bot.phones import to_e164
 
 HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <request no.>, "
-        "/assign <request no.> <driver's name>, /invite <driver's name>. Days like "
+        "/assign <request no.> <driver's name>, /for <resident's phone> <what they said>, "
+        "/invite <driver's name>. Days like "
         "'tomorrow', 'tue' or '3 Dec'; default today (tomorrow for /plan).")
-_COMMAND = re.compile(r"^\s*/?(roster|unassigned|plan|broadcast|assign|invite)\b\s*(.*)$", re.I)
+_COMMAND = re.compile(r"^\s*/?(roster|unassigned|plan|broadcast|assign|for|invite)\b\s*(.*)$",
+                      re.I)
 
 
 def step(snap: Snapshot, text: str) -> Outcome:
@@ -34,6 +45,17 @@ def step(snap: Snapshot, text: str) -> Outcome:
         if number is None:
             return Outcome("idle", {}, say("Which request? e.g. /broadcast 42"))
         return Outcome("idle", {}, [], [Broadcast(int(number.group()))])
+    if command == "for" and not text.lstrip().startswith("/"):
+        name = snap.person.first_name if snap.person else ""
+        return Outcome("idle", {}, say(f"Hello {name}. {HELP}"))
+    if command == "for":
+        phone, said = _phone_then_text(rest)
+        if phone is None or not said:
+            return Outcome("idle", {}, say(
+                "Whose phone, and what did they say? e.g. /for 07911 123401 lift to Leyburn "
+                "Tuesday 10.40. I'll answer as I would answer them, and they'll get the "
+                "confirmation by text."))
+        return Outcome("idle", {}, [], [ActFor(phone, said)])
     if command == "assign":
         parts = re.match(r"#?(\d+)\s*(?:to\s+)?(.*[A-Za-z].*)$", rest)
         if parts is None:
@@ -56,3 +78,18 @@ def _day(text: str, today: date, *, default: date) -> date | None:
     if result.day is None and result.problem == "past":
         return None
     return result.day
+
+
+def _phone_then_text(rest: str) -> tuple[str | None, str]:
+    """A phone number typed with or without spaces, then the words to send: the longest
+    leading run of number groups that makes a possible number."""
+    groups = re.match(r"^([+\d()\- ]+)", rest)
+    if groups is None:
+        return None, ""
+    tokens = groups.group(1).split()
+    for n in range(len(tokens), 0, -1):
+        phone = to_e164(" ".join(tokens[:n]))
+        if phone is not None:
+            parts = rest.split(None, n)
+            return phone, parts[n].strip() if len(parts) > n else ""
+    return None, ""

@@ -147,3 +147,26 @@ def test_coordinator_assigns_a_request_by_hand(staff: Staff) -> None:
     with Session(staff.engine) as session:
         legs = session.exec(select(Leg).where(Leg.request_id == first)).all()
         assert {(leg.status, leg.driver_id) for leg in legs} == {("accepted", margaret.id)}
+
+
+def test_coordinator_books_for_a_resident_who_phoned(staff: Staff) -> None:
+    """/for runs the resident's own text conversation: the coordinator sees what the resident
+    would have been asked, a YES books it in the resident's name, and a newcomer can be
+    joined the same way. The resident's own phone gets nothing until there is news."""
+    edith = "07911 123401"  # seeded as +447911123401, typed with a space as people do
+    readback = staff.coordinator.text(f"/for {edith} Lift to Leyburn surgery Thursday 10.40")
+    assert readback[0].startswith("[for +447911123401]")
+    assert "Leyburn Medical Practice" in readback[-1] and "Reply YES or NO" in readback[-1]
+    done = staff.coordinator.text("/for 07911123401 yes")
+    assert "request" in done[0] and done[0].startswith("[for +447911123401]")
+    with Session(staff.engine) as session:
+        person = session.exec(select(Person).where(Person.phone == "+447911123401")).one()
+        lift = session.exec(select(LiftRequest).where(LiftRequest.resident_id == person.id)
+                            ).one()
+        assert lift.status == "requested"
+        assert session.exec(select(OutboxMessage).where(
+            OutboxMessage.person_id == person.id)).all() == []
+    newcomer = staff.coordinator.text("/for 07700 900123 hello")
+    assert newcomer[0].startswith("[for +447700900123]") and "name" in newcomer[0].lower()
+    assert "e.g. /for" in staff.coordinator.text("/for lift to Leyburn")[0]
+    assert "/roster" in staff.coordinator.text("for tomorrow")[0]

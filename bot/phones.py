@@ -1,0 +1,16 @@
+"""Phone numbers as people type them, in E.164 as we store them."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+def to_e164(raw: str, region: str = "GB") -> str | None:
+    """A phone number in E.164, or None if it is not a possible number."""
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

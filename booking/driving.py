@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from booking.rules import local_instant
 from booking.services import set_status
+from booking.trips import checks_in_date
 from booking.views import MOBILITY_LABELS
 from storage.tables import Leg, LiftRequest, Offer, Person, Place
 
@@ -142,6 +143,30 @@ def roster_text(session: Session, scheme_id: int, day: date, tz: ZoneInfo) -> st
                      f"{'to' if row.leg.direction == 'out' else 'from'} {row.place.name} "
                      f"[{row.leg.status}]")
     return "\n".join(lines)
+
+
+SOON = timedelta(days=30)  # warn this long before a check runs out
+
+
+def problems_text(session: Session, scheme_id: int, on: date) -> str:
+    """Drivers kept out of planning by an out-of-date check, or about to be ("" if none)."""
+    lines = []
+    drivers = session.exec(select(Person).where(
+        Person.scheme_id == scheme_id, Person.role == "driver", Person.active == True)  # noqa: E712
+        .order_by(col(Person.name))).all()
+    for driver in drivers:
+        checks = {"dbs_checked_on": driver.dbs_checked_on,
+                  "licence_checked_on": driver.licence_checked_on,
+                  "insurance_expires_on": driver.insurance_expires_on}
+        now_out = checks_in_date(**checks, on=on)
+        if now_out:
+            lines.append(f"{driver.name}: {', '.join(now_out)}; not offered trips until "
+                         "updated.")
+        elif soon := checks_in_date(**checks, on=on + SOON):
+            coming = (p.replace("out of date", "due").replace("expired", "expires")
+                      for p in soon)
+            lines.append(f"{driver.name}: {', '.join(coming)} within {SOON.days} days.")
+    return "\n".join(["Drivers' checks:", *lines]) if lines else ""
 
 
 def unassigned_text(session: Session, scheme_id: int, day: date, tz: ZoneInfo) -> str:

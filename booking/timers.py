@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from booking import notices
-from booking.driving import day_bounds, roster_text, run_sheet, unassigned_text
+from booking.driving import day_bounds, problems_text, roster_text, run_sheet, unassigned_text
 from booking.outbox import enqueue
 from booking.rules import local_instant
 from booking.schemes import scheme_rules
@@ -139,8 +139,10 @@ def _digest(session: Session, scheme: Scheme, day: date, now: datetime) -> int:
         Person.active == True)).all()  # noqa: E712
     if not coordinators:
         return 0
-    body = (roster_text(session, scheme.id or 0, day, rules.tz) + "\n"
-            + unassigned_text(session, scheme.id or 0, day, rules.tz))
+    parts = [roster_text(session, scheme.id or 0, day, rules.tz),
+             unassigned_text(session, scheme.id or 0, day, rules.tz),
+             problems_text(session, scheme.id or 0, day)]
+    body = "\n".join(part for part in parts if part)
     for coordinator in coordinators:
         enqueue(session, key=f"digest:{coordinator.id}:{day}", person=coordinator,
                 kind="digest", body=body[:3900], due_at=now,

@@ -77,3 +77,24 @@ def test_days_are_due_for_planning_only_after_the_cut_off(engine: Engine) -> Non
         assert days_due(session, local_instant(monday, time(16, 59), LONDON)) == []
         due = days_due(session, local_instant(monday, time(17, 1), LONDON))
     assert [day for _, day in due] == [monday + timedelta(days=1)]
+
+
+def test_digest_names_drivers_whose_checks_are_out_of_date_or_running_out(
+        engine: Engine) -> None:
+    """The evening digest says who is kept out of planning by a check, and who soon will be."""
+    seed(engine, monday_morning())
+    monday = monday_morning().astimezone(LONDON).date()
+    with transaction(engine) as session:
+        drivers = {p.name: p for p in session.exec(select(Person).where(
+            Person.role == "driver")).all()}
+        drivers["David Brown"].dbs_checked_on = monday - timedelta(days=4 * 365)
+        drivers["Susan Clark"].insurance_expires_on = monday + timedelta(days=10)
+        session.add_all([drivers["David Brown"], drivers["Susan Clark"]])
+    with transaction(engine) as session:
+        queue_daily_messages(session, local_instant(monday, time(18, 1), LONDON))
+        digest = session.exec(select(OutboxMessage).where(
+            OutboxMessage.kind == "digest")).first()
+    assert digest is not None
+    assert "David Brown: DBS check out of date; not offered trips" in digest.body
+    assert "Susan Clark: insurance expires within 30 days" in digest.body
+    assert "Margaret Allen:" not in digest.body.split("Drivers' checks:")[1]

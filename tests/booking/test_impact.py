@@ -14,27 +14,18 @@ from sqlmodel import Session, col, select
 
 from booking import driving, offers
 from booking.impact import AT_RISK_WITHOUT_A_LIFT, impact
-from booking.planning import plan_day
 from booking.schemes import rules_for
 from booking.services import set_status
 from lifts.report import write_chart
-from routing.travel import Cached, Haversine
 from storage.db import transaction
 from storage.tables import Leg, LiftRequest, Offer, Person
-from tests.support.world import LONDON, generated_day, monday_morning, seed
-
-TRAVEL = Cached(Haversine())
+from tests.support.world import LONDON, monday_morning, planned_thursday, seed
 
 
 def _driven_day(engine: Engine) -> tuple[datetime, set[int], int]:
     """Thursday planned and accepted; one driver drives all their trips, one request is
     cancelled. Returns the clock, the requests driven to the end, the cancelled one."""
-    now = monday_morning()
-    seed(engine, now)
-    generated_day(engine, now, 10, 21)
-    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
-    plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
-             time_limit=1.0)
+    now, _ = planned_thursday(engine, 10, 21)
     with transaction(engine) as session:
         for offer in session.exec(select(Offer).where(Offer.status == "open")).all():
             driver = session.get(Person, offer.driver_id)

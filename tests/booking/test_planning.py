@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -13,12 +13,18 @@ from booking.effects import RequestLift
 from booking.planning import build_problem, load_day, plan_day
 from booking.rules import local_instant
 from booking.services import request_lift
-from routing.travel import Cached, Haversine
 from storage.db import transaction
 from storage.tables import Leg, LiftRequest, Person, Place, Vehicle
-from tests.support.world import LONDON, generated_day, monday_morning, seed
+from tests.support.world import (
+    LONDON,
+    TRAVEL,
+    generated_day,
+    monday_morning,
+    planned_thursday,
+    seed,
+)
 
-TRAVEL = Cached(Haversine())
+
 def test_generated_days_plan_without_violations(engine: Engine) -> None:
     """Three generated days of 20 requests: the problem built from the database is solved
     to a plan the independent checker accepts."""
@@ -82,20 +88,23 @@ def test_no_accessible_car_is_the_reason_given(engine: Engine) -> None:
     assert "capability" in next(iter(summary.reasons.values()))
 
 
-def test_replan_keeps_accepted_trips_where_they_are(engine: Engine) -> None:
-    """A re-plan after a new request never moves a trip a driver has accepted."""
-    now = monday_morning()
-    seed(engine, now)
-    generated_day(engine, now, 8, 3)
-    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
-    plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
-             time_limit=1.0)
+def _plan_and_accept_one(engine: Engine) -> tuple[datetime, date, int, int]:
+    """A planned Thursday of 8 requests where one driver accepted their first offer.
+    Returns the clock, the day, that driver and the request they took."""
+    now, thursday = planned_thursday(engine, 8, 3)
     with transaction(engine) as session:
         leg = session.exec(select(Leg).where(Leg.status == "offered")).first()
         assert leg is not None and leg.offer_id is not None
         driver = session.get(Person, leg.driver_id)
         assert driver is not None
         assert offers.accept(session, driver, leg.offer_id, now).startswith("Thank you!")
+        return now, thursday, driver.id or 0, leg.request_id
+
+
+def test_replan_keeps_accepted_trips_where_they_are(engine: Engine) -> None:
+    """A re-plan after a new request never moves a trip a driver has accepted."""
+    now, thursday, _, _ = _plan_and_accept_one(engine)
+    with Session(engine) as session:
         kept = {(x.id, x.driver_id, x.pickup_at) for x in session.exec(
             select(Leg).where(Leg.status == "accepted")).all()}
     generated_day(engine, now, 3, 99)
@@ -149,21 +158,12 @@ def test_drivers_are_kept_to_their_trips_a_day(engine: Engine) -> None:
 
 def test_an_accepted_trip_counts_towards_the_limit(engine: Engine) -> None:
     """A driver who accepted one lift and said "1 a day" is offered nothing more that day."""
-    now = monday_morning()
-    seed(engine, now)
-    generated_day(engine, now, 8, 3)
-    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
-    plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
-             time_limit=1.0)
+    now, thursday, driver_id, accepted_request = _plan_and_accept_one(engine)
     with transaction(engine) as session:
-        leg = session.exec(select(Leg).where(Leg.status == "offered")).first()
-        assert leg is not None and leg.offer_id is not None
-        driver = session.get(Person, leg.driver_id)
+        driver = session.get(Person, driver_id)
         assert driver is not None
-        assert offers.accept(session, driver, leg.offer_id, now).startswith("Thank you!")
         driver.max_trips_per_day = 1
         session.add(driver)
-        driver_id, accepted_request = driver.id or 0, leg.request_id
     generated_day(engine, now, 6, 42)
     plan_day(engine, 1, thursday, now=now + timedelta(minutes=5), trigger="test",
              matrices=TRAVEL.matrices, time_limit=1.0)

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from booking.effects import RequestLift
+from booking.planning import plan_day
 from booking.rules import local_instant
 from booking.services import request_lift
 from lifts.seed import seed_demo
 from lifts.settings import Settings
 from lifts.wensleydale import SETTLEMENTS
+from routing.travel import Cached, Haversine
 from storage.db import transaction
 from storage.tables import Person, Place
 
 LONDON = ZoneInfo("Europe/London")
+TRAVEL = Cached(Haversine())  # offline road estimates, shared by the tests
 PUBLIC_URL = "https://lifts.example.org"
 TWILIO_TOKEN = "test-auth-token-0123456789"
 TWILIO_SID = "AC" + "0" * 32
@@ -80,3 +83,15 @@ def generated_day(engine: Engine, now: datetime, count: int, seed_: int) -> None
             request_lift(session, person, RequestLift(
                 place.id or 0, appointment, rng.choice(["wait", "wait", "one_way"]), False),
                 now=now, channel="sms")
+
+
+def planned_thursday(engine: Engine, count: int, seed_: int) -> tuple[datetime, date]:
+    """The demo scheme with a generated Thursday of `count` requests, planned (offers out).
+    Returns the clock (Monday morning) and the Thursday."""
+    now = monday_morning()
+    seed(engine, now)
+    generated_day(engine, now, count, seed_)
+    thursday = now.astimezone(LONDON).date() + timedelta(days=3)
+    plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
+             time_limit=1.0)
+    return now, thursday

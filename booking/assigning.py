@@ -53,7 +53,7 @@ def assign_by_hand(session: Session, scheme_id: int, request_id: int, who: str,
                else answer.split(". ")[0])
         return f"Not assigned: {why}."
     enqueue(session, key=f"assigned:{offer.id}", person=driver, kind="assigned",
-            body=f"{_first(coordinator)} has booked you for this trip. {answer}",
+            body=f"As arranged with {_first(coordinator)}: {answer}",
             due_at=now, urgent=True, request_id=request_id)
     taken = session.exec(select(Leg).where(Leg.request_id == request_id,
                                            col(Leg.driver_id) == driver.id)).all()

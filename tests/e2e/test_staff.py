@@ -134,7 +134,7 @@ def test_coordinator_assigns_a_request_by_hand(staff: Staff) -> None:
         sent = {m.kind: m for m in session.exec(select(OutboxMessage)).all()}
         assert "Margaret" in sent["confirmation"].body and "reminder" in sent
         assert sent["assigned"].person_id == margaret.id
-        assert "booked you" in sent["assigned"].body
+        assert sent["assigned"].body.startswith("As arranged with Pat: Thank you! Trip")
     assert "No driver called" in staff.coordinator.text(f"/assign {first} Zebedee")[0]
     assert "already has its driver" in staff.coordinator.text(f"/assign {first} David")[0]
     second = _thursday_request(staff.engine, "Harold Metcalfe")

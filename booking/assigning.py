@@ -1,4 +1,5 @@
-"""A coordinator's override: give a request to a named driver they have arranged it with.
+"""A coordinator's override: give a request to a named driver they have arranged it with,
+taking it from another driver if need be.
 
 The trip is taken through the same accept as a driver's own (the race with open offers, the
 clash check, the resident's confirmation and reminders), and is then held: re-plans keep it.
@@ -15,7 +16,9 @@ from booking import offers
 from booking.fleet import ensure_legs
 from booking.offers import FREE
 from booking.outbox import enqueue
+from booking.reminders import cancel_pending
 from booking.schemes import rules_for
+from booking.services import Refused
 from booking.urgent import time_unplanned
 from storage.tables import Leg, LiftRequest, Offer, Person
 
@@ -35,9 +38,11 @@ def assign_by_hand(session: Session, scheme_id: int, request_id: int, who: str,
         return f"Which one: {', '.join(d.name for d in found)}? Please give the full name."
     driver = found[0]
     legs = ensure_legs(session, request, now)
-    if not [leg for leg in legs if leg.status in FREE]:
-        return (f"Request #{request_id} already has its driver. If that has changed, the "
-                "driver can reply CANCEL with the trip number to give it up.")
+    if any(leg.status not in (*FREE, "accepted") for leg in legs):
+        return f"Request #{request_id} is already under way: please phone the driver."
+    if all(leg.status == "accepted" and leg.driver_id == driver.id for leg in legs):
+        return f"Request #{request_id} is already {driver.name}'s."
+    _take_from_others(session, request, legs, driver, coordinator, now)
     resident = session.get(Person, request.resident_id)
     time_unplanned(session, request, resident, legs)
     offer = Offer(scheme_id=scheme_id, request_id=request_id, driver_id=driver.id or 0,
@@ -45,13 +50,11 @@ def assign_by_hand(session: Session, scheme_id: int, request_id: int, who: str,
     session.add(offer)
     session.flush()
     answer = offers.accept(session, driver, offer.id or 0, now)
-    if not answer.startswith("Thank you!"):
-        offer.status, offer.answered_at = "withdrawn", now
-        session.add(offer)
+    if not answer.startswith("Thank you!"):  # undo everything, a moved trip included
         clash = re.search(r"overlaps your trip at (\S+?),", answer)
         why = (f"{driver.name} has another trip at {clash.group(1)}" if clash
                else answer.split(". ")[0])
-        return f"Not assigned: {why}."
+        raise Refused(f"Not assigned: {why}.")
     enqueue(session, key=f"assigned:{offer.id}", person=driver, kind="assigned",
             body=f"As arranged with {_first(coordinator)}: {answer}",
             due_at=now, urgent=True, request_id=request_id)
@@ -67,6 +70,30 @@ def assign_by_hand(session: Session, scheme_id: int, request_id: int, who: str,
 
 def _first(person: Person) -> str:
     return person.name.split()[0] if person.name else "The coordinator"
+
+
+def _take_from_others(session: Session, request: LiftRequest, legs: list[Leg], driver: Person,
+                      coordinator: Person, now: datetime) -> None:
+    """Legs another driver had accepted are freed, and that driver is told they are not
+    needed; the new driver's accept then sends the resident a fresh confirmation."""
+    moved = [leg for leg in legs if leg.status == "accepted" and leg.driver_id != driver.id]
+    for previous_id in {leg.driver_id for leg in moved}:
+        offer_ids = {leg.offer_id for leg in moved if leg.driver_id == previous_id}
+        for leg in moved:
+            if leg.driver_id == previous_id:
+                offers.release_leg(session, leg, now, status="open",
+                                   reason="moved by the coordinator")
+        for offer in session.exec(select(Offer).where(col(Offer.id).in_(offer_ids))).all():
+            offer.status, offer.answered_at = "withdrawn", now
+            session.add(offer)
+            previous = session.get(Person, previous_id)
+            if previous is not None:
+                enqueue(session, key=f"moved:{offer.id}", person=previous, kind="trip_change",
+                        due_at=now, urgent=True, request_id=request.id,
+                        body=f"{_first(coordinator)} has given trip {offer.id} to another "
+                             "driver, so you're no longer needed for it. Thank you!")
+    if moved:
+        cancel_pending(session, request.id or 0, kinds=("reminder", "confirmation"))
 
 
 def find_drivers(session: Session, scheme_id: int, who: str) -> list[Person]:

@@ -36,12 +36,16 @@ def enqueue(
 ) -> OutboxMessage | None:
     """Add a message unless one with the same key exists; None if the person is unreachable.
 
+    A cancelled message owed again under its key (a trip re-confirmed for the same pickup,
+    say with another driver) is revived with the new text and time; any other existing
+    message is left as it is, so a key is sent at most once.
+
     Choices become buttons on Telegram; by SMS the `sms_hint` ("Reply YES 482 or NO 482")
     is added instead, because a text reply cannot say which message it answers.
     """
     existing = session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
     found = existing.first()
-    if found is not None:
+    if found is not None and found.status != "cancelled":
         return found
     target = address_for(person)
     if target is None:
@@ -49,20 +53,13 @@ def enqueue(
     channel, address = target
     if channel == "sms":
         body, choices = (f"{body} {sms_hint}" if sms_hint else body), ()
-    message = OutboxMessage(
-        idempotency_key=key,
-        scheme_id=person.scheme_id,
-        person_id=person.id,
-        kind=kind,
-        channel=channel,
-        address=address,
-        body=body,
-        choices=[{"value": value, "label": label} for value, label in choices],
-        urgent=urgent,
-        due_at=due_at,
-        stale_after=stale_after,
-        request_id=request_id,
-    )
+    message = found or OutboxMessage(idempotency_key=key)
+    message.scheme_id, message.person_id, message.kind = person.scheme_id, person.id, kind
+    message.channel, message.address, message.body = channel, address, body
+    message.choices = [{"value": value, "label": label} for value, label in choices]
+    message.urgent, message.due_at, message.stale_after = urgent, due_at, stale_after
+    message.request_id, message.status, message.attempts = request_id, "pending", 0
+    message.last_error = ""
     session.add(message)
     return message
 

@@ -322,6 +322,29 @@ def test_cancelled_and_future_rows_are_not_sent(world: World) -> None:
     assert world.row(later).status == "sent" and world.row(cancelled).status == "cancelled"
 
 
+def test_a_cancelled_message_owed_again_is_revived_once(world: World) -> None:
+    """A reminder cancelled with its trip and owed again under the same key (the trip
+    re-confirmed for the same pickup) goes out with the new text, once."""
+    person = world.person()
+    first = world.enqueue(person)
+    with transaction(world.engine) as session:
+        row = session.get(OutboxMessage, first)
+        assert row is not None
+        row.status = "cancelled"
+        session.add(row)
+    with transaction(world.engine) as session:
+        edith = session.get(Person, person)
+        assert edith is not None
+        again = enqueue(session, key="reminder:1:evening", person=edith, kind="reminder",
+                        body="Reminder: David picks you up at 10:05.", due_at=world.now)
+        assert again is not None and again.id == first
+    assert world.enqueue(person) == first  # pending again: the key is not doubled
+    world.dispatch()
+    world.dispatch()
+    assert [c.params["text"] for c in world.telegram.named("sendMessage")] == [
+        "Reminder: David picks you up at 10:05."]
+
+
 def test_stale_reminder_expires_instead_of_going_out_late(world: World) -> None:
     message = world.enqueue(world.person())
     with transaction(world.engine) as session:

@@ -17,7 +17,6 @@ from booking.planning import plan_day
 from booking.rules import local_instant
 from booking.services import request_lift
 from lifts.app import asgi, build
-from routing.travel import Cached, Haversine
 from storage.db import transaction
 from storage.tables import (
     Availability,
@@ -33,7 +32,7 @@ from tests.e2e.test_sms import COORDINATOR, Phone
 from tests.e2e.test_telegram import Chat, texts
 from tests.support.fakes import fake_telegram
 from tests.support.live import live_server
-from tests.support.world import LONDON, monday_morning, seed, settings
+from tests.support.world import LONDON, TRAVEL, monday_morning, seed, settings
 
 NEW_DRIVER = 880001
 
@@ -136,17 +135,37 @@ def test_coordinator_assigns_a_request_by_hand(staff: Staff) -> None:
         assert sent["assigned"].person_id == margaret.id
         assert sent["assigned"].body.startswith("As arranged with Pat: Thank you! Trip")
     assert "No driver called" in staff.coordinator.text(f"/assign {first} Zebedee")[0]
-    assert "already has its driver" in staff.coordinator.text(f"/assign {first} David")[0]
+    assert "already Margaret Allen's" in staff.coordinator.text(f"/assign {first} Margaret")[0]
     second = _thursday_request(staff.engine, "Harold Metcalfe")
     clash = staff.coordinator.text(f"/assign {second} Margaret Allen")[0]
     assert clash.startswith("Not assigned: Margaret Allen has another trip")
     assert "e.g. /assign" in staff.coordinator.text("/assign Margaret")[0]
+    # moved to David Brown: Margaret is stood down, Edith is told who comes now
+    assert "now David Brown's" in staff.coordinator.text(f"/assign {first} David")[0]
+    with Session(staff.engine) as session:
+        david = session.exec(select(Person).where(Person.name == "David Brown")).one()
+        legs = session.exec(select(Leg).where(Leg.request_id == first)).all()
+        assert {(leg.status, leg.driver_id) for leg in legs} == {("accepted", david.id)}
+        rows = session.exec(select(OutboxMessage)).all()
+        stood_down = [m for m in rows if m.kind == "trip_change"]
+        assert [m.person_id for m in stood_down] == [margaret.id]
+        assert "no longer needed" in stood_down[0].body
+        confirmations = [m.body for m in rows if m.kind == "confirmation"]
+        assert len(confirmations) == 2 and "David" in confirmations[-1]
+        pending = [m for m in rows if m.kind == "reminder" and m.status == "pending"]
+        assert pending and all(m.body.count("David") for m in pending)
+    # a clash undoes the move: the trip stays David's
+    third = _thursday_request(staff.engine, "Joan Thwaite")
+    assert "now Margaret Allen's" in staff.coordinator.text(f"/assign {third} Margaret")[0]
+    refused = staff.coordinator.text(f"/assign {first} Margaret")[0]
+    assert refused.startswith("Not assigned: Margaret Allen has another trip")
     thursday = monday_morning().astimezone(LONDON).date() + timedelta(days=3)
     plan_day(staff.engine, 1, thursday, now=monday_morning(), trigger="test",
-             matrices=Cached(Haversine()).matrices, time_limit=1.0)
+             matrices=TRAVEL.matrices, time_limit=1.0)  # and a re-plan keeps both
     with Session(staff.engine) as session:
-        legs = session.exec(select(Leg).where(Leg.request_id == first)).all()
-        assert {(leg.status, leg.driver_id) for leg in legs} == {("accepted", margaret.id)}
+        for request, driver in ((first, david.id), (third, margaret.id)):
+            legs = session.exec(select(Leg).where(Leg.request_id == request)).all()
+            assert {(leg.status, leg.driver_id) for leg in legs} == {("accepted", driver)}
 
 
 def test_coordinator_books_for_a_resident_who_phoned(staff: Staff) -> None:

@@ -153,6 +153,14 @@ class AssignByHand:
 
 
 @dataclass(frozen=True)
+class ShowReport:
+    """A coordinator asks for the impact figures of a period (appointment dates)."""
+
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
 class ActFor:
     """A coordinator answers for a resident who phoned: `text` goes into that resident's
     text conversation, and the replies come back to the coordinator."""
@@ -171,4 +179,4 @@ class CreateInvitation:
 Effect = (CreateInvitation | JoinResident | RequestLift | CancelLift | AlertCoordinator
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
           | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster
-          | PlanNow | Broadcast | AssignByHand | ActFor)
+          | PlanNow | Broadcast | AssignByHand | ActFor | ShowReport)

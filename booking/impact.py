@@ -130,3 +130,30 @@ def _hours(legs: list[Leg], rules: SchemeRules) -> float:
             days.setdefault((leg.driver_id, day), []).append((leg.pickup_at, leg.dropoff_at))
     return sum((max(b for _, b in spans) - min(a for a, _ in spans)).total_seconds()
                for spans in days.values()) / 3600
+
+
+def summary(figures: Impact) -> list[tuple[str, str]]:
+    """The headline figures, worded for a funder."""
+    return [
+        ("lifts requested", str(figures.requested)),
+        ("lifts given", str(figures.done)),
+        ("cancelled", str(figures.cancelled)),
+        ("could not be served", str(figures.unserved)),
+        ("passenger did not come", str(figures.no_shows)),
+        ("still to happen", str(figures.open)),
+        ("people helped", str(figures.passengers)),
+        ("volunteer drivers", str(figures.drivers)),
+        ("miles with a passenger", f"{figures.live_miles:.0f}"),
+        ("miles without (to, between, home)", f"{figures.dead_miles:.0f}"),
+        ("volunteer hours (first pickup to last drop-off)", f"{figures.volunteer_hours:.1f}"),
+        ("mileage paid", f"£{figures.mileage_pence / 100:.2f}"),
+        (f"missed appointments avoided (est., {AT_RISK_WITHOUT_A_LIFT:.0%} of lifts given)",
+         f"{figures.missed_appointments_avoided:.0f}"),
+    ]
+
+
+def summary_text(figures: Impact, title: str) -> str:
+    """The headline figures as a short message, for a coordinator's chat."""
+    lines = [title] + [f"{name}: {value}" for name, value in summary(figures)]
+    lines += [f"unserved, {reason}: {count}" for reason, count in figures.reasons.most_common(3)]
+    return "\n".join(lines)

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from booking import drivers, driving, effects, offers, services, urgent
+from booking import drivers, driving, effects, impact, offers, services, urgent
 from booking.assigning import assign_by_hand
 from booking.schemes import resolve_scheme, scheme_rules
 from booking.views import ACTIVE_STATUSES, LiftView, PersonView, PlaceView, Snapshot
@@ -360,6 +360,11 @@ class _Effects:
             case effects.Broadcast():
                 self.said.append(urgent.broadcast_request(session, scheme_id,
                                                           effect.request_id, now))
+            case effects.ShowReport(first=first, last=last):
+                figures = impact.impact(session, scheme_id, first, last, scheme_rules(self.scheme))
+                title = (f"{self.scheme.name}, {first:%-d %b} to {last:%-d %b %Y} "
+                         "(appointment dates):")
+                self.said.append(impact.summary_text(figures, title))
             case effects.ActFor():
                 self.deferred.append(effect)  # the resident's own conversation, after this
             case effects.AssignByHand():

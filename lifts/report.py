@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # files only, no screen
 
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
 
-from booking.impact import AT_RISK_WITHOUT_A_LIFT, Impact  # noqa: E402
+from booking.impact import Impact, summary  # noqa: E402
 
 COLUMNS = ("week starting", "requested", "done", "cancelled", "unserved")
 
@@ -32,26 +32,6 @@ def write_csv(figures: Impact, path: Path) -> None:
             out.writerow((name, value))
         for reason, count in figures.reasons.most_common():
             out.writerow((f"unserved: {reason}", count))
-
-
-def summary(figures: Impact) -> list[tuple[str, str]]:
-    """The headline figures, worded for a funder."""
-    return [
-        ("lifts requested", str(figures.requested)),
-        ("lifts given", str(figures.done)),
-        ("cancelled", str(figures.cancelled)),
-        ("could not be served", str(figures.unserved)),
-        ("passenger did not come", str(figures.no_shows)),
-        ("still to happen", str(figures.open)),
-        ("people helped", str(figures.passengers)),
-        ("volunteer drivers", str(figures.drivers)),
-        ("miles with a passenger", f"{figures.live_miles:.0f}"),
-        ("miles without (to, between, home)", f"{figures.dead_miles:.0f}"),
-        ("volunteer hours (first pickup to last drop-off)", f"{figures.volunteer_hours:.1f}"),
-        ("mileage paid", f"£{figures.mileage_pence / 100:.2f}"),
-        (f"missed appointments avoided (est., {AT_RISK_WITHOUT_A_LIFT:.0%} of lifts given)",
-         f"{figures.missed_appointments_avoided:.0f}"),
-    ]
 
 
 def write_chart(figures: Impact, path: Path, title: str) -> None:

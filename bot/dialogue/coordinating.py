@@ -1,5 +1,5 @@
 """A coordinator's chat commands: /roster, /unassigned, /plan, /broadcast, /assign, /for,
-/invite."""
+/report, /invite."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from booking.effects import (
     Broadcast,
     CreateInvitation,
     PlanNow,
+    ShowReport,
     ShowRoster,
 )
 from booking.views import Snapshot
@@ -22,10 +23,10 @@ from bot.phones import to_e164
 
 HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <request no.>, "
         "/assign <request no.> <driver's name>, /for <resident's phone> <what they said>, "
-        "/invite <driver's name>. Days like "
+        "/report [month], /invite <driver's name>. Days like "
         "'tomorrow', 'tue' or '3 Dec'; default today (tomorrow for /plan).")
-_COMMAND = re.compile(r"^\s*/?(roster|unassigned|plan|broadcast|assign|for|invite)\b\s*(.*)$",
-                      re.I)
+_COMMAND = re.compile(
+    r"^\s*/?(roster|unassigned|plan|broadcast|assign|for|report|invite)\b\s*(.*)$", re.I)
 
 
 def step(snap: Snapshot, text: str) -> Outcome:
@@ -56,6 +57,12 @@ def step(snap: Snapshot, text: str) -> Outcome:
                 "Tuesday 10.40. I'll answer as I would answer them, and they'll get the "
                 "confirmation by text."))
         return Outcome("idle", {}, [], [ActFor(phone, said)])
+    if command == "report":
+        period = _month(rest, today)
+        if period is None:
+            return Outcome("idle", {}, say("Which month? e.g. /report, /report last month, "
+                                           "/report October or /report 2026-10"))
+        return Outcome("idle", {}, [], [ShowReport(*period)])
     if command == "assign":
         parts = re.match(r"#?(\d+)\s*(?:to\s+)?(.*[A-Za-z].*)$", rest)
         if parts is None:
@@ -93,3 +100,38 @@ def _phone_then_text(rest: str) -> tuple[str | None, str]:
             parts = rest.split(None, n)
             return phone, parts[n].strip() if len(parts) > n else ""
     return None, ""
+
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+
+
+def _month(text: str, today: date) -> tuple[date, date] | None:
+    """This month so far (no text), last month, a month by name (the latest one not in the
+    future) or YYYY-MM; None if it is none of those."""
+    words = text.lower().strip()
+    this = today.replace(day=1)
+    if not words or words in ("this month", "this"):
+        return this, today
+    if words in ("last month", "last"):
+        first = (this - timedelta(days=1)).replace(day=1)
+    elif numbered := re.fullmatch(r"(\d{4})-(\d{1,2})", words):
+        year, month = int(numbered.group(1)), int(numbered.group(2))
+        if not 1 <= month <= 12:
+            return None
+        first = date(year, month, 1)
+    elif named := re.fullmatch(r"([a-z]{3,})\s*(\d{4})?", words):
+        month = next((n for n, m in enumerate(MONTHS, 1) if m.startswith(named.group(1))), 0)
+        if not month:
+            return None
+        first = this.replace(month=month)
+        if named.group(2):
+            first = first.replace(year=int(named.group(2)))
+        elif first > this:
+            first = first.replace(year=first.year - 1)
+    else:
+        return None
+    if first > this:
+        return None
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, min(following - timedelta(days=1), today)

@@ -103,6 +103,9 @@ def test_coordinator_commands_by_text(staff: Staff) -> None:
     assert "No trips planned" in staff.coordinator.text("/roster tomorrow")[0]
     assert "Nothing unassigned" in staff.coordinator.text("/unassigned")[0]
     assert "/roster" in staff.coordinator.text("hello")[0]
+    report = staff.coordinator.text("/report")[0]
+    assert report.startswith("Wensleydale Lifts, 1 ") and "lifts requested: 0" in report
+    assert "Which month?" in staff.coordinator.text("/report soon")[0]
 
 
 def _thursday_request(engine: Engine, resident: str) -> int:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 import routing
+from booking.rules import local_instant
 from booking.trips import checks_in_date
 from storage.tables import Absence, Availability, Leg, LiftRequest, Person, Vehicle
 
@@ -87,11 +88,9 @@ def ensure_legs(session: Session, request: LiftRequest, now: datetime) -> list[L
     return [legs[d] for d in sorted(legs, key=lambda d: d != "out") if d in directions]
 
 
-
-
 def trips_held(session: Session, driver_id: int, day: date, tz: ZoneInfo) -> int:
     """How many lift requests (there and/or back) a driver has accepted on `day`."""
-    start = datetime.combine(day, time(0), tzinfo=tz)
+    start = local_instant(day, time(0), tz)
     return len(set(session.exec(
         select(Leg.request_id).join(LiftRequest, col(LiftRequest.id) == Leg.request_id)
         .where(Leg.driver_id == driver_id, col(Leg.status).in_(HELD),

@@ -5,6 +5,7 @@ Standard library and pydantic only: no storage, no channels. Every function take
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -141,6 +142,11 @@ def judge_appointment(appointment: datetime, now: datetime, rules: SchemeRules) 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The aware instant of a wall-clock time on a day (DST-safe: zoneinfo folds)."""
     return datetime.combine(day, at, tzinfo=tz)
+
+
+def month_end(day: date) -> date:
+    """The last day of `day`'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def confirm_by(appointment: datetime, now: datetime, rules: SchemeRules) -> datetime:

@@ -321,13 +321,15 @@ def report(
 
 def _month(month: str, today: date) -> tuple[date, date]:
     """The first and last day of YYYY-MM (default: last month); exits on nonsense."""
+    from booking.rules import month_end
+
     try:
         first = (date.fromisoformat(f"{month}-01") if month
                  else (today.replace(day=1) - timedelta(days=1)).replace(day=1))
     except ValueError as exc:
         console.print(f"[red]Not a month:[/] {month!r} (use YYYY-MM)")
         raise typer.Exit(2) from exc
-    return first, (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first, month_end(first)
 
 
 def _scheme_or_exit(get_scheme, session, slug):  # type: ignore[no-untyped-def]

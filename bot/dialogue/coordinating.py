@@ -15,6 +15,7 @@ from booking.effects import (
     ShowReport,
     ShowRoster,
 )
+from booking.rules import month_end
 from booking.views import Snapshot
 from bot.dialogue.asking import say
 from bot.dialogue.understand import parse_date
@@ -32,7 +33,8 @@ _COMMAND = re.compile(
 def step(snap: Snapshot, text: str) -> Outcome:
     """One command from a coordinator."""
     match = _COMMAND.match(text)
-    if match is None:
+    # "for" alone is an ordinary word: only "/for" speaks for a resident
+    if match is None or (match.group(1).lower() == "for" and not text.lstrip().startswith("/")):
         name = snap.person.first_name if snap.person else ""
         return Outcome("idle", {}, say(f"Hello {name}. {HELP}"))
     command, rest = match.group(1).lower(), match.group(2).strip()
@@ -46,9 +48,6 @@ def step(snap: Snapshot, text: str) -> Outcome:
         if number is None:
             return Outcome("idle", {}, say("Which request? e.g. /broadcast 42"))
         return Outcome("idle", {}, [], [Broadcast(int(number.group()))])
-    if command == "for" and not text.lstrip().startswith("/"):
-        name = snap.person.first_name if snap.person else ""
-        return Outcome("idle", {}, say(f"Hello {name}. {HELP}"))
     if command == "for":
         phone, said = _phone_then_text(rest)
         if phone is None or not said:
@@ -133,5 +132,4 @@ def _month(text: str, today: date) -> tuple[date, date] | None:
         return None
     if first > this:
         return None
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, min(following - timedelta(days=1), today)
+    return first, min(month_end(first), today)

@@ -13,7 +13,9 @@ from rich.table import Table
 from lifts.bench import darp as darp_bench
 
 app = typer.Typer(help="Routing benchmarks: published DARP instances and rural scheme days.")
-_BKS = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "darp" / "bks.csv"
+# The instances live in the repository (benchmarks/darp/README.md says where they come from).
+DARP_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "darp"
+_BKS = DARP_DIR / "bks.csv"
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -22,7 +24,8 @@ def _fmt(value: float | None, spec: str) -> str:
 
 @app.command()
 def darp(
-    files: list[Path] = typer.Argument(..., help="Cordeau instance files (a*.txt)."),  # noqa: B008
+    files: list[Path] = typer.Argument(  # noqa: B008
+        None, help="Cordeau instance files (default: the 24 a-instances in benchmarks/darp)."),
     time_limit: float = typer.Option(30.0, help="Seconds per instance (one core)."),
     out: Path | None = typer.Option(None, help="Folder for per-instance JSON and summary.csv."),  # noqa: B008
     seed: int = typer.Option(0, help="Seed of our search."),
@@ -31,6 +34,7 @@ def darp(
 ) -> None:
     """Solve each instance, check it, and print gaps and the ratio to the plain model."""
     console, best = Console(), darp_bench.load_bks(bks)
+    files = files or sorted((DARP_DIR / "cordeau2006").glob("a*.txt"))
     rows: list[darp_bench.Row] = []
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("solving", total=len(files))

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from routing import Need, Problem, Request, Stop, Vehicle
+
+# The published instances vendored in the repository (benchmarks/darp/README.md).
+DARP = Path(__file__).resolve().parents[2] / "benchmarks" / "darp"
+CORDEAU_A = DARP / "cordeau2006"
 
 # Four places on a line, 600 s (and 10 km) apart: 0 home, 1 village, 2 town, 3 surgery.
 LINE = [[abs(i - j) * 600 for j in range(4)] for i in range(4)]

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+import csv
 
 from routing import check, solve
 from routing.cordeau import read
+from tests.routing.conftest import CORDEAU_A, DARP
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-A2_16 = SHARED / "benchmarks" / "darp" / "cordeau2006" / "a2-16.txt"
+A2_16 = CORDEAU_A / "a2-16.txt"
 
 
-@pytest.mark.skipif(not A2_16.exists(), reason=f"benchmark file not found at {A2_16}")
 def test_read_and_solve_a2_16() -> None:
     """a2-16 reads as 16 requests, 2 vehicles, and a 1 s solve is feasible and near 294.25."""
     instance = read(A2_16)
@@ -25,3 +22,16 @@ def test_read_and_solve_a2_16() -> None:
     routes = [[instance.node_of(v.request, v.kind == "dropoff") for v in r.visits]
               for r in plan.routes]
     assert instance.cost(routes) < 294.25 * 1.03
+
+
+def test_vendored_a_set_is_complete() -> None:
+    """The repository holds all 24 a-instances, each readable, with a best-known value each."""
+    files = sorted(CORDEAU_A.glob("a*.txt"))
+    assert len(files) == 24
+    with (DARP / "bks.csv").open() as handle:
+        bks = {row["instance"]: float(row["bks"]) for row in csv.DictReader(handle)}
+    for path in files:
+        instance = read(path)
+        vehicles, requests = (int(x) for x in path.stem[1:].split("-"))
+        assert (len(instance.problem.vehicles), instance.n) == (vehicles, requests)
+        assert bks[path.stem] > 0

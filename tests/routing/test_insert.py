@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
-
-import pytest
 
 from routing import StopKind
 from routing.check import sequence_feasible
 from routing.cordeau import read
 from routing.insert import Inserter, _arrays_of, _least, recreate
+from tests.routing.conftest import CORDEAU_A
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-A4_24 = SHARED / "benchmarks" / "darp" / "cordeau2006" / "a4-24.txt"
+A4_24 = CORDEAU_A / "a4-24.txt"
 
 
 def _stops(problem, codes):  # noqa: ANN001, ANN202
@@ -21,7 +18,6 @@ def _stops(problem, codes):  # noqa: ANN001, ANN202
             for c in codes]
 
 
-@pytest.mark.skipif(not A4_24.exists(), reason=f"benchmark file not found at {A4_24}")
 def test_insertion_feasibility_matches_checker() -> None:
     """Random routes built by our insertion are feasible for the checker, the incremental
     arrays equal those built from scratch, and every order we call feasible is."""

@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from booking.dispatch import Dispatcher, DispatchReport, Pacer, record_delivery
-from booking.effects import Effect, PlanNow
-from booking.inbox import Envelope
-from booking.planning import plan_day
-from booking.sending import Sender
+from booking.intake.effects import Effect, PlanNow
+from booking.intake.inbox import Envelope
+from booking.messaging.dispatch import Dispatcher, DispatchReport, Pacer, record_delivery
+from booking.messaging.sending import Sender
+from booking.planning.day import plan_day
 from bot.channels.sms import SmsSender, SmsWebhook
 from bot.channels.telegram import TelegramChannel, TelegramSender, build_application
 from bot.conversation import converse

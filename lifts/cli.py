@@ -166,7 +166,7 @@ def plan(
     time_limit: Annotated[float | None, typer.Option(help="Solver seconds.")] = None,
 ) -> None:
     """Plan a day now: assign drivers, send offers, and list what could not be served."""
-    from booking.planning import plan_day
+    from booking.planning.day import plan_day
     from booking.schemes import get_scheme
     from lifts.app import system_clock, travel
     from storage.db import make_engine, transaction
@@ -195,7 +195,7 @@ def roster(
     slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
 ) -> None:
     """Print a day's roster: each driver's trips, and what is still unassigned."""
-    from booking.driving import legs_on
+    from booking.reports.roster import legs_on
     from booking.schemes import get_scheme, scheme_rules
     from storage.db import make_engine, transaction
 
@@ -222,7 +222,7 @@ def invite(
     slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
 ) -> None:
     """Make a one-time code for a new driver (they send JOIN CODE, or /start CODE)."""
-    from booking.drivers import new_invitation
+    from booking.intake.drivers import new_invitation
     from booking.schemes import get_scheme
     from lifts.app import system_clock
     from storage.db import make_engine, transaction
@@ -264,7 +264,7 @@ def mileage(
     slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
 ) -> None:
     """Each driver's mileage claim for a month at the scheme's HMRC rates."""
-    from booking.mileage import claims
+    from booking.reports.mileage import claims
     from booking.schemes import get_scheme, scheme_rules
     from storage.db import make_engine, transaction
 
@@ -294,7 +294,7 @@ def report(
 ) -> None:
     """The scheme's impact for funders: lifts requested, given, cancelled and unserved (with
     reasons), people helped, miles, volunteer hours, mileage paid. Counts only, no names."""
-    from booking.impact import impact
+    from booking.reports.impact import impact
     from booking.schemes import get_scheme, scheme_rules
     from lifts.report import summary, write_chart, write_csv
     from storage.db import make_engine, transaction

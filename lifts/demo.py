@@ -19,7 +19,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from booking.inbox import Envelope
+from booking.intake.inbox import Envelope
 from bot.conversation import converse
 from bot.messages import Inbound, Reply
 from bot.render import sms_text

@@ -17,12 +17,12 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from booking.dispatch import dispatch_due
-from booking.driving import legs_on, run_sheet
-from booking.inbox import Envelope
-from booking.planning import plan_day
+from booking.intake.inbox import Envelope
+from booking.messaging.dispatch import dispatch_due
+from booking.messaging.sending import Outgoing
+from booking.planning.day import plan_day
+from booking.reports.roster import legs_on, run_sheet
 from booking.rules import local_instant
-from booking.sending import Outgoing
 from bot.conversation import converse
 from bot.messages import Inbound, Option, Reply
 from bot.render import sms_text

@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # files only, no screen
 
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
 
-from booking.impact import Impact, summary  # noqa: E402
+from booking.reports.impact import Impact, summary  # noqa: E402
 
 COLUMNS = ("week starting", "requested", "done", "cancelled", "unserved")
 

@@ -1,4 +1,4 @@
-"""The shape of a lift in time: legs, windows, ride limits and driver eligibility.
+"""The shape of a lift in time: legs, windows and ride limits.
 
 Pure functions over values (no storage): planning turns their results into a routing
 problem, and the same numbers explain plans to coordinators.
@@ -7,7 +7,7 @@ problem, and the same numbers explain plans to coordinators.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from booking.rules import SchemeRules, arrival_window
 
@@ -15,8 +15,6 @@ PICKUP_SERVICE_S = 180  # getting someone out of the house and into the car
 WHEELCHAIR_SERVICE_S = 420  # folding a wheelchair into the boot, or securing one
 DROPOFF_SERVICE_S = 120
 RETURN_PICKUP_SPREAD = timedelta(minutes=45)  # appointments run late: the way home is flexible
-DBS_VALID_DAYS = 3 * 365
-LICENCE_CHECK_VALID_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -86,16 +84,3 @@ def provisional_times(shape: LegShape, direct_s: int) -> tuple[datetime, datetim
     else:
         pickup = shape.pickup.earliest
     return pickup, pickup + ride
-
-
-def checks_in_date(*, dbs_checked_on: date | None, licence_checked_on: date | None,
-                   insurance_expires_on: date | None, on: date) -> list[str]:
-    """What stops a driver being assigned on `on` (empty: nothing). Missing counts as expired."""
-    problems = []
-    if dbs_checked_on is None or (on - dbs_checked_on).days > DBS_VALID_DAYS:
-        problems.append("DBS check out of date")
-    if licence_checked_on is None or (on - licence_checked_on).days > LICENCE_CHECK_VALID_DAYS:
-        problems.append("licence check out of date")
-    if insurance_expires_on is None or insurance_expires_on < on:
-        problems.append("insurance expired")
-    return problems

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
 
-from booking import effects
-from booking.services import Refused
+from booking.domain.outcomes import Refused
+from booking.intake import effects
 from storage.tables import Absence, Availability, Invitation, Person, Place, Scheme, Vehicle
 
 log = logging.getLogger(__name__)

@@ -21,10 +21,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from booking import drivers, driving, effects, impact, offers, services, urgent
-from booking.assigning import assign_by_hand
+from booking.intake import drivers, effects
+from booking.intake import residents as services
+from booking.intake.views import ACTIVE_STATUSES, LiftView, PersonView, PlaceView, Snapshot
+from booking.lifecycle import legs, progress
+from booking.offers import answers, urgent
+from booking.offers.by_hand import assign_by_hand
+from booking.reports import impact, roster
 from booking.schemes import resolve_scheme, scheme_rules
-from booking.views import ACTIVE_STATUSES, LiftView, PersonView, PlaceView, Snapshot
 from storage.db import is_sqlite, transaction
 from storage.tables import (
     Conversation,
@@ -323,21 +327,21 @@ class _Effects:
                 services.request_lift(session, person, effect, now=now, channel=self.env.channel)
             case effects.CancelLift():
                 request = services.cancel_lift(session, person, effect.request_id, now=now)
-                offers.withdraw_for_request(session, request, now)
+                legs.withdraw_for_request(session, request, now)
             case effects.SetAvailability():
                 drivers.set_availability(session, person, effect)
             case effects.AddAbsence():
                 drivers.add_absence(session, person, effect)
-                offers.release_absent(session, person, effect.first_day, effect.last_day, now)
+                legs.release_absent(session, person, effect.first_day, effect.last_day, now)
             case effects.SetPreferences():
                 drivers.set_preferences(session, person, effect)
             case effects.AnswerOffer():
-                answer = offers.accept if effect.accept else offers.decline
+                answer = answers.accept if effect.accept else answers.decline
                 self.said.append(answer(session, person, effect.offer_id, now))
             case effects.ShowRunSheet():
-                self.said.append(driving.run_sheet(session, person, effect.day, tz))
+                self.said.append(roster.run_sheet(session, person, effect.day, tz))
             case effects.ReportProgress():
-                self.said.append(driving.report_progress(session, person, effect.status, now))
+                self.said.append(progress.report_progress(session, person, effect.status, now))
             case _:
                 self._as_coordinator(effect, person, tz)
 
@@ -347,9 +351,9 @@ class _Effects:
         session, now, scheme_id = self.session, self.now, self.scheme.id or 0
         match effect:
             case effects.ShowRoster(day=day, unassigned_only=True):
-                self.said.append(driving.unassigned_text(session, scheme_id, day, tz))
+                self.said.append(roster.unassigned_text(session, scheme_id, day, tz))
             case effects.ShowRoster(day=day):
-                self.said.append(driving.roster_text(session, scheme_id, day, tz))
+                self.said.append(roster.roster_text(session, scheme_id, day, tz))
             case effects.CreateInvitation():
                 invitation = drivers.new_invitation(session, self.scheme, name=effect.name,
                                                     now=now)

@@ -1,5 +1,5 @@
-"""The services: the only writers of residents and lift requests. Each runs in the caller's
-transaction, so a state change and the messages it causes commit together."""
+"""Residents: joining, asking for a lift, cancelling, STOP and START. Each runs in the caller's
+transaction, so a change and the messages it causes commit together."""
 
 from __future__ import annotations
 
@@ -8,31 +8,14 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from booking import effects
-from booking.outbox import enqueue
-from booking.views import ACTIVE_STATUSES
-from storage.tables import LiftRequest, LiftRequestEvent, Person, Place, Scheme
+from booking.domain.outcomes import Refused
+from booking.intake import effects
+from booking.intake.views import ACTIVE_STATUSES
+from booking.lifecycle.requests import set_status
+from booking.messaging.alerts import alert_coordinators
+from storage.tables import LiftRequest, Person, Place, Scheme
 
 log = logging.getLogger(__name__)
-
-
-class Refused(Exception):
-    """A request the rules do not allow; the message is safe to show the person."""
-
-
-def set_status(
-    session: Session, request: LiftRequest, status: str, *, now: datetime, actor: str,
-    note: str = "",
-) -> None:
-    """Move a request to `status` and record the change in its history."""
-    session.add(LiftRequestEvent(
-        request_id=request.id or 0, at=now, from_status=request.status, to_status=status,
-        actor=actor, note=note,
-    ))
-    request.status = status
-    request.status_reason = note
-    request.updated_at = now
-    session.add(request)
 
 
 def join_resident(
@@ -107,24 +90,6 @@ def cancel_lift(
     set_status(session, request, "cancelled", now=now, actor="resident")
     log.info("lift request %s cancelled by the resident", request.id)
     return request
-
-
-def alert_coordinators(
-    session: Session, scheme_id: int, text: str, *, now: datetime, key: str,
-) -> int:
-    """Queue an urgent note to every coordinator of the scheme; returns how many were queued."""
-    coordinators = session.exec(
-        select(Person).where(Person.scheme_id == scheme_id, Person.role == "coordinator",
-                             Person.active == True)  # noqa: E712
-    ).all()
-    queued = 0
-    for coordinator in coordinators:
-        message = enqueue(session, key=f"{key}:to:{coordinator.id}", person=coordinator,
-                          kind="coordinator_alert", body=text, due_at=now, urgent=True)
-        queued += message is not None
-    if not queued:
-        log.warning("no coordinator could be alerted for scheme %s", scheme_id)
-    return queued
 
 
 def set_sms_opt_out(session: Session, person: Person | None, opted_out: bool) -> None:

@@ -24,10 +24,10 @@ from sqlalchemy import Engine, exists, or_, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from booking.messaging.alerts import alert_coordinators
+from booking.messaging.sending import BLOCKED, OPTED_OUT, Outgoing, Sender, SendError
 from booking.rules import after_quiet_hours, in_quiet_hours
 from booking.schemes import scheme_rules
-from booking.sending import BLOCKED, OPTED_OUT, Outgoing, Sender, SendError
-from booking.services import alert_coordinators
 from storage.db import is_sqlite, transaction
 from storage.tables import OutboxMessage, Person, Scheme
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from booking.views import MOBILITY_LABELS
+from booking.intake.views import MOBILITY_LABELS
 
 PICKUP_WINDOW_BEFORE = timedelta(minutes=5)
 PICKUP_WINDOW_AFTER = timedelta(minutes=10)

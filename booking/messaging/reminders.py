@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from booking import notices
-from booking.outbox import enqueue
+from booking.messaging import notices
+from booking.messaging.outbox import enqueue
 from booking.rules import in_quiet_hours, local_instant
 from booking.schemes import rules_for
 from storage.tables import LiftRequest, OutboxMessage, Person

@@ -7,126 +7,27 @@ broadcast at the same moment cannot both get the trip, on SQLite or PostgreSQL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from booking import notices
-from booking.outbox import enqueue
-from booking.reminders import cancel_pending, schedule_reminders
+from booking.lifecycle.legs import release_leg
+from booking.lifecycle.requests import refresh_status, set_status
+from booking.messaging import notices
+from booking.messaging.alerts import alert_coordinators
+from booking.messaging.outbox import enqueue
+from booking.messaging.reminders import cancel_pending, schedule_reminders
+from booking.offers.making import trip_facts
 from booking.schemes import rules_for
-from booking.services import alert_coordinators, set_status
 from storage.db import is_sqlite
-from storage.tables import Leg, LiftRequest, Offer, Person, Place, Vehicle
+from storage.tables import Leg, LiftRequest, Offer, Person, Vehicle
 
 log = logging.getLogger(__name__)
 
 FREE = ("open", "planned", "offered", "unserved")  # legs nobody has accepted
 FAILURES_BEFORE_ALERT = 2  # declines or expiries before a person looks at it
-
-
-def offer_planned(session: Session, request: LiftRequest, now: datetime) -> int:
-    """Offer the request's planned legs to their drivers; returns how many offers were made."""
-    legs = session.exec(select(Leg).where(Leg.request_id == request.id)).all()
-    by_driver: dict[int, list[Leg]] = {}
-    for leg in legs:
-        if leg.status == "planned" and leg.driver_id is not None:
-            by_driver.setdefault(leg.driver_id, []).append(leg)
-    made = 0
-    rules = rules_for(session, request.scheme_id)
-    for driver_id, mine in by_driver.items():
-        offer = Offer(scheme_id=request.scheme_id, request_id=request.id or 0,
-                      driver_id=driver_id, created_at=now,
-                      expires_at=now + timedelta(minutes=rules.offer_expiry_minutes))
-        session.add(offer)
-        session.flush()
-        for leg in mine:
-            leg.status, leg.offer_id, leg.updated_at = "offered", offer.id, now
-            session.add(leg)
-        _send_offer(session, request, offer, mine, now)
-        made += 1
-    _refresh_status(session, request, now)
-    return made
-
-
-def _send_offer(session: Session, request: LiftRequest, offer: Offer, legs: Sequence[Leg],
-                now: datetime) -> None:
-    driver = session.get(Person, offer.driver_id)
-    if driver is None:
-        return
-    facts = trip_facts(session, request, legs, offer.id or 0)
-    tz = rules_for(session, request.scheme_id).tz
-    enqueue(session, key=f"offer:{offer.id}", person=driver, kind="offer",
-            body=notices.offer_text(facts, tz), due_at=now, urgent=True,
-            request_id=request.id, sms_hint=notices.offer_sms_hint(offer.id or 0),
-            stale_after=offer.expires_at,
-            choices=((f"offer:yes:{offer.id}", "Accept"), (f"offer:no:{offer.id}", "Decline")))
-
-
-def trip_facts(session: Session, request: LiftRequest, legs: Sequence[Leg],
-               offer_id: int) -> notices.TripFacts:
-    """The facts of a driver's part of a request, for offers and confirmations."""
-    resident = session.get(Person, request.resident_id)
-    place = session.get(Place, request.destination_id)
-    out = next((leg for leg in legs if leg.direction == "out"), None)
-    back = next((leg for leg in legs if leg.direction == "back"), None)
-    first = out or back
-    assert resident is not None and place is not None and first is not None
-    return notices.TripFacts(
-        offer_id=offer_id, passenger=resident.name, village=_village(resident.address),
-        destination=place.name, destination_notes=place.notes,
-        pickup_at=first.pickup_at or request.appointment_at,
-        back_pickup_at=back.pickup_at if back else None,
-        home_at=back.dropoff_at if back else None, return_plan=request.return_plan,
-        mobility=request.mobility, companion=request.companion, dog=request.assistance_dog,
-        miles=sum(leg.driver_miles for leg in legs))
-
-
-def _village(address: str) -> str:
-    parts = [p.strip() for p in address.split(",") if p.strip()]
-    return parts[-1] if parts else "home"
-
-
-def release_leg(session: Session, leg: Leg, now: datetime, *, status: str, reason: str) -> None:
-    """Take a leg off its driver; an open offer left with no legs is withdrawn and said so."""
-    offer_id = leg.offer_id
-    leg.status, leg.reason, leg.driver_id, leg.offer_id = status, reason[:200], None, None
-    leg.updated_at = now
-    session.add(leg)
-    session.flush()
-    if offer_id is None:
-        return
-    offer = session.get(Offer, offer_id)
-    still = session.exec(select(Leg).where(Leg.offer_id == offer_id)).first()
-    if offer is not None and offer.status == "open" and still is None:
-        offer.status, offer.answered_at = "withdrawn", now
-        session.add(offer)
-        driver = session.get(Person, offer.driver_id)
-        if driver is not None:
-            enqueue(session, key=f"offer-withdrawn:{offer.id}", person=driver, kind="offer",
-                    body=f"Trip {offer.id} is no longer needed. No need to reply, thank you.",
-                    due_at=now, urgent=True)
-
-
-def _refresh_status(session: Session, request: LiftRequest, now: datetime) -> None:
-    """The request's status follows its legs: confirmed only when every leg is accepted."""
-    legs = session.exec(select(Leg).where(Leg.request_id == request.id)).all()
-    if not legs or request.status == "cancelled":
-        return
-    if all(leg.status in ("accepted", "picked_up", "done") for leg in legs):
-        wanted = "confirmed"
-    elif any(leg.status == "offered" for leg in legs):
-        wanted = "offered"
-    elif any(leg.status == "planned" for leg in legs):
-        wanted = "planned"
-    else:
-        return
-    if request.status != wanted and not (request.status == "needs_coordinator"
-                                          and wanted != "confirmed"):
-        set_status(session, request, wanted, now=now, actor="system")
 
 
 def _lock(session: Session, driver_id: int, request_id: int) -> None:
@@ -177,7 +78,7 @@ def accept(session: Session, driver: Person, offer_id: int, now: datetime) -> st
     offer.status, offer.answered_at = "accepted", now
     session.add(offer)
     _close_rivals(session, offer, now)
-    _refresh_status(session, request, now)
+    refresh_status(session, request, now)
     _tell_resident(session, request, driver, now)
     facts = trip_facts(session, request, legs, offer_id)
     resident = session.get(Person, request.resident_id)
@@ -366,7 +267,7 @@ def _after_failure(session: Session, offer: Offer, now: datetime) -> None:
     request = session.get(LiftRequest, offer.request_id)
     if request is None or request.status in ("cancelled", "confirmed"):
         return
-    _refresh_status(session, request, now)
+    refresh_status(session, request, now)
     failures = len(session.exec(select(Offer).where(
         Offer.request_id == request.id, col(Offer.status).in_(("declined", "expired")),
         Offer.broadcast == False)).all())  # noqa: E712
@@ -386,45 +287,3 @@ def _after_failure(session: Session, offer: Offer, now: datetime) -> None:
                 "coordinator is helping and we'll tell you as soon as someone is found.")
 
 
-def withdraw_for_request(session: Session, request: LiftRequest, now: datetime) -> None:
-    """A request was cancelled: its legs are cancelled, drivers told, reminders cancelled."""
-    for leg in session.exec(select(Leg).where(Leg.request_id == request.id)).all():
-        driver = session.get(Person, leg.driver_id) if leg.driver_id else None
-        held = leg.status in ("accepted", "picked_up")
-        release_leg(session, leg, now, status="cancelled", reason="cancelled by the resident")
-        if held and driver is not None and leg.pickup_at is not None:
-            tz = rules_for(session, request.scheme_id).tz
-            enqueue(session, key=f"leg-cancelled:{leg.id}", person=driver, kind="trip_change",
-                    body=f"Cancelled: your trip on {notices.day_time(leg.pickup_at, tz)} is no "
-                    "longer needed. Thank you!", due_at=now, urgent=True)
-    for offer in session.exec(select(Offer).where(Offer.request_id == request.id,
-                                                  Offer.status == "open")).all():
-        offer.status, offer.answered_at = "withdrawn", now
-        session.add(offer)
-    cancel_pending(session, request.id or 0, kinds=("reminder", "confirmation", "offer"))
-
-
-def release_absent(session: Session, driver: Person, first: date, last: date,
-                   now: datetime) -> None:
-    """A driver will be away: their offers and planned trips in those days go back to plan.
-
-    Accepted trips are not silently dropped: the coordinator is asked to sort them out.
-    """
-    rules_tz = None
-    legs = session.exec(select(Leg).where(
-        Leg.driver_id == driver.id,
-        col(Leg.status).in_(("planned", "offered", "accepted")))).all()
-    for leg in legs:
-        request = session.get(LiftRequest, leg.request_id)
-        if request is None or leg.pickup_at is None:
-            continue
-        rules_tz = rules_tz or rules_for(session, request.scheme_id).tz
-        if not first <= leg.pickup_at.astimezone(rules_tz).date() <= last:
-            continue
-        if leg.status == "accepted":
-            alert_coordinators(session, driver.scheme_id,
-                               f"{driver.name} will be away but has accepted a trip for "
-                               f"request #{request.id}. Please re-arrange it.", now=now,
-                               key=f"away-accepted:{leg.id}:{first}")
-            continue
-        release_leg(session, leg, now, status="open", reason="driver away")

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from booking import offers
-from booking.fleet import ensure_legs
-from booking.offers import FREE
-from booking.outbox import enqueue
-from booking.reminders import cancel_pending
+from booking.domain.outcomes import Refused
+from booking.lifecycle.legs import ensure_legs, release_leg
+from booking.messaging.outbox import enqueue
+from booking.messaging.reminders import cancel_pending
+from booking.offers import answers
+from booking.offers.answers import FREE
+from booking.offers.urgent import time_unplanned
 from booking.schemes import rules_for
-from booking.services import Refused
-from booking.urgent import time_unplanned
 from storage.tables import Leg, LiftRequest, Offer, Person
 
 
@@ -49,7 +49,7 @@ def assign_by_hand(session: Session, scheme_id: int, request_id: int, who: str,
                   broadcast=True, created_at=now, expires_at=now + timedelta(hours=1))
     session.add(offer)
     session.flush()
-    answer = offers.accept(session, driver, offer.id or 0, now)
+    answer = answers.accept(session, driver, offer.id or 0, now)
     if not answer.startswith("Thank you!"):  # undo everything, a moved trip included
         clash = re.search(r"overlaps your trip at (\S+?),", answer)
         why = (f"{driver.name} has another trip at {clash.group(1)}" if clash
@@ -81,7 +81,7 @@ def _take_from_others(session: Session, request: LiftRequest, legs: list[Leg], d
         offer_ids = {leg.offer_id for leg in moved if leg.driver_id == previous_id}
         for leg in moved:
             if leg.driver_id == previous_id:
-                offers.release_leg(session, leg, now, status="open",
+                release_leg(session, leg, now, status="open",
                                    reason="moved by the coordinator")
         for offer in session.exec(select(Offer).where(col(Offer.id).in_(offer_ids))).all():
             offer.status, offer.answered_at = "withdrawn", now

@@ -11,13 +11,15 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from booking import notices
-from booking.fleet import ensure_legs, free_drivers, trips_held
-from booking.offers import FREE, trip_facts
-from booking.outbox import enqueue
-from booking.planning import METRES_PER_MILE
+from booking.domain.shapes import leg_shapes, provisional_times
+from booking.lifecycle.legs import ensure_legs
+from booking.messaging import notices
+from booking.messaging.outbox import enqueue
+from booking.offers.answers import FREE
+from booking.offers.making import trip_facts
+from booking.planning.day import METRES_PER_MILE
+from booking.planning.drivers import free_drivers, trips_held
 from booking.schemes import rules_for
-from booking.trips import leg_shapes, provisional_times
 from routing.travel import Haversine
 from storage.tables import Leg, LiftRequest, Offer, Person, Place
 

@@ -18,11 +18,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import routing
-from booking import offers
-from booking.fleet import HELD, DriverRow, ensure_legs, free_drivers
+from booking.domain.shapes import DROPOFF_SERVICE_S, leg_shapes
+from booking.domain.status import LEG_HELD as HELD
+from booking.lifecycle.legs import ensure_legs, release_leg
+from booking.offers.making import offer_planned
+from booking.planning.drivers import DriverRow, free_drivers
 from booking.rules import SchemeRules, local_instant
 from booking.schemes import scheme_rules
-from booking.trips import DROPOFF_SERVICE_S, leg_shapes
 from storage.db import transaction
 from storage.tables import (
     Leg,
@@ -386,7 +388,7 @@ def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan
                 continue
             if found is None:
                 missing.append(reasons.get(key, "not planned"))
-                offers.release_leg(session, leg, now, status="unserved",
+                release_leg(session, leg, now, status="unserved",
                                    reason=reasons.get(key, "not planned"))
             else:
                 _place_leg(session, leg, found, now)
@@ -396,7 +398,7 @@ def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan
             why[row.id] = missing[0]
             request.status_reason = missing[0][:200]
             session.add(request)
-        made += offers.offer_planned(session, request, now)
+        made += offer_planned(session, request, now)
     miles = plan.objective.distance / METRES_PER_MILE
     run.served = len(data.requests) - unserved_requests
     run.unserved = unserved_requests + len(data.excluded)
@@ -429,7 +431,7 @@ def _assignments(built: Built, plan: routing.Plan) -> dict[str, _Assignment]:
 def _place_leg(session: Session, leg: Leg, found: _Assignment, now: datetime) -> None:
     """Give a leg its planned driver and times; a change of driver withdraws the old offer."""
     if leg.driver_id is not None and leg.driver_id != found.driver_id:
-        offers.release_leg(session, leg, now, status="open", reason="")
+        release_leg(session, leg, now, status="open", reason="")
     if leg.status not in ("offered",) or leg.driver_id != found.driver_id:
         leg.status = "planned"
     leg.driver_id = found.driver_id

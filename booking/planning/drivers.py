@@ -1,20 +1,20 @@
-"""Who can drive on a day, and the legs a request is made of."""
+"""Who can drive on a day: the drivers free, their cars, slots and limits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 import routing
+from booking.domain.eligibility import checks_in_date
+from booking.domain.status import LEG_HELD
 from booking.rules import local_instant
-from booking.trips import checks_in_date
 from storage.tables import Absence, Availability, Leg, LiftRequest, Person, Vehicle
 
 Point = tuple[float, float]
-HELD = ("accepted", "picked_up", "done", "no_show")  # legs a re-plan must not move
 
 
 @dataclass(frozen=True)
@@ -74,25 +74,11 @@ def _capabilities(vehicle: Vehicle) -> frozenset[routing.Need]:
     return frozenset(caps)
 
 
-def ensure_legs(session: Session, request: LiftRequest, now: datetime) -> list[Leg]:
-    """The request's legs (out, and back unless one way), created if missing."""
-    directions = ["out"] if request.return_plan == "one_way" else ["out", "back"]
-    legs = {leg.direction: leg for leg in session.exec(
-        select(Leg).where(Leg.request_id == request.id)).all()}
-    for direction in directions:
-        if direction not in legs:
-            legs[direction] = Leg(request_id=request.id or 0, direction=direction,
-                                  updated_at=now)
-            session.add(legs[direction])
-    session.flush()
-    return [legs[d] for d in sorted(legs, key=lambda d: d != "out") if d in directions]
-
-
 def trips_held(session: Session, driver_id: int, day: date, tz: ZoneInfo) -> int:
     """How many lift requests (there and/or back) a driver has accepted on `day`."""
     start = local_instant(day, time(0), tz)
     return len(set(session.exec(
         select(Leg.request_id).join(LiftRequest, col(LiftRequest.id) == Leg.request_id)
-        .where(Leg.driver_id == driver_id, col(Leg.status).in_(HELD),
+        .where(Leg.driver_id == driver_id, col(Leg.status).in_(LEG_HELD),
                col(LiftRequest.appointment_at) >= start,
                col(LiftRequest.appointment_at) < start + timedelta(days=1))).all()))

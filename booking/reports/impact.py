@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from booking.driving import day_bounds
-from booking.mileage import claims
+from booking.reports.mileage import claims
+from booking.reports.roster import day_bounds
 from booking.rules import SchemeRules
 from storage.tables import Leg, LiftRequest
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from booking.driving import day_bounds
+from booking.reports.roster import day_bounds
 from booking.rules import SchemeRules
 from storage.tables import Leg, LiftRequest, Person
 

@@ -12,10 +12,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from booking.domain.eligibility import checks_in_date
+from booking.intake.views import MOBILITY_LABELS
 from booking.rules import local_instant
-from booking.services import set_status
-from booking.trips import checks_in_date
-from booking.views import MOBILITY_LABELS
 from storage.tables import Leg, LiftRequest, Offer, Person, Place
 
 ON_THE_ROAD = ("accepted", "picked_up", "done", "no_show")
@@ -95,38 +94,6 @@ def _stops(row: LegRow, tz: ZoneInfo) -> list[tuple[datetime, str]]:
                 (until, f"{drop} drop at {place.name}. {place.notes} {place_map}".rstrip())]
     return [(at, f"{pick} pick up {who} at {place.name}{done}"),
             (until, f"{drop} home: {home}")]
-
-
-def report_progress(session: Session, driver: Person, status: str, now: datetime) -> str:
-    """'picked up', 'dropped off' or 'no show' for the driver's current leg."""
-    legs = session.exec(select(Leg).where(
-        Leg.driver_id == driver.id, col(Leg.status).in_(("accepted", "picked_up")),
-        col(Leg.pickup_at) <= now + timedelta(hours=2),
-        col(Leg.pickup_at) >= now - timedelta(hours=12))
-        .order_by(col(Leg.pickup_at))).all()
-    wanted = "picked_up" if status == "picked_up" else "accepted"
-    leg = next((x for x in legs if status == "dropped_off" and x.status == "picked_up"), None) \
-        or next((x for x in legs if x.status == wanted), None)
-    if leg is None:
-        return "I can't find a trip of yours happening now. Send TODAY to see your trips."
-    request = session.get(LiftRequest, leg.request_id)
-    assert request is not None
-    if status == "no_show":
-        for other in session.exec(select(Leg).where(Leg.request_id == leg.request_id)).all():
-            if other.status in ("accepted", "picked_up", "offered", "planned", "open"):
-                other.status, other.updated_at = "no_show", now
-                session.add(other)
-        set_status(session, request, "no_show", now=now, actor="driver")
-        return "Thanks, I've noted the no-show and told the coordinator."
-    leg.status = "picked_up" if status == "picked_up" else "done"
-    leg.updated_at = now
-    session.add(leg)
-    remaining = session.exec(select(Leg).where(Leg.request_id == leg.request_id,
-                                               col(Leg.status).in_(("accepted", "picked_up"))
-                                               )).all()
-    if not remaining and leg.status == "done":
-        set_status(session, request, "done", now=now, actor="driver")
-    return "Thanks, noted." if leg.status == "picked_up" else "Thanks, noted. Drive safely!"
 
 
 def roster_text(session: Session, scheme_id: int, day: date, tz: ZoneInfo) -> str:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from booking.dispatch import (
+from booking.messaging.dispatch import (
     CLAIM_TIMEOUT,
     Dispatcher,
     Pacer,
@@ -25,8 +25,8 @@ from booking.dispatch import (
     claim_due,
     record_delivery,
 )
-from booking.outbox import enqueue
-from booking.sending import Sender
+from booking.messaging.outbox import enqueue
+from booking.messaging.sending import Sender
 from bot.channels.sms import SmsSender
 from bot.channels.telegram import TelegramSender, build_application
 from storage.db import make_engine, transaction

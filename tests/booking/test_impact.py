@@ -12,10 +12,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from booking import driving, offers
-from booking.impact import AT_RISK_WITHOUT_A_LIFT, impact
+from booking.lifecycle import progress
+from booking.lifecycle.requests import set_status
+from booking.offers import answers
+from booking.reports.impact import AT_RISK_WITHOUT_A_LIFT, impact
 from booking.schemes import rules_for
-from booking.services import set_status
 from lifts.report import write_chart
 from storage.db import transaction
 from storage.tables import Leg, LiftRequest, Offer, Person
@@ -30,7 +31,7 @@ def _driven_day(engine: Engine) -> tuple[datetime, set[int], int]:
         for offer in session.exec(select(Offer).where(Offer.status == "open")).all():
             driver = session.get(Person, offer.driver_id)
             assert driver is not None
-            offers.accept(session, driver, offer.id or 0, now)
+            answers.accept(session, driver, offer.id or 0, now)
     with transaction(engine) as session:
         legs = session.exec(select(Leg).where(Leg.status == "accepted")
                             .order_by(col(Leg.pickup_at))).all()
@@ -40,8 +41,8 @@ def _driven_day(engine: Engine) -> tuple[datetime, set[int], int]:
         assert driver is not None
         for leg in [x for x in legs if x.driver_id == busiest]:
             assert leg.pickup_at is not None
-            driving.report_progress(session, driver, "picked_up", leg.pickup_at)
-            driving.report_progress(session, driver, "dropped_off", leg.pickup_at)
+            progress.report_progress(session, driver, "picked_up", leg.pickup_at)
+            progress.report_progress(session, driver, "dropped_off", leg.pickup_at)
         driven = {r.id or 0 for r in session.exec(
             select(LiftRequest).where(LiftRequest.status == "done")).all()}
         other = session.exec(select(LiftRequest).where(

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from booking.mileage import claims, tax_year_start
+from booking.reports.mileage import claims, tax_year_start
 from booking.rules import SchemeRules, local_instant
 from storage.db import transaction
 from storage.tables import Leg, LiftRequest, Person, Place

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from booking import offers, urgent
-from booking.effects import RequestLift
-from booking.fleet import ensure_legs
-from booking.planning import plan_day
+from booking.intake.effects import RequestLift
+from booking.intake.residents import request_lift
+from booking.lifecycle.legs import ensure_legs
+from booking.offers import answers, urgent
+from booking.planning.day import plan_day
 from booking.rules import local_instant
-from booking.services import request_lift
 from routing.travel import Cached, Haversine
 from storage.db import transaction
 from storage.tables import Leg, LiftRequest, Offer, OutboxMessage, Person, Place
@@ -46,19 +46,19 @@ def _accept_together(engine: Engine, pairs: list[tuple[Person, int]],
                      now: datetime) -> list[str]:
     """Each (driver, offer) accepts in its own thread and transaction, all at once."""
     barrier = threading.Barrier(len(pairs))
-    answers: list[str] = [""] * len(pairs)
+    replies: list[str] = [""] * len(pairs)
 
     def accept(i: int, driver: Person, offer_id: int) -> None:
         barrier.wait()
         with transaction(engine) as session:
-            answers[i] = offers.accept(session, driver, offer_id, now)
+            replies[i] = answers.accept(session, driver, offer_id, now)
 
     threads = [threading.Thread(target=accept, args=(i, d, o)) for i, (d, o) in enumerate(pairs)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    return answers
+    return replies
 
 
 def test_two_drivers_accepting_a_broadcast_at_once_one_wins(any_engine: Engine) -> None:
@@ -118,11 +118,11 @@ def test_accepting_twice_and_answering_someone_elses_offer(engine: Engine) -> No
         urgent.broadcast(session, request, [mine], now)
         offer_id = session.exec(select(Offer)).one().id or 0
     with transaction(engine) as session:
-        assert "can't find trip" in offers.accept(session, theirs, offer_id, now)
+        assert "can't find trip" in answers.accept(session, theirs, offer_id, now)
     with transaction(engine) as session:
-        assert offers.accept(session, mine, offer_id, now).startswith("Thank you!")
+        assert answers.accept(session, mine, offer_id, now).startswith("Thank you!")
     with transaction(engine) as session:
-        assert "already accepted" in offers.accept(session, mine, offer_id, now)
+        assert "already accepted" in answers.accept(session, mine, offer_id, now)
 
 
 def test_broadcasting_a_request_no_plan_has_timed_still_confirms_with_a_time(
@@ -146,7 +146,7 @@ def test_broadcasting_a_request_no_plan_has_timed_still_confirms_with_a_time(
         assert offer is not None
         driver = session.get(Person, offer.driver_id)
         assert driver is not None
-        assert offers.accept(session, driver, offer.id or 0, now).startswith("Thank you!")
+        assert answers.accept(session, driver, offer.id or 0, now).startswith("Thank you!")
         request_id = request.id or 0
     with Session(engine) as session:
         out = session.exec(select(Leg).where(Leg.request_id == request_id,

@@ -8,11 +8,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import routing
-from booking import offers, urgent
-from booking.effects import RequestLift
-from booking.planning import build_problem, load_day, plan_day
+from booking.intake.effects import RequestLift
+from booking.intake.residents import request_lift
+from booking.offers import answers, urgent
+from booking.planning.day import build_problem, load_day, plan_day
 from booking.rules import local_instant
-from booking.services import request_lift
 from storage.db import transaction
 from storage.tables import Leg, LiftRequest, Person, Place, Vehicle
 from tests.support.world import (
@@ -97,7 +97,7 @@ def _plan_and_accept_one(engine: Engine) -> tuple[datetime, date, int, int]:
         assert leg is not None and leg.offer_id is not None
         driver = session.get(Person, leg.driver_id)
         assert driver is not None
-        assert offers.accept(session, driver, leg.offer_id, now).startswith("Thank you!")
+        assert answers.accept(session, driver, leg.offer_id, now).startswith("Thank you!")
         return now, thursday, driver.id or 0, leg.request_id
 
 

@@ -1,5 +1,5 @@
-"""The real path without HTTP: `booking.inbox.handle` with `bot.dialogue.flow.step` deciding,
-on a migrated database seeded with the Wensleydale demo scheme."""
+"""The real path without HTTP: `booking.intake.inbox.handle` with `bot.dialogue.flow.step`
+deciding, on a migrated database seeded with the Wensleydale demo scheme."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from booking.inbox import Envelope, Handled, handle
+from booking.intake.inbox import Envelope, Handled, handle
 from bot.dialogue.flow import step
 from bot.messages import Inbound
 from lifts.seed import DEMO_COORDINATOR_PHONE

@@ -7,11 +7,12 @@ from datetime import time, timedelta
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from booking.effects import RequestLift
-from booking.fleet import ensure_legs
+from booking.intake.effects import RequestLift
+from booking.intake.residents import request_lift
+from booking.lifecycle.legs import ensure_legs
+from booking.messaging.daily import queue_daily_messages
+from booking.planning.due import days_due
 from booking.rules import local_instant
-from booking.services import request_lift
-from booking.timers import days_due, queue_daily_messages
 from storage.db import transaction
 from storage.tables import OutboxMessage, Person, Place
 from tests.support.world import LONDON, monday_morning, seed

@@ -17,15 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from booking.effects import (
+from booking.intake.effects import (
     AlertCoordinator,
     CancelLift,
     JoinResident,
     RequestLift,
     SetSmsOptOut,
 )
+from booking.intake.views import LiftView, PersonView, PlaceView, Snapshot
 from booking.rules import SchemeRules
-from booking.views import LiftView, PersonView, PlaceView, Snapshot
 from bot.dialogue.flow import step
 from bot.messages import Inbound, Outcome
 from lifts.wensleydale import SETTLEMENTS, SITES

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from booking.effects import RequestLift
-from booking.planning import plan_day
+from booking.intake.effects import RequestLift
+from booking.intake.residents import request_lift
+from booking.planning.day import plan_day
 from booking.rules import local_instant
-from booking.services import request_lift
 from lifts.app import asgi, build
 from storage.db import transaction
 from storage.tables import (

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, SQLModel, func, select
 
-from booking.outbox import enqueue
+from booking.messaging.outbox import enqueue
 from storage.db import transaction
 from storage.tables import Conversation, InboundMessage, OutboxMessage, Person, Place, Scheme
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from booking.effects import RequestLift
-from booking.planning import plan_day
+from booking.intake.effects import RequestLift
+from booking.intake.residents import request_lift
+from booking.planning.day import plan_day
 from booking.rules import local_instant
-from booking.services import request_lift
 from lifts.seed import seed_demo
 from lifts.settings import Settings
 from lifts.wensleydale import SETTLEMENTS

@@ -1,0 +1,1 @@
+"""A message in: who sent it, what the conversation may read, and what it asks for."""

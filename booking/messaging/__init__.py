@@ -1,0 +1,1 @@
+"""What we tell whom, and when: the outbox, its dispatcher, texts, reminders, alerts."""

@@ -1,0 +1,1 @@
+"""Read-only reports: rosters and run sheets, mileage claims, the impact for funders."""

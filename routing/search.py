@@ -277,8 +277,8 @@ class Search:
 
 
 def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int,
-        time_limit: float, iterations: int | None, initial: State | None) -> tuple[
-            State, Progress]:
+        time_limit: float, iterations: int | None, initial: State | None,
+        ortools_only: bool = False) -> tuple[State, Progress]:
     """Whole-problem phase, then ruin-and-recreate until the time or iteration budget ends.
 
     Acceptance is threshold accepting: a candidate up to `temperature` worse than the
@@ -293,10 +293,13 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
     if not candidates:
         return empty, clock
     small = len(candidates) <= GROUP_REQUESTS or len(problem.vehicles) <= 2
-    whole = time_limit * (1.0 if small and iterations is None else WHOLE_SHARE)
+    alone = ortools_only or (small and iterations is None)
+    whole = time_limit * (1.0 if alone else WHOLE_SHARE)
     state = search.whole(initial, max(0.05, whole), greedy=iterations is not None)
     if state is None:
         return empty, clock
+    if ortools_only:
+        return state, clock
     current = best_cost = search.cost(state)
     best = state
     loop_start, ortools_time, last_best = time.monotonic(), 0.0, 0

@@ -7,59 +7,122 @@ from statistics import mean, median
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from lifts.bench import darp as darp_bench
 
 app = typer.Typer(help="Routing benchmarks: published DARP instances and rural scheme days.")
-# The instances live in the repository (benchmarks/darp/README.md says where they come from).
-DARP_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "darp"
-_BKS = DARP_DIR / "bks.csv"
 
 
 def _fmt(value: float | None, spec: str) -> str:
     return "—" if value is None else format(value, spec)
 
 
+def _ints(text: str, name: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"{name}: comma-separated whole numbers, e.g. 0,1,2") from None
+
+
 @app.command()
 def darp(
     files: list[Path] = typer.Argument(  # noqa: B008
-        None, help="Cordeau instance files (default: the 24 a-instances in benchmarks/darp)."),
-    time_limit: float = typer.Option(30.0, help="Seconds per instance (one core)."),
-    out: Path | None = typer.Option(None, help="Folder for per-instance JSON and summary.csv."),  # noqa: B008
-    seed: int = typer.Option(0, help="Seed of our search."),
+        None, help="Cordeau-format instance files (default: every instance of --set)."),
+    which: str = typer.Option("a", "--set", help="a (Cordeau 2006 a-series) or generated."),
+    time_limit: float = typer.Option(30.0, help="Seconds per run (one core)."),
+    seeds: str = typer.Option("0", help="Seeds of our search, comma separated; the table "
+                                        "shows the median cost over them."),
     plain: bool = typer.Option(True, help="Also run the plain OR-Tools model (same limit)."),
-    bks: Path = typer.Option(_BKS, help="bks.csv with best-known values."),  # noqa: B008
+    careful: bool = typer.Option(True, help="Also run the careful OR-Tools-only model "
+                                            "(our model, OR-Tools' PCI + GLS, same limit)."),
+    ours: bool = typer.Option(True, help="Run our solver."),
+    out: Path | None = typer.Option(None, help="Folder for plans (JSON) and results.csv."),  # noqa: B008
+    references: Path | None = typer.Option(  # noqa: B008
+        None, help="CSV of reference values (default: bks.csv, or generated/references.csv)."),
+    record: bool = typer.Option(False, help="Keep any complete plan better than the "
+                                            "reference as the new reference (generated set)."),
 ) -> None:
-    """Solve each instance, check it, and print gaps and the ratio to the plain model."""
-    console, best = Console(), darp_bench.load_bks(bks)
-    files = files or sorted((DARP_DIR / "cordeau2006").glob("a*.txt"))
-    rows: list[darp_bench.Row] = []
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("solving", total=len(files))
-        for path in files:
-            progress.update(task, description=f"{path.stem}")
-            rows.append(darp_bench.run_instance(path, best, time_limit, seed, out, plain))
-            progress.advance(task)
-    table = Table(title=f"Cordeau DARP, {time_limit:g} s per instance, seed {seed}")
-    for name in ("instance", "BKS", "ours", "gap %", "feasible", "seconds", "plain", "ours/plain"):
-        table.add_column(name, justify="right")
-    for r in rows:
-        table.add_row(r.instance, _fmt(r.bks, ".2f"), f"{r.cost:.2f}", _fmt(r.gap, ".2f"),
-                      "yes" if r.feasible and r.served == r.requests else "NO",
-                      f"{r.seconds:.1f}", _fmt(r.plain_cost, ".2f"), _fmt(r.ratio, ".3f"))
-    console.print(table)
-    gaps = [r.gap for r in rows if r.gap is not None]
-    if gaps:
-        console.print(f"feasible {sum(r.feasible and r.served == r.requests for r in rows)}/"
-                      f"{len(rows)}; mean gap {mean(gaps):.2f} %, max {max(gaps):.2f} %")
-    ratios = [r.ratio for r in rows if r.ratio is not None]
-    if ratios:
-        console.print(f"ours/plain: mean {mean(ratios):.3f} over {len(ratios)} instances "
-                      f"where the plain model served all feasibly")
+    """Solve each instance, check every plan, print gaps and the ratios to the baselines."""
+    console = Console(width=120)
+    try:
+        paths = list(files) if files else darp_bench.instance_files(which)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"no such file: {missing[0]}")
+    ref_path = references or darp_bench.references_for(which)
+    best = darp_bench.load_bks(ref_path)
+    models = [m for m, on in (("ours", ours), ("careful", careful), ("plain", plain)) if on]
+    seed_list = _ints(seeds, "--seeds") or [0]
+    console.print(f"load average at start: {darp_bench.load_average():.2f}; "
+                  f"commit {darp_bench.commit()}")
+
+    def show(s: darp_bench.Summary) -> None:
+        costs = ", ".join(_fmt(r.cost, ".2f") for r in s.ours)
+        console.print(f"{s.instance}: ours [{costs}] careful "
+                      f"{_fmt(s.careful.cost if s.careful else None, '.2f')} plain "
+                      f"{_fmt(s.plain.cost if s.plain else None, '.2f')} "
+                      f"(load {darp_bench.load_average():.2f})")
+
+    summaries = darp_bench.run_set(paths, best, time_limit, seed_list, models,
+                                   record_to=ref_path if record else None, out=out,
+                                   progress=show)
+    print_summary(console, summaries, time_limit, seed_list)
     if out is not None:
-        darp_bench.write_summary(rows, out / "summary.csv")
+        darp_bench.write_results(summaries, out / "results.csv")
+
+
+def print_summary(console: Console, summaries: list[darp_bench.Summary], time_limit: float,
+                  seeds: list[int]) -> None:
+    """The per-instance table and the mean / max lines."""
+    title = (f"DARP, {time_limit:g} s per run, ours: median of seed(s) "
+             f"{','.join(map(str, seeds))}")
+    table = Table(title=title)
+    for name in ("instance", "ref", "ours", "gap %", "careful", "gap %", "plain", "gap %",
+                 "ours/careful", "ours/plain"):
+        table.add_column(name, justify="right")
+    for s in summaries:
+        careful = s.careful.cost if s.careful else None
+        plain = s.plain.cost if s.plain else None
+        table.add_row(s.instance, _fmt(s.reference, ".2f"), _fmt(s.median_cost, ".2f"),
+                      _fmt(s.gap(s.median_cost), ".2f"), _fmt(careful, ".2f"),
+                      _fmt(s.gap(careful), ".2f"), _fmt(plain, ".2f"), _fmt(s.gap(plain), ".2f"),
+                      _fmt(s.ratio(s.careful), ".3f"), _fmt(s.ratio(s.plain), ".3f"))
+    console.print(table)
+    for label, pick in (("ours", lambda s: s.median_cost),
+                        ("careful", lambda s: s.careful.cost if s.careful else None),
+                        ("plain", lambda s: s.plain.cost if s.plain else None)):
+        runs = [s for s in summaries if (label == "ours" and s.ours)
+                or (label == "careful" and s.careful) or (label == "plain" and s.plain)]
+        if not runs:
+            continue
+        gaps = [g for s in runs if (g := s.gap(pick(s))) is not None]
+        complete = sum(pick(s) is not None for s in runs)
+        line = f"{label}: {complete}/{len(runs)} complete and feasible"
+        if gaps:
+            at_ref = sum(g < 0.005 for g in gaps)
+            line += (f"; gap mean {mean(gaps):.2f} %, median {median(gaps):.2f} %, "
+                     f"max {max(gaps):.2f} %, {at_ref} at or below the reference")
+        console.print(line)
+    for label, attr in (("careful", "careful"), ("plain", "plain")):
+        ratios = [r for s in summaries if (r := s.ratio(getattr(s, attr))) is not None]
+        if ratios:
+            console.print(f"ours/{label}: mean {mean(ratios):.3f} (min {min(ratios):.3f}, "
+                          f"max {max(ratios):.3f}) over {len(ratios)} instances where both "
+                          "are complete")
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(darp_bench.GENERATED, help="Folder to write G1a … G10b into."),  # noqa: B008
+) -> None:
+    """Write the 20 generated instances (Cordeau & Laporte 2003 style) into `out`."""
+    from lifts.bench.generate import write_all
+
+    paths = write_all(out)
+    Console().print(f"wrote {len(paths)} instances to {out}")
 
 
 @app.command()

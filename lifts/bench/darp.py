@@ -1,108 +1,292 @@
-"""Solve Cordeau DARP instances, check every plan, compare with the best known and plain model."""
+"""Solve Cordeau-format DARP instances with our solver and two OR-Tools baselines, check every
+plan with the independent checker, and compare with reference values.
+
+Models: `ours` (routing.solve), `careful` (our OR-Tools model with OR-Tools' own search only:
+parallel cheapest insertion + guided local search, no ruin-and-recreate) and `plain` (the
+model as OR-Tools' guide writes it, lifts/bench/plain.py). A cost counts only when every
+request is served and the checker finds no violation.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
+import os
+import subprocess
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 from lifts.bench.plain import solve_plain
-from routing import check, solve
+from routing import Plan, Route, StopKind, Unserved, Visit, check, solve
 from routing.check import sequence_feasible
 from routing.cordeau import SCALE, Instance, read
-from routing.plan import Plan, StopKind
+from routing.plan import Objective, Reason, SolverStats
+
+ROOT = Path(__file__).resolve().parents[2]
+DARP_DIR = ROOT / "benchmarks" / "darp"
+A_SET = DARP_DIR / "cordeau2006"
+GENERATED = DARP_DIR / "generated"
+REFERENCE_FIELDS = ["instance", "bks", "seconds", "seed", "commit", "model", "load", "date",
+                    "how"]
 
 
 @dataclass(frozen=True)
-class Row:
-    """One instance's result."""
+class Result:
+    """One model's run on one instance."""
 
     instance: str
-    bks: float | None
-    cost: float
+    model: str  # "ours" | "careful" | "plain"
+    seed: int
+    cost: float | None  # None unless every request is served and the plan is feasible
     served: int
     requests: int
-    feasible: bool
+    violations: int
     seconds: float
-    plain_cost: float | None  # None: the plain model did not serve every request feasibly
+    load: float  # one-minute load average when the run ended
 
-    @property
-    def gap(self) -> float | None:
-        """Percent above the best known, if there is one and every request is served."""
-        if self.bks is None or self.served < self.requests:
-            return None
-        return 100.0 * (self.cost / self.bks - 1.0)
 
-    @property
-    def ratio(self) -> float | None:
-        """Our cost over the plain model's cost."""
-        return None if self.plain_cost is None else self.cost / self.plain_cost
+def commit() -> str:
+    """Short hash of the checked-out commit, with '+' if the tree has changes ('?' if unknown)."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
+                                "routing"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return head + ("+" if dirty.strip() else "")
+
+
+def load_average() -> float:
+    """The machine's one-minute load average."""
+    return os.getloadavg()[0]
 
 
 def load_bks(path: Path) -> dict[str, float]:
-    """Best-known values from bks.csv (instance,bks,...)."""
+    """Best-known or reference values from a CSV with columns instance,bks,..."""
     if not path.exists():
         return {}
     with path.open() as handle:
         return {row["instance"]: float(row["bks"]) for row in csv.DictReader(handle)}
 
 
-def solution_json(instance: Instance, plan: Plan) -> dict[str, list[list[float]]]:
-    """The plan in the file's node numbers, service start times in the file's units."""
-    routes, times = [], []
+def instance_files(which: str) -> list[Path]:
+    """The a-set (`a`) or the generated set (`generated`), in the repository."""
+    if which == "a":
+        return sorted(A_SET.glob("a*.txt"), key=lambda p: tuple(map(int, p.stem[1:].split("-"))))
+    if which == "generated":
+        def key(p: Path) -> tuple[str, int]:
+            return p.stem[-1], int(p.stem[1:-1])
+        return sorted(GENERATED.glob("G*.txt"), key=key)
+    raise ValueError(f"unknown set {which!r}: use 'a' or 'generated'")
+
+
+def references_for(which: str) -> Path:
+    """Where the reference values of a set are."""
+    return DARP_DIR / "bks.csv" if which == "a" else GENERATED / "references.csv"
+
+
+# ---- plans as JSON (so a reference can be re-checked by anyone) ---------------------------
+
+def plan_json(instance: Instance, plan: Plan) -> dict[str, object]:
+    """The plan with file node numbers and times in the file's units (and our integers)."""
+    routes = []
     for route in plan.routes:
-        routes.append([instance.node_of(v.request, v.kind == StopKind.DROPOFF)
-                       for v in route.visits])
-        times.append([v.start / SCALE for v in route.visits])
-    return {"routes": routes, "times": times}
+        routes.append({
+            "vehicle": route.vehicle, "start": route.start_time, "end": route.end_time,
+            "nodes": [instance.node_of(v.request, v.kind == StopKind.DROPOFF)
+                      for v in route.visits],
+            "times": [v.start / SCALE for v in route.visits],
+            "visits": [[v.request, v.kind.value, v.arrival, v.start, v.departure, v.load]
+                       for v in route.visits],
+        })
+    return {"instance": instance.name, "cost": round(cost_of(instance, plan), 4),
+            "routes": routes}
 
 
-def plain_cost(instance: Instance, time_limit: float) -> float | None:
-    """Cost of the plain model's plan if it serves everyone in a feasible order, else None."""
+def plan_from_json(instance: Instance, data: dict[str, object]) -> Plan:
+    """Rebuild a Plan from `plan_json` output (for the checker)."""
     problem = instance.problem
-    routes = solve_plain(problem, time_limit)
-    if routes is None or sum(len(r) for r in routes) < 2 * instance.n:
-        return None
-    nodes = []
-    for vehicle, route in zip(problem.vehicles, routes, strict=True):
-        stops = [(problem.requests[r].id, StopKind.DROPOFF if off else StopKind.PICKUP)
-                 for r, off in route]
-        if route and not sequence_feasible(problem, vehicle.id, stops):
-            return None
-        nodes.append([instance.node_of(rid, kind == StopKind.DROPOFF) for rid, kind in stops])
-    return instance.cost(nodes)
+    routes = []
+    for raw in data["routes"]:  # type: ignore[attr-defined]
+        visits = []
+        for request, kind, arrival, start, departure, load in raw["visits"]:
+            r = problem.requests[problem.request_index(request)]
+            stop = r.pickup if kind == StopKind.PICKUP.value else r.dropoff
+            visits.append(Visit(request, StopKind(kind), stop.location, arrival, start,
+                                departure, load))
+        routes.append(Route(raw["vehicle"], tuple(visits), raw["start"], raw["end"], 0))
+    served = {v.request for route in routes for v in route.visits}
+    unserved = tuple(Unserved(r.id, Reason.CAPACITY_EXHAUSTED) for r in problem.requests
+                     if r.id not in served)
+    return Plan(tuple(routes), unserved, Objective(len(served), len(unserved), 0, 0.0, 0),
+                SolverStats(0.0, 0.0, 0, 0, 0))
 
 
-def run_instance(path: Path, bks: dict[str, float], time_limit: float, seed: int,
-                 out: Path | None, plain: bool) -> Row:
-    """Solve, check and (optionally) write one instance; run the plain model if asked."""
-    instance = read(path)
+def cost_of(instance: Instance, plan: Plan) -> float:
+    """Unrounded Euclidean length of the plan in the file's units."""
+    return instance.cost([[instance.node_of(v.request, v.kind == StopKind.DROPOFF)
+                           for v in route.visits] for route in plan.routes])
+
+
+# ---- the three models -------------------------------------------------------------------
+
+def run_ours(instance: Instance, time_limit: float, seed: int,
+             ortools_only: bool = False) -> tuple[Result, Plan]:
+    """Our solver (or, with `ortools_only`, the careful OR-Tools-only model), checked."""
     started = time.monotonic()
-    plan = solve(instance.problem, time_limit=time_limit, seed=seed)
+    plan = solve(instance.problem, time_limit=time_limit, seed=seed, ortools_only=ortools_only)
     seconds = time.monotonic() - started
-    violations = check(instance.problem, plan)
-    solution = solution_json(instance, plan)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / f"{instance.name}.json").write_text(json.dumps(solution))
-    cost = instance.cost(solution["routes"])  # type: ignore[arg-type]
-    other = plain_cost(instance, time_limit) if plain else None
-    return Row(instance.name, bks.get(instance.name), cost, plan.objective.served, instance.n,
-               not violations, seconds, other)
+    violations = len(check(instance.problem, plan))
+    complete = plan.objective.served == instance.n and violations == 0
+    result = Result(instance.name, "careful" if ortools_only else "ours", seed,
+                    cost_of(instance, plan) if complete else None, plan.objective.served,
+                    instance.n, violations, seconds, load_average())
+    return result, plan
 
 
-def write_summary(rows: list[Row], path: Path) -> None:
-    """All rows as CSV, for docs/benchmarks.md."""
+def run_plain(instance: Instance, time_limit: float) -> Result:
+    """The guide's model; its order is accepted if the checker's schedule makes it feasible."""
+    problem = instance.problem
+    started = time.monotonic()
+    routes = solve_plain(problem, time_limit)
+    seconds = time.monotonic() - started
+    served = 0 if routes is None else sum(len(r) for r in routes) // 2
+    cost, bad = None, 0
+    if routes is not None:
+        nodes = []
+        for vehicle, route in zip(problem.vehicles, routes, strict=True):
+            stops = [(problem.requests[r].id, StopKind.DROPOFF if off else StopKind.PICKUP)
+                     for r, off in route]
+            if route and not sequence_feasible(problem, vehicle.id, stops):
+                bad += 1
+            nodes.append([instance.node_of(rid, kind == StopKind.DROPOFF)
+                          for rid, kind in stops])
+        if served == instance.n and bad == 0:
+            cost = instance.cost(nodes)
+    return Result(instance.name, "plain", 0, cost, served, instance.n, bad, seconds,
+                  load_average())
+
+
+# ---- reference values -------------------------------------------------------------------
+
+def read_references(path: Path) -> dict[str, dict[str, str]]:
+    """Rows of a references CSV by instance."""
+    if not path.exists():
+        return {}
+    with path.open() as handle:
+        return {row["instance"]: row for row in csv.DictReader(handle)}
+
+
+def record(path: Path, instance: Instance, result: Result, plan: Plan, how: str) -> bool:
+    """Keep `result` as the reference of its instance if it is complete and better than the
+    one recorded; the plan goes to solutions/NAME.json next to the CSV. True if kept."""
+    if result.cost is None:
+        return False
+    rows = read_references(path)
+    old = rows.get(instance.name)
+    if old is not None and float(old["bks"]) <= result.cost + 1e-9:
+        return False
+    rows[instance.name] = {
+        "instance": instance.name, "bks": f"{result.cost:.4f}",
+        "seconds": f"{result.seconds:.1f}", "seed": str(result.seed), "commit": commit(),
+        "model": result.model, "load": f"{result.load:.2f}",
+        "date": dt.datetime.now(dt.UTC).date().isoformat(), "how": how}
+    solutions = path.parent / "solutions"
+    solutions.mkdir(parents=True, exist_ok=True)
+    (solutions / f"{instance.name}.json").write_text(json.dumps(plan_json(instance, plan)))
+    order = {p.stem: k for k, p in enumerate(instance_files("generated"))}
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=REFERENCE_FIELDS)
+        writer.writeheader()
+        for name in sorted(rows, key=lambda n: order.get(n, len(order))):
+            writer.writerow(rows[name])
+    return True
+
+
+# ---- summaries --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Summary:
+    """One instance over its runs."""
+
+    instance: str
+    reference: float | None
+    ours: list[Result]
+    careful: Result | None
+    plain: Result | None
+
+    @property
+    def median_cost(self) -> float | None:
+        """Median over seeds of our cost (None if any seed left a request unserved)."""
+        costs = [r.cost for r in self.ours]
+        if not costs or any(c is None for c in costs):
+            return None
+        return median(c for c in costs if c is not None)
+
+    def gap(self, cost: float | None) -> float | None:
+        """Percent above the reference."""
+        if cost is None or self.reference is None:
+            return None
+        return 100.0 * (cost / self.reference - 1.0)
+
+    def ratio(self, other: Result | None) -> float | None:
+        """Our median cost over the other model's cost."""
+        mine = self.median_cost
+        if other is None or other.cost is None or mine is None:
+            return None
+        return mine / other.cost
+
+
+def run_set(paths: Sequence[Path], references: dict[str, float], time_limit: float,
+            seeds: Sequence[int], models: Iterable[str], record_to: Path | None = None,
+            out: Path | None = None, progress: object = None) -> list[Summary]:
+    """Every instance: our solver per seed, then the baselines once each."""
+    models = set(models)
+    summaries = []
+    for path in paths:
+        instance = read(path)
+        ours: list[Result] = []
+        for seed in seeds:
+            if "ours" not in models:
+                break
+            result, plan = run_ours(instance, time_limit, seed)
+            ours.append(result)
+            if record_to is not None:
+                record(record_to, instance, result, plan, f"lifts bench darp, {time_limit:g} s")
+            if out is not None:
+                out.mkdir(parents=True, exist_ok=True)
+                (out / f"{instance.name}-s{seed}.json").write_text(
+                    json.dumps(plan_json(instance, plan)))
+        careful = None
+        if "careful" in models:
+            careful, plan = run_ours(instance, time_limit, 0, ortools_only=True)
+            if record_to is not None:
+                record(record_to, instance, careful, plan, f"careful model, {time_limit:g} s")
+        plain = run_plain(instance, time_limit) if "plain" in models else None
+        summaries.append(Summary(instance.name, references.get(instance.name), ours, careful,
+                                 plain))
+        if callable(progress):
+            progress(summaries[-1])
+    return summaries
+
+
+def write_results(summaries: Sequence[Summary], path: Path) -> None:
+    """Every run as one CSV row, for docs/benchmarks.md."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["instance", "bks", "cost", "gap_pct", "served", "requests", "feasible",
-                         "seconds", "plain_cost", "ratio"])
-        for r in rows:
-            writer.writerow([r.instance, r.bks, f"{r.cost:.2f}",
-                             "" if r.gap is None else f"{r.gap:.2f}", r.served, r.requests,
-                             r.feasible, f"{r.seconds:.1f}",
-                             "" if r.plain_cost is None else f"{r.plain_cost:.2f}",
-                             "" if r.ratio is None else f"{r.ratio:.4f}"])
+        writer.writerow(["instance", "reference", "model", "seed", "cost", "gap_pct", "served",
+                         "requests", "violations", "seconds", "load"])
+        for s in summaries:
+            runs = [*s.ours, *(r for r in (s.careful, s.plain) if r is not None)]
+            for r in runs:
+                gap = s.gap(r.cost)
+                writer.writerow([r.instance, s.reference, r.model, r.seed,
+                                 "" if r.cost is None else f"{r.cost:.2f}",
+                                 "" if gap is None else f"{gap:.2f}", r.served, r.requests,
+                                 r.violations, f"{r.seconds:.1f}", f"{r.load:.2f}"])

@@ -163,6 +163,16 @@ def confirm_by(appointment: datetime, now: datetime, rules: SchemeRules) -> date
     return start + timedelta(minutes=rules.offer_expiry_minutes)
 
 
+def warning_deadline(appointment: datetime, rules: SchemeRules) -> datetime:
+    """When a resident with no driver yet is told so, to make other plans: the scheme's
+    early-warning hours before, but never before the plan and the drivers' answers are in
+    (the cut-off the day before, plus the offer expiry)."""
+    day_before = appointment.astimezone(rules.tz).date() - timedelta(days=1)
+    answered = local_instant(day_before, rules.planning_cutoff, rules.tz) + timedelta(
+        minutes=rules.offer_expiry_minutes)
+    return max(appointment - timedelta(hours=rules.early_warning_hours), answered)
+
+
 def in_quiet_hours(instant: datetime, rules: SchemeRules) -> bool:
     """True when `instant` falls in the quiet hours (which may wrap past midnight)."""
     local = instant.astimezone(rules.tz).time()

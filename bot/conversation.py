@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Engine
 
-from booking.effects import ActFor, Effect
-from booking.inbox import Envelope, handle
+from booking.intake.effects import ActFor
+from booking.intake.inbox import Envelope, handle
 from bot.dialogue.flow import step
 from bot.messages import Inbound, Reply
 
@@ -20,17 +19,13 @@ BROKEN = Reply("Sorry, something went wrong on our side. Please try again in a f
                "or send HELP.")
 
 
-FollowUp = Callable[[int, Effect], str]  # (scheme id, deferred effect) -> what to say
-
-
 def converse(
     engine: Engine, env: Envelope, inbound: Inbound, *, now: datetime, default_scheme: str = "",
-    follow_up: FollowUp | None = None,
 ) -> list[Reply]:
     """Handle one message and return what to say back (nothing for a redelivery).
 
-    Slow work a message asks for (planning a day) runs after its transaction has
-    committed, through `follow_up`, so the reply is saved first and no lock is held.
+    A coordinator speaking for a resident (/for) runs that resident's conversation after
+    this message's transaction has committed. Planning is queued, never run here.
     """
     try:
         handled = handle(engine, env, now=now, default_scheme=default_scheme,
@@ -47,8 +42,6 @@ def converse(
     for effect in handled.deferred:
         if isinstance(effect, ActFor):
             replies += _act_for(engine, env, effect, now, default_scheme)
-        elif follow_up is not None and handled.scheme_id is not None:
-            replies.append(Reply(follow_up(handled.scheme_id, effect)))
     return replies
 
 

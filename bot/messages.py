@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from booking.effects import Effect
+from booking.intake.effects import Effect
 
 
 @dataclass(frozen=True)

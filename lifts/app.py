@@ -17,11 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from booking.intake.effects import Effect, PlanNow
 from booking.intake.inbox import Envelope
 from booking.messaging.dispatch import Dispatcher, DispatchReport, Pacer, record_delivery
 from booking.messaging.sending import Sender
-from booking.planning.day import plan_day
 from bot.channels.sms import SmsSender, SmsWebhook
 from bot.channels.telegram import TelegramChannel, TelegramSender, build_application
 from bot.conversation import converse
@@ -46,6 +44,8 @@ from storage.tables import OutboxMessage
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+PLAN_JOBS_ID = "planning:requests"
+PLAN_JOBS_EVERY = 2.0  # seconds: a coordinator's "plan now" starts within this
 
 
 def system_clock() -> datetime:
@@ -74,20 +74,7 @@ class Lifts:
     async def converse(self, env: Envelope, inbound: Inbound) -> list[Reply]:
         """Handle one inbound message off the event loop (the core is synchronous)."""
         return await asyncio.to_thread(converse, self.engine, env, inbound, now=self.clock(),
-                                       default_scheme=self.settings.default_scheme,
-                                       follow_up=self.follow_up)
-
-    def follow_up(self, scheme_id: int, effect: Effect) -> str:
-        """Slow work a coordinator asked for, run after their message is saved."""
-        if not isinstance(effect, PlanNow) or self.ticks is None:
-            return "Sorry, I can't do that here."
-        summary = plan_day(self.engine, scheme_id, effect.day, now=self.clock(),
-                           trigger="coordinator", matrices=self.ticks.matrices,
-                           time_limit=self.ticks.time_limit)
-        reasons = "; ".join(f"#{rid}: {why}" for rid, why in sorted(summary.reasons.items()))
-        return (f"Planned {effect.day:%a} {effect.day.day} {effect.day:%b}: {summary.served} of "
-                f"{summary.requests} served, {summary.offers} offer(s) sent, "
-                f"{summary.miles:.0f} miles." + (f" Unserved: {reasons}" if reasons else ""))
+                                       default_scheme=self.settings.default_scheme)
 
     async def dispatch(self) -> DispatchReport:
         """Send whatever the outbox has due."""
@@ -201,7 +188,8 @@ async def _start_scheduler(lifts: Lifts, stack: contextlib.AsyncExitStack, *,
     owner = lifts.owner
     register(owner, DISPATCH_JOB_ID, lifts.dispatch)
     timed: dict[str, float] = {}
-    if lifts.ticks is not None:
+    if lifts.ticks is not None:  # coordinators' plans: every process may run one
+        register(owner, PLAN_JOBS_ID, lifts.ticks.planning_requests)
         register(owner, "planning", lifts.ticks.plan_due_days)
         register(owner, "offers:expire", lifts.ticks.expire_offers)
         register(owner, "early-warning", lifts.ticks.early_warnings)
@@ -211,6 +199,8 @@ async def _start_scheduler(lifts: Lifts, stack: contextlib.AsyncExitStack, *,
     stack.callback(unregister, owner)
     scheduler = build_scheduler(lifts.settings.tz)
     add_interval(scheduler, owner, DISPATCH_JOB_ID, every_seconds=dispatch_every)
+    if lifts.ticks is not None:
+        add_interval(scheduler, owner, PLAN_JOBS_ID, every_seconds=PLAN_JOBS_EVERY)
     scheduler.start()
     stack.callback(scheduler.shutdown, wait=False)
 

@@ -166,7 +166,7 @@ def plan(
     time_limit: Annotated[float | None, typer.Option(help="Solver seconds.")] = None,
 ) -> None:
     """Plan a day now: assign drivers, send offers, and list what could not be served."""
-    from booking.planning.day import plan_day
+    from booking.planning.run import plan_day
     from booking.schemes import get_scheme
     from lifts.app import system_clock, travel
     from storage.db import make_engine, transaction

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from booking.intake.inbox import Envelope
 from booking.messaging.dispatch import dispatch_due
 from booking.messaging.sending import Outgoing
-from booking.planning.day import plan_day
+from booking.planning.run import plan_day
 from booking.reports.roster import legs_on, run_sheet
 from booking.rules import local_instant
 from bot.conversation import converse

@@ -14,9 +14,12 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 
-from booking.offers import expire_due
-from booking.planning import Matrices, PlanSummary, plan_day
-from booking.timers import days_due, queue_daily_messages, warn_unserved
+from booking.messaging.daily import queue_daily_messages
+from booking.offers.answers import expire_due
+from booking.planning.day import Matrices, PlanSummary
+from booking.planning.due import days_due
+from booking.planning.jobs import PlanJobView, plan_locked, run_next
+from booking.planning.warnings import warn_unserved
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -37,10 +40,17 @@ class Ticks:
         due = await asyncio.to_thread(self._due, now)
         summaries = []
         for scheme_id, day in due:
-            summaries.append(await asyncio.to_thread(
-                plan_day, self.engine, scheme_id, day, now=now, trigger="schedule",
-                matrices=self.matrices, time_limit=self.time_limit))
+            summary = await asyncio.to_thread(
+                plan_locked, self.engine, scheme_id, day, now=now, trigger="schedule",
+                matrices=self.matrices, time_limit=self.time_limit)
+            if summary is not None:  # None: a coordinator's plan of that day is running
+                summaries.append(summary)
         return summaries
+
+    async def planning_requests(self) -> PlanJobView | None:
+        """Run one plan a coordinator asked for (any worker may; each job runs once)."""
+        return await asyncio.to_thread(run_next, self.engine, self.clock(),
+                                       matrices=self.matrices, time_limit=self.time_limit)
 
     def _due(self, now: datetime) -> list[tuple[int, date]]:
         with transaction(self.engine) as session:

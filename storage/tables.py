@@ -256,6 +256,9 @@ class Offer(SQLModel, table=True):
     # open | accepted | declined | expired | withdrawn | taken (someone else accepted first)
     status: str = Field(default="open", max_length=20, index=True)
     broadcast: bool = False
+    # The planning run that made it: offers of one run to one driver form one feasible route,
+    # so they may overlap in time (two passengers aboard); anything else that overlaps clashes.
+    plan_run_id: int | None = Field(default=None, foreign_key="planrun.id")
     created_at: datetime = _ts()
     expires_at: datetime = _ts(index=True)
     answered_at: datetime | None = _ts(default=None)
@@ -282,3 +285,68 @@ class Leg(SQLModel, table=True):
     driver_miles: float = 0.0  # the driver's share of miles from home and back
     reason: str = Field(default="", max_length=200)  # why unserved, for the coordinator
     updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class MileageEntry(SQLModel, table=True):
+    """The miles a driver drove for one leg, recorded once when the leg is done (or a no-show).
+
+    Claims and the impact report add these up; `passenger_miles` are the miles with the
+    resident aboard, `companion_miles` those with a companion too (the extra-passenger rate).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    leg_id: int = Field(foreign_key="leg.id", unique=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    driver_id: int = Field(foreign_key="person.id", index=True)
+    service_day: date = Field(index=True)  # the appointment's local day
+    miles: float
+    passenger_miles: float = 0.0
+    companion_miles: float = 0.0
+    recorded_at: datetime = _ts()
+
+
+class PlanJob(SQLModel, table=True):
+    """A coordinator asked for a day to be planned: run in the background, reported back."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    service_day: date
+    state: str = Field(default="queued", max_length=20, index=True)  # queued|running|done|failed
+    requested_by: str = Field(default="", max_length=120)  # a name, for the console
+    person_id: int | None = Field(default=None, foreign_key="person.id")  # told the result
+    created_at: datetime = _ts()
+    started_at: datetime | None = _ts(default=None)
+    finished_at: datetime | None = _ts(default=None)
+    plan_run_id: int | None = Field(default=None, foreign_key="planrun.id")
+    summary: str = Field(default="", max_length=2000)  # what the coordinator is told
+
+
+class HelpRequest(SQLModel, table=True):
+    """Someone asked for a person (HELP): open until a coordinator marks it handled."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")  # None: a stranger
+    channel: str = Field(max_length=20)
+    address: str = Field(default="", max_length=64)  # how to reach a stranger back
+    opened_at: datetime = _ts()
+    handled_at: datetime | None = _ts(default=None, index=True)
+    handled_by: str = Field(default="", max_length=120)
+    note: str = Field(default="", max_length=500)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One action by a coordinator or admin, from the console or a chat. Never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int | None = Field(default=None, foreign_key="scheme.id", index=True)
+    at: datetime = _ts(index=True)
+    actor_name: str = Field(max_length=120)
+    actor_role: str = Field(max_length=20)  # coordinator | admin | system
+    channel: str = Field(max_length=20)  # console | sms | telegram | cli | system
+    account_id: int | None = None  # the console account (no foreign key: accounts may go)
+    person_id: int | None = Field(default=None, foreign_key="person.id")  # the actor's Person
+    action: str = Field(max_length=40)  # e.g. assign, cancel, broadcast, plan, message
+    request_id: int | None = Field(default=None, foreign_key="liftrequest.id", index=True)
+    subject_person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    detail: str = Field(default="", max_length=500)  # no health detail

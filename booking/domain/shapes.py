@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from booking.rules import SchemeRules, arrival_window
+from routing.travel import Haversine
 
+METRES_PER_MILE = 1609.344
+# Road time and miles from the crow-fly distance (the planner's default without OSRM), for
+# trips timed or measured outside a plan.
+ESTIMATE = Haversine()
 PICKUP_SERVICE_S = 180  # getting someone out of the house and into the car
 WHEELCHAIR_SERVICE_S = 420  # folding a wheelchair into the boot, or securing one
 DROPOFF_SERVICE_S = 120
@@ -84,3 +89,15 @@ def provisional_times(shape: LegShape, direct_s: int) -> tuple[datetime, datetim
     else:
         pickup = shape.pickup.earliest
     return pickup, pickup + ride
+
+
+def return_plan_for(return_plan: str, destination_kind: str, rules: SchemeRules) -> str:
+    """The way home as it will be driven: a driver waits only as long as the scheme's free
+    waiting allows (arriving early plus the expected appointment); beyond that the driver is
+    free meanwhile and the way home is a separate trip ("collect later")."""
+    if return_plan != "wait":
+        return return_plan
+    minutes = (rules.appointment_minutes_hospital if destination_kind == "hospital"
+               else rules.appointment_minutes_gp)
+    waited = rules.arrive_early_max_minutes + minutes
+    return "wait" if waited <= rules.driver_wait_free_minutes else "collect_later"

@@ -9,8 +9,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, delete, select
 
 from booking.domain.outcomes import Refused
+from booking.domain.status import LegStatus
+from booking.domain.transitions import Cause
 from booking.intake import effects
-from storage.tables import Absence, Availability, Invitation, Person, Place, Scheme, Vehicle
+from booking.lifecycle.legs import free_all
+from booking.messaging.alerts import alert_coordinators
+from booking.schemes import rules_for
+from storage.tables import Absence, Availability, Invitation, Leg, Person, Place, Scheme, Vehicle
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +80,27 @@ def set_availability(session: Session, driver: Person, cmd: effects.SetAvailabil
                                  start_minute=start, end_minute=end))
 
 
-def add_absence(session: Session, driver: Person, cmd: effects.AddAbsence) -> None:
-    """Record days away (the planner leaves the driver out on them)."""
+def add_absence(session: Session, driver: Person, cmd: effects.AddAbsence,
+                now: datetime) -> None:
+    """Record days away: the planner leaves the driver out, and trips offered or planned for
+    them on those days go back to be planned. Accepted trips are not silently dropped: a
+    coordinator is asked to re-arrange them."""
     session.add(Absence(driver_id=driver.id or 0, first_day=cmd.first_day,
                         last_day=cmd.last_day))
+    tz = rules_for(session, driver.scheme_id).tz
+    legs = session.exec(select(Leg).where(
+        Leg.driver_id == driver.id, col(Leg.status).in_(
+            (LegStatus.PLANNED, LegStatus.OFFERED, LegStatus.ACCEPTED)))).all()
+    away = [leg for leg in legs if leg.pickup_at is not None
+            and cmd.first_day <= leg.pickup_at.astimezone(tz).date() <= cmd.last_day]
+    for leg in away:
+        if leg.status == LegStatus.ACCEPTED:
+            alert_coordinators(session, driver.scheme_id,
+                               f"{driver.name} will be away but has accepted a trip for "
+                               f"request #{leg.request_id}. Please re-arrange it.", now=now,
+                               key=f"away-accepted:{leg.id}:{cmd.first_day}")
+    free_all(session, [leg for leg in away if leg.status != LegStatus.ACCEPTED], Cause.AWAY,
+             now, reason="driver away")
 
 
 def set_preferences(session: Session, driver: Person, cmd: effects.SetPreferences) -> None:

@@ -150,6 +150,14 @@ class AssignByHand:
 
     request_id: int
     driver: str  # the driver's name as typed
+    override: bool = False  # assign even though a rule would be broken (the coordinator checked)
+
+
+@dataclass(frozen=True)
+class Unassign:
+    """A coordinator takes a request off its driver(s), back to the planner."""
+
+    request_id: int
 
 
 @dataclass(frozen=True)
@@ -179,4 +187,4 @@ class CreateInvitation:
 Effect = (CreateInvitation | JoinResident | RequestLift | CancelLift | AlertCoordinator
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
           | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster
-          | PlanNow | Broadcast | AssignByHand | ActFor | ShowReport)
+          | PlanNow | Broadcast | AssignByHand | Unassign | ActFor | ShowReport)

@@ -21,12 +21,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from booking.intake import drivers, effects
-from booking.intake import residents as services
-from booking.intake.views import ACTIVE_STATUSES, LiftView, PersonView, PlaceView, Snapshot
-from booking.lifecycle import legs, progress
-from booking.offers import answers, urgent
-from booking.offers.by_hand import assign_by_hand
+from booking import coordinator
+from booking.audit import Actor
+from booking.domain.outcomes import Refused
+from booking.domain.status import REQUEST_ACTIVE
+from booking.help import open_help
+from booking.intake import drivers, effects, residents
+from booking.intake.views import LiftView, PersonView, PlaceView, Snapshot
+from booking.lifecycle import progress
+from booking.messaging import changes
+from booking.messaging.alerts import alert_coordinators
+from booking.offers import answers
+from booking.offers.by_hand import find_drivers
+from booking.planning.day import HOME_UNKNOWN
 from booking.reports import impact, roster
 from booking.schemes import resolve_scheme, scheme_rules
 from storage.db import is_sqlite, transaction
@@ -233,7 +240,7 @@ def _lifts(session: Session, person: Person | None, now: datetime) -> list[LiftV
     rows = session.exec(
         select(LiftRequest, Place).join(Place, col(Place.id) == LiftRequest.destination_id)
         .where(LiftRequest.resident_id == person.id,
-               col(LiftRequest.status).in_(ACTIVE_STATUSES),
+               col(LiftRequest.status).in_(REQUEST_ACTIVE),
                LiftRequest.appointment_at > now - timedelta(hours=3))
         .order_by(col(LiftRequest.appointment_at))
     ).all()
@@ -253,7 +260,7 @@ def _apply(session: Session, scheme: Scheme, env: Envelope, person: Person | Non
         with session.begin_nested():
             for effect in decision.effects:
                 run.apply(effect)
-    except services.Refused as refusal:
+    except Refused as refusal:
         conversation.state, conversation.data = "idle", {}
         conversation.updated_at = now
         session.add(conversation)
@@ -291,9 +298,11 @@ class _Effects:
         session, now = self.session, self.now
         match effect:
             case effects.JoinResident():
-                self._became(services.join_resident(
+                self._became(residents.join_resident(
                     session, self.scheme, effect, now=now, channel=_home_channel(self.env),
                     address=self.env.address, existing=self.person))
+                if self.person is not None and self.person.lat is None:
+                    self.said.append(residents.ADDRESS_TO_CONFIRM)
             case effects.CheckInvitation():
                 drivers.valid_invitation(session, effect.code, now)
             case effects.JoinDriver():
@@ -301,13 +310,20 @@ class _Effects:
                     session, effect, now=now, channel=_home_channel(self.env),
                     address=self.env.address, telegram_user_id=self.env.telegram_user_id))
             case effects.AlertCoordinator():
-                services.alert_coordinators(session, self.scheme.id or 0, effect.reason,
-                                            now=now,
-                                            key=f"alert:{self.conversation.id}:{now.isoformat()}")
+                self._alert(effect.reason)
             case effects.SetSmsOptOut():
-                services.set_sms_opt_out(session, self.person, effect.opted_out)
+                residents.set_sms_opt_out(session, self.person, effect.opted_out)
             case _:
                 self._as_person(effect)
+
+    def _alert(self, reason: str) -> None:
+        """A person is needed: the coordinators are told, and it stays open on the board."""
+        if self.person is not None and self.person.role == "coordinator":
+            return  # a coordinator asking for help is answered by the dialogue, not alerted
+        open_help(self.session, self.scheme.id or 0, self.person, channel=self.env.channel,
+                  address=self.env.address, now=self.now)
+        alert_coordinators(self.session, self.scheme.id or 0, reason, now=self.now,
+                           key=f"alert:{self.conversation.id}:{self.now.isoformat()}")
 
     def _became(self, person: Person) -> None:
         if self.env.channel == "telegram":
@@ -320,24 +336,26 @@ class _Effects:
         """Effects that need a known sender of the right role."""
         person, session, now = self.person, self.session, self.now
         if person is None:
-            raise services.Refused("Sorry, I don't know who you are yet. Send HELP for a person.")
+            raise Refused("Sorry, I don't know who you are yet. Send HELP for a person.")
         tz = scheme_rules(self.scheme).tz
         match effect:
             case effects.RequestLift():
-                services.request_lift(session, person, effect, now=now, channel=self.env.channel)
+                request = residents.request_lift(session, person, effect, now=now,
+                                                 channel=self.env.channel)
+                if request.status_reason == HOME_UNKNOWN:
+                    self.said.append(residents.ADDRESS_TO_CONFIRM)
             case effects.CancelLift():
-                request = services.cancel_lift(session, person, effect.request_id, now=now)
-                legs.withdraw_for_request(session, request, now)
+                residents.cancel_lift(session, person, effect.request_id, now=now)
             case effects.SetAvailability():
                 drivers.set_availability(session, person, effect)
             case effects.AddAbsence():
-                drivers.add_absence(session, person, effect)
-                legs.release_absent(session, person, effect.first_day, effect.last_day, now)
+                drivers.add_absence(session, person, effect, now)
             case effects.SetPreferences():
                 drivers.set_preferences(session, person, effect)
             case effects.AnswerOffer():
                 answer = answers.accept if effect.accept else answers.decline
-                self.said.append(answer(session, person, effect.offer_id, now))
+                self.said.append(changes.answer_text(answer(session, person, effect.offer_id,
+                                                            now), tz))
             case effects.ShowRunSheet():
                 self.said.append(roster.run_sheet(session, person, effect.day, tz))
             case effects.ReportProgress():
@@ -347,7 +365,7 @@ class _Effects:
 
     def _as_coordinator(self, effect: effects.Effect, person: Person, tz: ZoneInfo) -> None:
         if person.role != "coordinator":
-            raise services.Refused("Sorry, that is for coordinators.")
+            raise Refused("Sorry, that is for coordinators.")
         session, now, scheme_id = self.session, self.now, self.scheme.id or 0
         match effect:
             case effects.ShowRoster(day=day, unassigned_only=True):
@@ -362,8 +380,8 @@ class _Effects:
                     f"They text JOIN {invitation.code} to the scheme's number, or send "
                     f"/start {invitation.code} to the bot.")
             case effects.Broadcast():
-                self.said.append(urgent.broadcast_request(session, scheme_id,
-                                                          effect.request_id, now))
+                self.said.append(coordinator.broadcast(session, scheme_id, effect.request_id,
+                                                       self._actor(person), now).message)
             case effects.ShowReport(first=first, last=last):
                 figures = impact.impact(session, scheme_id, first, last, scheme_rules(self.scheme))
                 title = (f"{self.scheme.name}, {first:%-d %b} to {last:%-d %b %Y} "
@@ -372,13 +390,34 @@ class _Effects:
             case effects.ActFor():
                 self.deferred.append(effect)  # the resident's own conversation, after this
             case effects.AssignByHand():
-                self.said.append(assign_by_hand(session, scheme_id, effect.request_id,
-                                                effect.driver, person, now))
+                self.said.append(self._assign(effect, person))
+            case effects.Unassign():
+                self.said.append(coordinator.unassign(session, scheme_id, effect.request_id,
+                                                      self._actor(person), now).message)
             case effects.PlanNow():
-                self.deferred.append(effect)
+                coordinator.request_planning(session, scheme_id, effect.day,
+                                             self._actor(person), now)
                 self.said.append(f"Planning {effect.day:%a} {effect.day.day} {effect.day:%b} "
-                                 "now; I'll tell you the result in a moment.")
+                                 "now; I'll message you the result in a minute or two.")
 
+    def _actor(self, person: Person) -> Actor:
+        return Actor(person.name, self.env.channel, "coordinator", person_id=person.id)
+
+    def _assign(self, effect: effects.AssignByHand, person: Person) -> str:
+        """/assign <request> <driver's name> [override]."""
+        scheme_id = self.scheme.id or 0
+        found = find_drivers(self.session, scheme_id, effect.driver)
+        if not found:
+            return f"No driver called {effect.driver!r}. /roster shows the drivers' names."
+        if len(found) > 1:
+            return f"Which one: {', '.join(d.name for d in found)}? Please give the full name."
+        result = coordinator.assign(self.session, scheme_id, effect.request_id,
+                                    found[0].id or 0, self._actor(person), self.now,
+                                    override=effect.override)
+        if isinstance(result, coordinator.NeedsOverride):
+            return (f"Not assigned: {result.message} To go ahead, send /assign "
+                    f"{effect.request_id} {effect.driver} override")
+        return result.message
 
 def _home_channel(env: Envelope) -> str:
     return "telegram" if env.channel == "telegram" else "sms"

@@ -6,16 +6,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from booking.audit import SYSTEM, Actor
 from booking.domain.outcomes import Refused
+from booking.domain.status import REQUEST_ACTIVE, LegStatus, RequestStatus
+from booking.domain.transitions import Cause
 from booking.intake import effects
-from booking.intake.views import ACTIVE_STATUSES
+from booking.lifecycle.legs import cancel_all
 from booking.lifecycle.requests import set_status
 from booking.messaging.alerts import alert_coordinators
-from storage.tables import LiftRequest, Person, Place, Scheme
+from booking.planning.day import HOME_UNKNOWN
+from storage.tables import Leg, LiftRequest, Person, Place, Scheme
 
 log = logging.getLogger(__name__)
+
+ADDRESS_TO_CONFIRM = ("We couldn't find your address on our map, so a coordinator will "
+                      "confirm it with you before we plan any lift.")
 
 
 def join_resident(
@@ -36,12 +43,17 @@ def join_resident(
         place = session.get(Place, cmd.settlement_id)
         if place is not None:
             person.lat, person.lon = place.lat, place.lon
+
     if channel == "sms":
         person.phone = address
     elif cmd.phone:
         person.phone = cmd.phone
     session.add(person)
     session.flush()
+    if person.lat is None:
+        alert_coordinators(session, scheme.id or 0, f"New resident {cmd.name}: we could not "
+                           "place their address on the map. Please confirm it with them.",
+                           now=now, key=f"unlocated-join:{person.id}")
     log.info("resident %s joined scheme %s by %s", person.id, scheme.id, channel)
     return person
 
@@ -54,7 +66,7 @@ def request_lift(
         select(LiftRequest).where(
             LiftRequest.resident_id == person.id,
             LiftRequest.appointment_at == cmd.appointment_at,
-            LiftRequest.status.in_(ACTIVE_STATUSES),  # type: ignore[attr-defined]
+            col(LiftRequest.status).in_(REQUEST_ACTIVE),
         )
     ).first()
     if duplicate is not None:
@@ -67,9 +79,15 @@ def request_lift(
     )
     session.add(request)
     session.flush()
-    set_status(session, request, "requested", now=now, actor="resident")
-    if cmd.short_notice:
-        set_status(session, request, "needs_coordinator", now=now, actor="system",
+    set_status(session, request, RequestStatus.REQUESTED, now=now, actor="resident")
+    if person.lat is None or person.lon is None:  # never planned silently: a person places it
+        set_status(session, request, RequestStatus.NEEDS_COORDINATOR, now=now, actor="system",
+                   note=HOME_UNKNOWN)
+        alert_coordinators(session, person.scheme_id, f"Lift request #{request.id}: we don't "
+                           f"know where {person.name} lives yet. Please confirm their address "
+                           "and place it.", now=now, key=f"unlocated:{request.id}")
+    elif cmd.short_notice:
+        set_status(session, request, RequestStatus.NEEDS_COORDINATOR, now=now, actor="system",
                    note="short notice")
         alert_coordinators(session, person.scheme_id, f"Short-notice lift request #{request.id}"
                            " needs a driver found by hand.", now=now,
@@ -85,11 +103,22 @@ def cancel_lift(
     request = session.get(LiftRequest, request_id)
     if request is None or request.resident_id != person.id:
         raise Refused("I couldn't find that lift.")
-    if request.status not in ACTIVE_STATUSES:
+    if request.status not in REQUEST_ACTIVE:
         raise Refused("That lift is already cancelled or finished.")
-    set_status(session, request, "cancelled", now=now, actor="resident")
+    cancel_request(session, request, now=now, actor="resident")
     log.info("lift request %s cancelled by the resident", request.id)
     return request
+
+
+def cancel_request(session: Session, request: LiftRequest, *, now: datetime, actor: str,
+                   reason: str = "", by: Actor = SYSTEM) -> None:
+    """Cancel a request: its drivers and any driver offered it are told, reminders dropped."""
+    if any(leg.status == LegStatus.PICKED_UP for leg in session.exec(
+            select(Leg).where(Leg.request_id == request.id)).all()):
+        raise Refused("That lift is already under way: please phone the scheme.")
+    set_status(session, request, RequestStatus.CANCELLED, now=now, actor=actor, note=reason)
+    cancel_all(session, request, now, cause=Cause.CANCEL, actor=by,
+               reason=reason or f"cancelled by the {actor}")
 
 
 def set_sms_opt_out(session: Session, person: Person | None, opted_out: bool) -> None:

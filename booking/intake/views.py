@@ -15,9 +15,6 @@ MOBILITY_LABELS = {
     "wheelchair_vehicle": "needs a wheelchair-accessible car",
 }
 
-ACTIVE_STATUSES = ("requested", "needs_coordinator", "planned", "offered", "confirmed")
-
-
 @dataclass(frozen=True)
 class PersonView:
     """Who is talking to us."""

@@ -1,4 +1,9 @@
-"""The one writer of a lift request's status, and its history."""
+"""The one writer of a lift request's status, and its history.
+
+Most changes follow from the legs (`refresh_status`); the few a person or the clock decides
+(short notice, the early warning, a cancellation, a changed appointment) are explicit moves
+checked against `booking.domain.transitions`.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +11,37 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from booking.domain.status import RequestStatus
+from booking.domain.transitions import check_request, request_status
 from storage.tables import Leg, LiftRequest, LiftRequestEvent
 
 
-def set_status(
-    session: Session, request: LiftRequest, status: str, *, now: datetime, actor: str,
-    note: str = "",
-) -> None:
-    """Move a request to `status` and record the change in its history."""
+def set_status(session: Session, request: LiftRequest, status: RequestStatus | str, *,
+               now: datetime, actor: str, note: str = "") -> None:
+    """An explicit move (validated), recorded in the request's history."""
+    wanted = RequestStatus(status)
+    if request.id is not None and request.status != wanted:
+        check_request(request.status, wanted, request.id)
+    _write(session, request, wanted, now=now, actor=actor, note=note)
+
+
+def refresh_status(session: Session, request: LiftRequest, now: datetime, *,
+                   actor: str = "system") -> RequestStatus:
+    """The status the request's legs now give it (written only when it changes)."""
+    legs = session.exec(select(Leg.status).where(Leg.request_id == request.id)).all()
+    wanted = request_status(request.status, legs)
+    if wanted != request.status:
+        _write(session, request, wanted, now=now, actor=actor, note=request.status_reason
+               if wanted in (RequestStatus.NEEDS_COORDINATOR, RequestStatus.UNSERVED) else "")
+    return wanted
+
+
+def _write(session: Session, request: LiftRequest, status: RequestStatus, *, now: datetime,
+           actor: str, note: str) -> None:
     session.add(LiftRequestEvent(
         request_id=request.id or 0, at=now, from_status=request.status, to_status=status,
-        actor=actor, note=note,
-    ))
+        actor=actor, note=note[:200]))
     request.status = status
-    request.status_reason = note
+    request.status_reason = note[:200]
     request.updated_at = now
     session.add(request)
-
-
-def refresh_status(session: Session, request: LiftRequest, now: datetime) -> None:
-    """The request's status follows its legs: confirmed only when every leg is accepted."""
-    legs = session.exec(select(Leg).where(Leg.request_id == request.id)).all()
-    if not legs or request.status == "cancelled":
-        return
-    if all(leg.status in ("accepted", "picked_up", "done") for leg in legs):
-        wanted = "confirmed"
-    elif any(leg.status == "offered" for leg in legs):
-        wanted = "offered"
-    elif any(leg.status == "planned" for leg in legs):
-        wanted = "planned"
-    else:
-        return
-    if request.status != wanted and not (request.status == "needs_coordinator"
-                                          and wanted != "confirmed"):
-        set_status(session, request, wanted, now=now, actor="system")

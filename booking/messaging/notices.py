@@ -103,11 +103,14 @@ def driver_details(facts: TripFacts, address: str, phone: str | None, tz: ZoneIn
 
 
 def resident_confirmation(driver_name: str, car: str, pickup_at: datetime, return_plan: str,
-                          tz: ZoneInfo) -> str:
-    """Sent only once a driver has accepted: who, which car, when, and the way home."""
+                          tz: ZoneInfo, *, home_driver: str = "") -> str:
+    """Sent only once every leg is accepted: who, which car, when, and the way home
+    (`home_driver`: the first name of another driver who brings them home)."""
     start, end = pickup_at - PICKUP_WINDOW_BEFORE, pickup_at + PICKUP_WINDOW_AFTER
     home = {"wait": " and bring you home after", "collect_later": "; we'll collect you after"
             }.get(return_plan, "")
+    if home_driver and return_plan != "one_way":
+        home = f"; {home_driver} will bring you home"
     first = driver_name.split()[0] if driver_name else "Your driver"
     return (f"Your lift on {day_time(pickup_at, tz)[:-6]} is confirmed: {first} will collect "
             f"you between {hm(start, tz)} and {hm(end, tz)} in a {car}{home}. "

@@ -7,6 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from booking.domain.status import LegStatus
+from booking.domain.transitions import Cause
+from booking.lifecycle.legs import move_leg
 from booking.lifecycle.requests import refresh_status
 from booking.messaging import notices
 from booking.messaging.outbox import enqueue
@@ -14,28 +17,27 @@ from booking.schemes import rules_for
 from storage.tables import Leg, LiftRequest, Offer, Person, Place
 
 
-def offer_planned(session: Session, request: LiftRequest, now: datetime) -> int:
+def offer_planned(session: Session, request: LiftRequest, now: datetime, *,
+                  plan_run_id: int | None = None) -> int:
     """Offer the request's planned legs to their drivers; returns how many offers were made."""
     legs = session.exec(select(Leg).where(Leg.request_id == request.id)).all()
     by_driver: dict[int, list[Leg]] = {}
     for leg in legs:
-        if leg.status == "planned" and leg.driver_id is not None:
+        if leg.status == LegStatus.PLANNED and leg.driver_id is not None:
             by_driver.setdefault(leg.driver_id, []).append(leg)
-    made = 0
     rules = rules_for(session, request.scheme_id)
     for driver_id, mine in by_driver.items():
         offer = Offer(scheme_id=request.scheme_id, request_id=request.id or 0,
-                      driver_id=driver_id, created_at=now,
+                      driver_id=driver_id, created_at=now, plan_run_id=plan_run_id,
                       expires_at=now + timedelta(minutes=rules.offer_expiry_minutes))
         session.add(offer)
         session.flush()
         for leg in mine:
-            leg.status, leg.offer_id, leg.updated_at = "offered", offer.id, now
-            session.add(leg)
+            move_leg(session, leg, LegStatus.OFFERED, Cause.OFFER, now=now, offer_id=offer.id,
+                     refresh=False)
         _send_offer(session, request, offer, mine, now)
-        made += 1
     refresh_status(session, request, now)
-    return made
+    return len(by_driver)
 
 
 def _send_offer(session: Session, request: LiftRequest, offer: Offer, legs: Sequence[Leg],

@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from booking.domain.status import RequestStatus
 from booking.lifecycle.requests import set_status
 from booking.messaging import notices
 from booking.messaging.alerts import alert_coordinators
 from booking.messaging.outbox import enqueue
+from booking.rules import warning_deadline
 from booking.schemes import scheme_rules
 from storage.tables import LiftRequest, Person, Scheme
 
@@ -19,7 +21,11 @@ log = logging.getLogger(__name__)
 
 
 def warn_unserved(session: Session, now: datetime) -> int:
-    """Past the early-warning deadline with no driver: tell the resident and a coordinator."""
+    """Past the early-warning deadline with no driver: tell the resident and a coordinator.
+
+    The deadline is never before planning has had its chance (the cut-off plus the time
+    drivers have to answer), so nobody is told "make other plans" and then confirmed.
+    """
     count = 0
     for scheme in session.exec(select(Scheme)).all():
         rules = scheme_rules(scheme)
@@ -28,17 +34,21 @@ def warn_unserved(session: Session, now: datetime) -> int:
             LiftRequest.scheme_id == scheme.id, col(LiftRequest.appointment_at) > now,
             col(LiftRequest.appointment_at) <= horizon,
             # short-notice requests went to a coordinator when they were made
-            col(LiftRequest.status).in_(("requested", "planned", "offered")))).all()
+            col(LiftRequest.status).in_(WARNABLE))).all()
         for request in late:
-            _warn(session, request, now, rules.tz)
-            count += 1
+            if warning_deadline(request.appointment_at, rules) <= now:
+                _warn(session, request, now, rules.tz)
+                count += 1
     return count
+
+
+WARNABLE = (RequestStatus.REQUESTED, RequestStatus.PLANNED, RequestStatus.OFFERED)
 
 
 def _warn(session: Session, request: LiftRequest, now: datetime, tz: ZoneInfo) -> None:
     resident = session.get(Person, request.resident_id)
     reason = request.status_reason or "no driver has accepted yet"
-    set_status(session, request, "unserved", now=now, actor="system", note=reason)
+    set_status(session, request, RequestStatus.UNSERVED, now=now, actor="system", note=reason)
     when = notices.day_time(request.appointment_at, tz)[:-6]
     if resident is not None:
         enqueue(session, key=f"unserved:{request.id}", person=resident, kind="unserved",

@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from booking.domain.status import LEG_DRIVEN, LegStatus, RequestStatus
 from booking.reports.mileage import claims
 from booking.reports.roster import day_bounds
 from booking.rules import SchemeRules
-from storage.tables import Leg, LiftRequest
+from storage.tables import Leg, LiftRequest, MileageEntry
 
 # Royal Voluntary Service (2024): 46 % of non-drivers aged 70+ have missed a healthcare
 # appointment for lack of transport (domain-facts.md 2.4). Applied only to lifts delivered.
@@ -86,29 +87,32 @@ def impact(session: Session, scheme_id: int, first: date, last: date,
                           - out.weeks[0].starts).days // 7]
         out.requested += 1
         week.requested += 1
-        if request.status == "cancelled":
+        if request.status == RequestStatus.CANCELLED:
             out.cancelled += 1
             week.cancelled += 1
-        elif request.status == "unserved":
+        elif request.status == RequestStatus.UNSERVED:
             out.unserved += 1
             week.unserved += 1
             out.reasons[_reason(request, own)] += 1
-        elif request.status == "done" or any(leg.status == "done" for leg in own):
+        elif request.status == RequestStatus.DONE or any(leg.status == LegStatus.DONE
+                                                           for leg in own):
             out.done += 1
             week.done += 1
             passengers.add(request.resident_id)
-        elif any(leg.status == "no_show" for leg in own):
+        elif any(leg.status == LegStatus.NO_SHOW for leg in own):
             out.no_shows += 1
             week.other += 1
         else:
             out.open += 1
             week.other += 1
-    driven = [leg for leg in legs if leg.status in ("done", "no_show")]
+    driven = [leg for leg in legs if leg.status in LEG_DRIVEN]
+    entries = session.exec(select(MileageEntry).where(
+        MileageEntry.scheme_id == scheme_id, col(MileageEntry.service_day) >= first,
+        col(MileageEntry.service_day) <= last)).all()
     out.passengers = len(passengers)
     out.drivers = len({leg.driver_id for leg in driven})
-    out.live_miles = round(sum(leg.passenger_miles for leg in driven), 1)
-    out.dead_miles = round(sum(max(0.0, leg.driver_miles - leg.passenger_miles)
-                               for leg in driven), 1)
+    out.live_miles = round(sum(e.passenger_miles for e in entries), 1)
+    out.dead_miles = round(sum(max(0.0, e.miles - e.passenger_miles) for e in entries), 1)
     out.volunteer_hours = round(_hours(driven, rules), 1)
     out.mileage_pence = sum(c.pence for c in claims(session, scheme_id, first, last, rules))
     return out

@@ -16,8 +16,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from booking.inbox import Envelope
-from booking.sending import OPTED_OUT, REJECTED, UNREACHABLE, Outgoing, SendError
+from booking.intake.inbox import Envelope
+from booking.messaging.sending import OPTED_OUT, REJECTED, UNREACHABLE, Outgoing, SendError
 from bot.messages import Inbound, Option, Reply
 from bot.phones import to_e164
 from bot.render import sms_text

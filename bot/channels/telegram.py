@@ -23,8 +23,8 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from booking.inbox import Envelope
-from booking.sending import BLOCKED, REJECTED, Outgoing, SendError
+from booking.intake.inbox import Envelope
+from booking.messaging.sending import BLOCKED, REJECTED, Outgoing, SendError
 from bot.messages import Inbound, Option, Reply
 from bot.phones import to_e164
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from booking.effects import RequestLift
+from booking.intake.effects import RequestLift
+from booking.intake.views import PlaceView, Snapshot
 from booking.rules import Verdict, confirm_by, judge_appointment, local_instant
-from booking.views import PlaceView, Snapshot
 from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
 from bot.dialogue.understand import (
     Intent,

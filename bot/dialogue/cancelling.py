@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from booking.effects import CancelLift
-from booking.views import LiftView, Snapshot
+from booking.intake.effects import CancelLift
+from booking.intake.views import LiftView, Snapshot
 from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
 from bot.dialogue.understand import Intent
 from bot.dialogue.wording import YES_NO, when_text

@@ -1,12 +1,12 @@
-"""A coordinator's chat commands: /roster, /unassigned, /plan, /broadcast, /assign, /for,
-/report, /invite."""
+"""A coordinator's chat commands: /roster, /unassigned, /plan, /broadcast, /assign,
+/unassign, /for, /report, /invite."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
 
-from booking.effects import (
+from booking.intake.effects import (
     ActFor,
     AssignByHand,
     Broadcast,
@@ -14,20 +14,23 @@ from booking.effects import (
     PlanNow,
     ShowReport,
     ShowRoster,
+    Unassign,
 )
+from booking.intake.views import Snapshot
 from booking.rules import month_end
-from booking.views import Snapshot
 from bot.dialogue.asking import say
 from bot.dialogue.understand import parse_date
 from bot.messages import Outcome
 from bot.phones import to_e164
 
 HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <request no.>, "
-        "/assign <request no.> <driver's name>, /for <resident's phone> <what they said>, "
+        "/assign <request no.> <driver's name> [override], /unassign <request no.>, "
+        "/for <resident's phone> <what they said>, "
         "/report [month], /invite <driver's name>. Days like "
         "'tomorrow', 'tue' or '3 Dec'; default today (tomorrow for /plan).")
 _COMMAND = re.compile(
-    r"^\s*/?(roster|unassigned|plan|broadcast|assign|for|report|invite)\b\s*(.*)$", re.I)
+    r"^\s*/?(roster|unassigned|unassign|plan|broadcast|assign|for|report|invite)\b\s*(.*)$",
+    re.I)
 
 
 def step(snap: Snapshot, text: str) -> Outcome:
@@ -43,11 +46,12 @@ def step(snap: Snapshot, text: str) -> Outcome:
         if not re.search(r"[A-Za-z]{2}", rest):
             return Outcome("idle", {}, say("Please give the driver's name: /invite Jo Smith"))
         return Outcome("idle", {}, [], [CreateInvitation(rest[:120])])
-    if command == "broadcast":
+    if command in ("broadcast", "unassign"):
         number = re.search(r"\d+", rest)
         if number is None:
-            return Outcome("idle", {}, say("Which request? e.g. /broadcast 42"))
-        return Outcome("idle", {}, [], [Broadcast(int(number.group()))])
+            return Outcome("idle", {}, say(f"Which request? e.g. /{command} 42"))
+        effect = Broadcast if command == "broadcast" else Unassign
+        return Outcome("idle", {}, [], [effect(int(number.group()))])
     if command == "for":
         phone, said = _phone_then_text(rest)
         if phone is None or not said:
@@ -67,8 +71,12 @@ def step(snap: Snapshot, text: str) -> Outcome:
         if parts is None:
             return Outcome("idle", {}, say("Which request, and which driver? "
                                            "e.g. /assign 42 Sue Allen"))
-        return Outcome("idle", {}, [], [AssignByHand(int(parts.group(1)),
-                                                     parts.group(2).strip()[:120])])
+        name = parts.group(2).strip()
+        override = re.search(r"\s+(override|anyway)\s*!?$", name, re.I)
+        if override:
+            name = name[:override.start()].strip()
+        return Outcome("idle", {}, [], [AssignByHand(int(parts.group(1)), name[:120],
+                                                     override=override is not None)])
     day = _day(rest, today, default=today + timedelta(days=1) if command == "plan" else today)
     if day is None:
         return Outcome("idle", {}, say(f"Sorry, I didn't understand the day. {HELP}"))

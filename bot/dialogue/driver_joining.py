@@ -6,8 +6,8 @@ import re
 from datetime import date
 from typing import Any
 
-from booking.effects import CheckInvitation, JoinDriver, SetAvailability
-from booking.views import Snapshot
+from booking.intake.effects import CheckInvitation, JoinDriver, SetAvailability
+from booking.intake.views import Snapshot
 from bot.dialogue.asking import answer_yes_no, ask, say
 from bot.dialogue.understand import PlaceName, match_place
 from bot.dialogue.understand_driver import (

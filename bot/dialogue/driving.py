@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from booking.effects import (
+from booking.intake.effects import (
     AddAbsence,
     AnswerOffer,
     ReportProgress,
@@ -13,7 +13,7 @@ from booking.effects import (
     SetPreferences,
     ShowRunSheet,
 )
-from booking.views import Snapshot
+from booking.intake.views import Snapshot
 from bot.dialogue.asking import answer_yes_no, ask, say
 from bot.dialogue.understand import Intent
 from bot.dialogue.understand_driver import (

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from booking.effects import AlertCoordinator, SetSmsOptOut
-from booking.views import Snapshot
+from booking.intake.effects import AlertCoordinator, SetSmsOptOut
+from booking.intake.views import Snapshot
 from bot.dialogue import (
     book,
     cancelling,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from booking.effects import JoinResident
-from booking.views import Snapshot
+from booking.intake.effects import JoinResident
+from booking.intake.views import Snapshot
 from bot.dialogue import book
 from bot.dialogue.asking import answer_yes_no, ask, say
 from bot.dialogue.understand import Intent, PlaceName, match_place, parse_postcode

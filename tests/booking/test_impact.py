@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from booking.intake.residents import cancel_request
 from booking.lifecycle import progress
-from booking.lifecycle.requests import set_status
 from booking.offers import answers
 from booking.reports.impact import AT_RISK_WITHOUT_A_LIFT, impact
 from booking.schemes import rules_for
@@ -48,7 +48,7 @@ def _driven_day(engine: Engine) -> tuple[datetime, set[int], int]:
         other = session.exec(select(LiftRequest).where(
             col(LiftRequest.id).not_in(driven))).first()
         assert other is not None
-        set_status(session, other, "cancelled", now=now, actor="resident")
+        cancel_request(session, other, now=now, actor="resident")
     return now, driven, other.id or 0
 
 

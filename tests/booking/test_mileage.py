@@ -1,55 +1,50 @@
-"""Mileage claims at the scheme's HMRC rates, including the 10,000-mile threshold."""
+"""Mileage claims at the scheme's HMRC rates, from the entries the life-cycle records once per
+driven leg: the 10,000-mile threshold, and the extra-passenger rate on miles with them aboard."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from booking.reports.mileage import claims, tax_year_start
-from booking.rules import SchemeRules, local_instant
+from booking.rules import SchemeRules
 from storage.db import transaction
-from storage.tables import Leg, LiftRequest, Person, Place
-from tests.support.world import LONDON, monday_morning, seed
+from storage.tables import MileageEntry
+from tests.support.world import driven_lift, monday_morning, seed
 
 
-def _driven(engine: Engine, day: date, miles: float, *, companion: bool = False) -> None:
-    """One done leg by Margaret for Edith on `day`."""
-    with transaction(engine) as session:
-        driver = session.exec(select(Person).where(Person.name == "Margaret Allen")).one()
-        edith = session.exec(select(Person).where(Person.name == "Edith Bainbridge")).one()
-        place = session.exec(select(Place).where(Place.kind == "gp")).first()
-        assert place is not None
-        request = LiftRequest(scheme_id=1, resident_id=edith.id or 0,
-                              destination_id=place.id or 0, companion=companion,
-                              appointment_at=local_instant(day, time(10), LONDON),
-                              status="done")
-        session.add(request)
-        session.flush()
-        session.add(Leg(request_id=request.id or 0, direction="out", status="done",
-                        driver_id=driver.id, driver_miles=miles))
-
-
-def test_claim_at_45p_with_a_companion_supplement(engine: Engine) -> None:
-    """12 miles with a companion on board: 12 x 45p + 12 x 5p = 600p."""
+def test_claim_at_45p_with_the_companion_rate_on_miles_they_are_aboard(engine: Engine) -> None:
+    """12 miles driven, 5 of them with the resident and a companion aboard: 12 x 45p + 5 x 5p.
+    (The extra-passenger rate was once paid on every mile, with nobody aboard too.)"""
     seed(engine, monday_morning())
-    _driven(engine, date(2026, 11, 10), 12.0, companion=True)
-    _driven(engine, date(2026, 10, 10), 99.0)  # another month: not in this claim
+    driven_lift(engine, date(2026, 11, 10), driver_miles=12.0, passenger_miles=5.0,
+                companion=True)
+    driven_lift(engine, date(2026, 10, 13), driver_miles=99.0)  # another month: not claimed
     with transaction(engine) as session:
         (claim,) = claims(session, 1, date(2026, 11, 1), date(2026, 11, 30), SchemeRules())
-    assert (claim.driver, claim.trips, claim.miles, claim.pence) == ("Margaret Allen", 1,
-                                                                     12.0, 600)
+    assert (claim.driver, claim.trips, claim.miles, claim.extra_passenger_miles,
+            claim.pence) == ("Margaret Allen", 1, 12.0, 5.0, 12 * 45 + 5 * 5)
 
 
 def test_miles_past_the_threshold_are_paid_at_25p(engine: Engine) -> None:
     """With 9,990 miles already driven this tax year, 20 more pay 10 x 45p + 10 x 25p."""
     seed(engine, monday_morning())
-    _driven(engine, date(2026, 5, 1), 9990.0)
-    _driven(engine, date(2026, 11, 10), 20.0)
+    driven_lift(engine, date(2026, 5, 5), driver_miles=9990.0)
+    driven_lift(engine, date(2026, 11, 10), driver_miles=20.0)
     with transaction(engine) as session:
         (claim,) = claims(session, 1, date(2026, 11, 1), date(2026, 11, 30), SchemeRules())
     assert claim.pence == 10 * 45 + 10 * 25
+
+
+def test_a_driven_leg_is_recorded_once(engine: Engine) -> None:
+    """Saying "dropped off" twice records the leg's miles once."""
+    seed(engine, monday_morning())
+    driven_lift(engine, date(2026, 11, 10), driver_miles=7.0)
+    with transaction(engine) as session:
+        entries = session.exec(select(MileageEntry)).all()
+    assert [e.miles for e in entries] == [7.0]
 
 
 def test_tax_year_starts_on_6_april() -> None:

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from booking.domain.outcomes import Answer, OfferAnswer
 from booking.intake.effects import RequestLift
 from booking.intake.residents import request_lift
 from booking.lifecycle.legs import ensure_legs
+from booking.messaging import changes
 from booking.offers import answers, urgent
-from booking.planning.day import plan_day
+from booking.planning.run import plan_day
 from booking.rules import local_instant
 from routing.travel import Cached, Haversine
 from storage.db import transaction
@@ -37,16 +39,21 @@ def _request(engine: Engine, resident: str, at: time, now: datetime) -> int:
         return request.id or 0
 
 
+def _said(answer: OfferAnswer) -> str:
+    """What the driver is told."""
+    return changes.answer_text(answer, LONDON)
+
+
 def _drivers(engine: Engine, *names: str) -> list[Person]:
     with Session(engine) as session:
         return [session.exec(select(Person).where(Person.name == n)).one() for n in names]
 
 
 def _accept_together(engine: Engine, pairs: list[tuple[Person, int]],
-                     now: datetime) -> list[str]:
+                     now: datetime) -> list[OfferAnswer]:
     """Each (driver, offer) accepts in its own thread and transaction, all at once."""
     barrier = threading.Barrier(len(pairs))
-    replies: list[str] = [""] * len(pairs)
+    replies: list[OfferAnswer] = [OfferAnswer(Answer.NOT_FOUND, 0)] * len(pairs)
 
     def accept(i: int, driver: Person, offer_id: int) -> None:
         barrier.wait()
@@ -70,12 +77,13 @@ def test_two_drivers_accepting_a_broadcast_at_once_one_wins(any_engine: Engine) 
     with transaction(any_engine) as session:
         request = session.get(LiftRequest, request_id)
         assert request is not None
-        urgent.broadcast(session, request, [first, second], now)
+        urgent.offer_to(session, request, [first, second], now)
         ids = [o.id or 0 for o in session.exec(select(Offer).order_by(Offer.id)).all()]
-    answers = _accept_together(any_engine, [(first, ids[0]), (second, ids[1])], now)
-    won = [a for a in answers if a.startswith("Thank you! Trip")]
-    lost = [a for a in answers if "another driver" in a]
-    assert len(won) == 1 and len(lost) == 1, answers
+    replies = _accept_together(any_engine, [(first, ids[0]), (second, ids[1])], now)
+    said = [changes.answer_text(r, LONDON) for r in replies]
+    won = [s for s in said if s.startswith("Thank you! Trip")]
+    lost = [s for s in said if "another driver" in s]
+    assert len(won) == 1 and len(lost) == 1, said
     with Session(any_engine) as session:
         legs = session.exec(select(Leg).where(Leg.request_id == request_id)).all()
         assert {leg.status for leg in legs} == {"accepted"}
@@ -94,12 +102,13 @@ def test_a_driver_cannot_take_two_overlapping_trips(any_engine: Engine) -> None:
         for request_id in ids:
             request = session.get(LiftRequest, request_id)
             assert request is not None
-            urgent.broadcast(session, request, [driver], now)
+            urgent.offer_to(session, request, [driver], now)
         offer_ids = [o.id or 0 for o in session.exec(select(Offer).order_by(Offer.id)).all()]
-    answers = _accept_together(any_engine, [(driver, offer_ids[0]), (driver, offer_ids[1])],
+    replies = _accept_together(any_engine, [(driver, offer_ids[0]), (driver, offer_ids[1])],
                                now)
-    assert sum(a.startswith("Thank you! Trip") for a in answers) == 1, answers
-    assert sum("overlaps" in a for a in answers) == 1, answers
+    said = [changes.answer_text(r, LONDON) for r in replies]
+    assert sum(s.startswith("Thank you! Trip") for s in said) == 1, said
+    assert sum("overlaps" in s for s in said) == 1, said
     with Session(any_engine) as session:
         accepted = session.exec(select(Leg).where(Leg.driver_id == driver.id,
                                                   Leg.status == "accepted")).all()
@@ -115,14 +124,14 @@ def test_accepting_twice_and_answering_someone_elses_offer(engine: Engine) -> No
     with transaction(engine) as session:
         request = session.get(LiftRequest, request_id)
         assert request is not None
-        urgent.broadcast(session, request, [mine], now)
+        urgent.offer_to(session, request, [mine], now)
         offer_id = session.exec(select(Offer)).one().id or 0
     with transaction(engine) as session:
-        assert "can't find trip" in answers.accept(session, theirs, offer_id, now)
+        assert "can't find trip" in _said(answers.accept(session, theirs, offer_id, now))
     with transaction(engine) as session:
-        assert answers.accept(session, mine, offer_id, now).startswith("Thank you!")
+        assert _said(answers.accept(session, mine, offer_id, now)).startswith("Thank you!")
     with transaction(engine) as session:
-        assert "already accepted" in answers.accept(session, mine, offer_id, now)
+        assert "already accepted" in _said(answers.accept(session, mine, offer_id, now))
 
 
 def test_broadcasting_a_request_no_plan_has_timed_still_confirms_with_a_time(
@@ -140,13 +149,14 @@ def test_broadcasting_a_request_no_plan_has_timed_still_confirms_with_a_time(
                                     time(10, 40), LONDON)
         request = request_lift(session, person, RequestLift(
             place.id or 0, appointment, "wait", False), now=now, channel="sms")
-        said = urgent.broadcast_request(session, 1, request.id or 0, now)
-        assert "sent to" in said
+        sent = urgent.broadcast_request(session, 1, request.id or 0, now)
+        assert sent
         offer = session.exec(select(Offer).order_by(Offer.id)).first()
         assert offer is not None
         driver = session.get(Person, offer.driver_id)
         assert driver is not None
-        assert answers.accept(session, driver, offer.id or 0, now).startswith("Thank you!")
+        assert _said(answers.accept(session, driver, offer.id or 0, now)).startswith(
+            "Thank you!")
         request_id = request.id or 0
     with Session(engine) as session:
         out = session.exec(select(Leg).where(Leg.request_id == request_id,

@@ -8,10 +8,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import routing
+from booking import coordinator
+from booking.audit import Actor
+from booking.domain.eligibility import Problem
 from booking.intake.effects import RequestLift
 from booking.intake.residents import request_lift
-from booking.offers import answers, urgent
-from booking.planning.day import build_problem, load_day, plan_day
+from booking.lifecycle.legs import ensure_legs
+from booking.offers import answers, fit
+from booking.planning.day import load_day
+from booking.planning.problem import build_problem
+from booking.planning.run import plan_day
 from booking.rules import local_instant
 from storage.db import transaction
 from storage.tables import Leg, LiftRequest, Person, Place, Vehicle
@@ -97,7 +103,7 @@ def _plan_and_accept_one(engine: Engine) -> tuple[datetime, date, int, int]:
         assert leg is not None and leg.offer_id is not None
         driver = session.get(Person, leg.driver_id)
         assert driver is not None
-        assert answers.accept(session, driver, leg.offer_id, now).startswith("Thank you!")
+        assert answers.accept(session, driver, leg.offer_id, now).accepted
         return now, thursday, driver.id or 0, leg.request_id
 
 
@@ -180,14 +186,17 @@ def test_urgent_broadcast_skips_drivers_at_their_limit(engine: Engine) -> None:
              time_limit=1.0)
     with transaction(engine) as session:
         first, second = sorted({leg.request_id for leg in session.exec(select(Leg)).all()})
-        before = urgent.broadcast_request(session, 1, second, now)
-        nearest = before.split("driver(s): ")[1].split(",")[0].split(".")[0]
-        driver = session.exec(select(Person).where(Person.name == nearest)).one()
-        for leg in session.exec(select(Leg).where(Leg.request_id == first)).all():
-            leg.driver_id, leg.status = driver.id, "accepted"  # their one trip that day
-            session.add(leg)
-        driver.max_trips_per_day = 1
-        session.add(driver)
-        session.flush()
-        after = urgent.broadcast_request(session, 1, second, now)
-    assert "sent to" in after and nearest not in after
+        request = session.get(LiftRequest, second)
+        assert request is not None
+        legs = ensure_legs(session, request, now)
+        before = [f.driver.person for f in fit.suitable(session, request, legs)]
+        nearest = before[0]
+        nearest.max_trips_per_day = 1
+        session.add(nearest)
+        given = coordinator.assign(session, 1, first, nearest.id or 0,
+                                   Actor("Test", "cli"), now, override=True)
+        assert isinstance(given, coordinator.Done), given
+        after = [f.driver.person.name for f in fit.suitable(session, request, legs)]
+        full = fit.judge_person(session, request, legs, nearest).problems
+    assert after and nearest.name not in after
+    assert Problem.AT_DAILY_LIMIT in full

@@ -205,11 +205,17 @@ def test_cancel_while_the_offer_is_out_withdraws_it(day: Day) -> None:
 
 
 def test_early_warning_when_nobody_can_drive(day: Day) -> None:
-    """With no driver free, the resident is told honestly by the deadline, and a coordinator."""
+    """With no driver free, the resident is told honestly by the deadline, and a coordinator.
+
+    The deadline (24 hours before the Thursday 10:40 appointment) falls before Wednesday's
+    17:00 cut-off, so the warning waits until the plan's offers could have been answered
+    (19:00): never "make other plans" before planning has even run."""
     with transaction(day.engine) as session:
         session.exec(delete(Availability))  # type: ignore[call-overload]
     _book(day)
-    _plan_and_send(day)
+    _plan_and_send(day)  # Wednesday 17:30
+    assert day.run("warn") == 0
+    day.clock.now = monday_morning() + timedelta(days=2, hours=9, minutes=35)  # Wed 19:05
     assert day.run("warn") == 1
     day.run("dispatch")
     assert "haven't found a driver" in day.texts_to_resident()[0]

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from booking.intake.effects import RequestLift
 from booking.intake.residents import request_lift
-from booking.planning.day import plan_day
+from booking.planning.run import plan_day
 from booking.rules import local_instant
 from lifts.app import asgi, build
 from storage.db import transaction
@@ -124,10 +124,18 @@ def _thursday_request(engine: Engine, resident: str) -> int:
 
 def test_coordinator_assigns_a_request_by_hand(staff: Staff) -> None:
     """/assign gives a trip to the named driver, confirms it to the resident, sends the driver
-    the details, and the next plan keeps it; a clash or an unknown name is explained."""
+    the details, and the next plan keeps it; a clash or an unknown name is explained. A
+    driver the rules would not choose (Margaret does not drive on Thursdays, David only in
+    the afternoon) needs an explicit override, and the coordinator is told why."""
     first = _thursday_request(staff.engine, "Edith Bainbridge")
-    reply = staff.coordinator.text(f"/assign {first} margaret")[0]
+    warned = staff.coordinator.text(f"/assign {first} margaret")[0]
+    assert warned.startswith("Not assigned: Margaret Allen not free at that time")
+    assert f"/assign {first} margaret override" in warned
+    with Session(staff.engine) as session:
+        assert {leg.status for leg in session.exec(select(Leg)).all()} <= {"open"}
+    reply = staff.coordinator.text(f"/assign {first} margaret override")[0]
     assert "Margaret Allen" in reply and "kept" in reply
+    assert "Overriding: not free at that time" in reply
     with Session(staff.engine) as session:
         margaret = session.exec(select(Person).where(Person.name == "Margaret Allen")).one()
         legs = session.exec(select(Leg).where(Leg.request_id == first)).all()
@@ -140,11 +148,11 @@ def test_coordinator_assigns_a_request_by_hand(staff: Staff) -> None:
     assert "No driver called" in staff.coordinator.text(f"/assign {first} Zebedee")[0]
     assert "already Margaret Allen's" in staff.coordinator.text(f"/assign {first} Margaret")[0]
     second = _thursday_request(staff.engine, "Harold Metcalfe")
-    clash = staff.coordinator.text(f"/assign {second} Margaret Allen")[0]
+    clash = staff.coordinator.text(f"/assign {second} Margaret Allen override")[0]
     assert clash.startswith("Not assigned: Margaret Allen has another trip")
     assert "e.g. /assign" in staff.coordinator.text("/assign Margaret")[0]
     # moved to David Brown: Margaret is stood down, Edith is told who comes now
-    assert "now David Brown's" in staff.coordinator.text(f"/assign {first} David")[0]
+    assert "now David Brown's" in staff.coordinator.text(f"/assign {first} David override")[0]
     with Session(staff.engine) as session:
         david = session.exec(select(Person).where(Person.name == "David Brown")).one()
         legs = session.exec(select(Leg).where(Leg.request_id == first)).all()
@@ -159,8 +167,9 @@ def test_coordinator_assigns_a_request_by_hand(staff: Staff) -> None:
         assert pending and all(m.body.count("David") for m in pending)
     # a clash undoes the move: the trip stays David's
     third = _thursday_request(staff.engine, "Joan Thwaite")
-    assert "now Margaret Allen's" in staff.coordinator.text(f"/assign {third} Margaret")[0]
-    refused = staff.coordinator.text(f"/assign {first} Margaret")[0]
+    assert "now Margaret Allen's" in staff.coordinator.text(
+        f"/assign {third} Margaret override")[0]
+    refused = staff.coordinator.text(f"/assign {first} Margaret override")[0]
     assert refused.startswith("Not assigned: Margaret Allen has another trip")
     thursday = monday_morning().astimezone(LONDON).date() + timedelta(days=3)
     plan_day(staff.engine, 1, thursday, now=monday_morning(), trigger="test",

@@ -9,9 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from booking import coordinator
+from booking.audit import Actor
 from booking.intake.effects import RequestLift
 from booking.intake.residents import request_lift
-from booking.planning.day import plan_day
+from booking.lifecycle import progress
+from booking.lifecycle.legs import ensure_legs
+from booking.planning.run import plan_day
 from booking.rules import local_instant
 from lifts.seed import seed_demo
 from lifts.settings import Settings
@@ -95,3 +99,32 @@ def planned_thursday(engine: Engine, count: int, seed_: int) -> tuple[datetime, 
     plan_day(engine, 1, thursday, now=now, trigger="test", matrices=TRAVEL.matrices,
              time_limit=1.0)
     return now, thursday
+
+
+def driven_lift(engine: Engine, day: date, *, driver_miles: float, passenger_miles: float = 0.0,
+                companion: bool = False, resident: str = "Edith Bainbridge",
+                driver: str = "Margaret Allen") -> int:
+    """A one-way 10:00 GP lift on `day`, assigned by hand (override) and driven through the
+    life-cycle with these miles; returns the request id."""
+    appointment = local_instant(day, time(10), LONDON)
+    now = appointment - timedelta(days=3)
+    actor = Actor("Test Coordinator", "cli")
+    with transaction(engine) as session:
+        person = session.exec(select(Person).where(Person.name == resident)).one()
+        person.companion = companion
+        place = session.exec(select(Place).where(Place.kind == "gp")).first()
+        assert place is not None
+        request = request_lift(session, person, RequestLift(place.id or 0, appointment,
+                                                            "one_way", False),
+                               now=now, channel="sms")
+        (leg,) = ensure_legs(session, request, now)
+        leg.driver_miles, leg.passenger_miles = driver_miles, passenger_miles
+        session.add(leg)
+        taker = session.exec(select(Person).where(Person.name == driver)).one()
+        result = coordinator.assign(session, 1, request.id or 0, taker.id or 0, actor, now,
+                                    override=True)
+        assert isinstance(result, coordinator.Done), result
+        assert leg.pickup_at is not None
+        progress.report_progress(session, taker, "picked_up", leg.pickup_at)
+        progress.report_progress(session, taker, "dropped_off", leg.pickup_at)
+        return request.id or 0

@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from booking.domain.status import LegStatus, OfferStatus
 from booking.intake.inbox import Envelope
 from booking.messaging.dispatch import dispatch_due
 from booking.messaging.sending import Outgoing
@@ -119,7 +120,7 @@ def _plan_and_answer(console: Console, engine: Engine, senders: dict[str, PrintS
 
 def _open_offers(engine: Engine) -> list[tuple[int, int]]:
     with Session(engine) as session:
-        rows = session.exec(select(Offer).where(Offer.status == "open")
+        rows = session.exec(select(Offer).where(Offer.status == OfferStatus.OPEN)
                             .order_by(col(Offer.id))).all()
         return [(o.id or 0, o.driver_id) for o in rows]
 
@@ -155,7 +156,7 @@ def _roster(console: Console, engine: Engine, day: object, tz: ZoneInfo) -> None
 def _first_run_sheet(console: Console, engine: Engine, day: object, tz: ZoneInfo) -> None:
     with Session(engine) as session:
         row = next((r for r in legs_on(session, 1, day, tz)  # type: ignore[arg-type]
-                    if r.driver is not None and r.leg.status == "accepted"), None)
+                    if r.driver is not None and r.leg.status == LegStatus.ACCEPTED), None)
         if row is None or row.driver is None:
             return
         console.rule(f"{row.driver.name}'s run sheet (sent as TODAY on Thursday)")

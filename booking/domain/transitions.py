@@ -58,9 +58,9 @@ class InvalidTransition(Refused):
                 f"{self.wanted}, {self.cause or 'no cause'})")
 
 
-def _moves(pairs: Iterable[tuple[L, Iterable[L], Iterable[Cause]]]
-           ) -> dict[tuple[L, L], frozenset[Cause]]:
-    table: dict[tuple[L, L], frozenset[Cause]] = {}
+def _moves(pairs: Iterable[tuple[LegStatus, Iterable[LegStatus], Iterable[Cause]]]
+           ) -> dict[tuple[LegStatus, LegStatus], frozenset[Cause]]:
+    table: dict[tuple[LegStatus, LegStatus], frozenset[Cause]] = {}
     for start, ends, causes in pairs:
         for end in ends:
             table[(start, end)] = table.get((start, end), frozenset()) | frozenset(causes)

@@ -73,7 +73,7 @@ def join_driver(session: Session, cmd: effects.JoinDriver, *, now: datetime, cha
 
 def set_availability(session: Session, driver: Person, cmd: effects.SetAvailability) -> None:
     """Replace the weekly pattern."""
-    session.exec(delete(Availability).where(  # type: ignore[call-overload]
+    session.exec(delete(Availability).where(
         col(Availability.driver_id) == driver.id))
     for weekday, start, end in cmd.slots:
         session.add(Availability(driver_id=driver.id or 0, weekday=weekday,

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from booking import coordinator
 from booking.audit import Actor
 from booking.domain.outcomes import Refused
-from booking.domain.status import REQUEST_ACTIVE
+from booking.domain.status import REQUEST_ACTIVE, OfferStatus
 from booking.help import open_help
 from booking.intake import drivers, effects, residents
 from booking.intake.views import LiftView, PersonView, PlaceView, Snapshot
@@ -109,7 +109,7 @@ def _first_delivery(session: Session, env: Envelope, now: datetime) -> bool:
     statement = insert(InboundMessage).values(
         channel=env.channel, provider_id=env.provider_id, received_at=now,
     ).on_conflict_do_nothing(index_elements=["channel", "provider_id"]).returning(
-        InboundMessage.id)  # rowcount is not reliable through the ORM: ask for the new id
+        col(InboundMessage.id))  # rowcount is not reliable through the ORM: ask for the new id
     return session.execute(statement).first() is not None
 
 
@@ -124,7 +124,7 @@ def _scheme_and_conversation(session: Session, env: Envelope, default_slug: str,
     Which scheme a number belongs to is cached briefly; the rows themselves are always read
     fresh, so a changed rule applies to the very next message.
     """
-    key = (str(session.get_bind().url), env.to_number, default_slug)
+    key = (str(session.get_bind().engine.url), env.to_number, default_slug)
     cached = _scheme_ids.get(key)
     if cached is None or time.monotonic() - cached[0] >= SCHEME_TTL:
         scheme = resolve_scheme(session, to_number=env.to_number, default_slug=default_slug)
@@ -134,8 +134,8 @@ def _scheme_and_conversation(session: Session, env: Envelope, default_slug: str,
              .join(Scheme, col(Scheme.id) == cached[1])
              .outerjoin(Person, col(Person.id) == Conversation.person_id)
              .where(Conversation.channel == env.channel, Conversation.address == env.address))
-    if not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
-        query = query.with_for_update(of=Conversation)  # type: ignore[arg-type]
+    if not is_sqlite(session.get_bind()):
+        query = query.with_for_update(of=Conversation)
     found = session.exec(query).first()
     if found is not None:
         return found[1], found[0], found[2]
@@ -149,7 +149,7 @@ def _scheme_and_conversation(session: Session, env: Envelope, default_slug: str,
 def _conversation(session: Session, env: Envelope, scheme: Scheme, now: datetime) -> Conversation:
     query = select(Conversation).where(Conversation.channel == env.channel,
                                        Conversation.address == env.address)
-    if not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+    if not is_sqlite(session.get_bind()):
         query = query.with_for_update()  # one message per conversation at a time
     found = session.exec(query).first()
     if found is not None:
@@ -206,8 +206,9 @@ def _snapshot(session: Session, scheme: Scheme, env: Envelope, person: Person | 
 def _open_offers(session: Session, person: Person | None) -> tuple[int, ...]:
     if person is None or person.role != "driver":
         return ()
-    return tuple(session.exec(select(Offer.id).where(
-        Offer.driver_id == person.id, Offer.status == "open").order_by(col(Offer.id))).all())
+    return tuple(i for i in session.exec(select(Offer.id).where(
+        Offer.driver_id == person.id, Offer.status == OfferStatus.OPEN)
+        .order_by(col(Offer.id))).all() if i is not None)
 
 
 PLACES_TTL = 30.0  # seconds: a new surgery shows up in chats within half a minute
@@ -216,7 +217,7 @@ _places_cache: dict[tuple[str, int], tuple[float, tuple[PlaceView, ...]]] = {}
 
 def _places(session: Session, scheme_id: int) -> tuple[PlaceView, ...]:
     """The scheme's places, cached briefly: every message needs them, and they rarely change."""
-    key = (str(session.get_bind().url), scheme_id)
+    key = (str(session.get_bind().engine.url), scheme_id)
     cached = _places_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < PLACES_TTL:
         return cached[1]

@@ -34,8 +34,8 @@ def report_progress(session: Session, driver: Person, status: str, now: datetime
         .order_by(col(Leg.pickup_at))).all()
     accepted = [leg for leg in legs if leg.status == LegStatus.ACCEPTED]
     aboard = [leg for leg in legs if leg.status == LegStatus.PICKED_UP]
-    leg = (aboard or accepted or [None])[0] if status == "dropped_off" else (
-        accepted or [None])[0]
+    candidates = (aboard or accepted) if status == "dropped_off" else accepted
+    leg = candidates[0] if candidates else None
     if leg is None:
         return changes.NO_TRIP_NOW
     wanted, cause = STEPS[status]

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from booking.domain.status import LegStatus
 from booking.messaging.outbox import enqueue
 from booking.reports.roster import (
     day_bounds,
@@ -46,7 +47,7 @@ def _run_sheets(session: Session, scheme: Scheme, day: date, now: datetime, when
     start, end = day_bounds(day, rules.tz)
     drivers = session.exec(select(Person).join(Leg, col(Leg.driver_id) == Person.id).join(
         LiftRequest, col(LiftRequest.id) == Leg.request_id).where(
-        LiftRequest.scheme_id == scheme.id, col(Leg.status).in_(("accepted",)),
+        LiftRequest.scheme_id == scheme.id, Leg.status == LegStatus.ACCEPTED,
         col(LiftRequest.appointment_at) >= start, col(LiftRequest.appointment_at) < end)
         .distinct()).all()
     for driver in drivers:

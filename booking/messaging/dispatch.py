@@ -102,7 +102,7 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     base = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
     if retry_after is not None:
         base = max(retry_after, 1.0)
-    return base * random.uniform(1.0, 1.25)
+    return float(base) * random.uniform(1.0, 1.25)
 
 
 def claim_due(engine: Engine, now: datetime, *, limit: int = 50,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.tables import OutboxMessage, Person
 
@@ -53,7 +53,8 @@ def enqueue(
     channel, address = target
     if channel == "sms":
         body, choices = (f"{body} {sms_hint}" if sms_hint else body), ()
-    message = found or OutboxMessage(idempotency_key=key)
+    message = found or OutboxMessage(idempotency_key=key, kind=kind, channel=channel,
+                                     address=address, body=body, due_at=due_at)
     message.scheme_id, message.person_id, message.kind = person.scheme_id, person.id, kind
     message.channel, message.address, message.body = channel, address, body
     message.choices = [{"value": value, "label": label} for value, label in choices]
@@ -68,8 +69,8 @@ def pending(session: Session, *, limit: int = 100) -> list[OutboxMessage]:
     """Messages not yet sent, oldest due first."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_(("pending", "sending", "failed")))  # type: ignore[attr-defined]
-        .order_by(OutboxMessage.due_at)
+        .where(col(OutboxMessage.status).in_(("pending", "sending", "failed")))
+        .order_by(col(OutboxMessage.due_at))
         .limit(limit)
     )
     return list(session.exec(query))

@@ -46,7 +46,7 @@ def lock(session: Session, driver_id: int, request_id: int) -> None:
     PostgreSQL reports a deadlock (seen in the broadcast race test). SQLite transactions
     are serial already (BEGIN IMMEDIATE).
     """
-    if is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+    if is_sqlite(session.get_bind()):
         return
     # NO KEY UPDATE: rows pointing at these (offers, legs) take KEY SHARE locks, which a
     # plain FOR UPDATE would block; that was a second deadlock between rival drivers.

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from booking.audit import Actor
 from booking.domain.eligibility import Problem
-from booking.domain.outcomes import Refused
+from booking.domain.outcomes import OfferAnswer, Refused
 from booking.domain.status import (
     LEG_FREE,
     REQUEST_CLOSED,
@@ -100,7 +100,7 @@ def assign(session: Session, scheme_id: int, request_id: int, driver: Person, ac
 
 
 def _accept_for(session: Session, request: LiftRequest, driver: Person,
-                now: datetime) -> answers.OfferAnswer:
+                now: datetime) -> OfferAnswer:
     """An offer made and accepted on the driver's behalf (they agreed with the coordinator)."""
     offer = Offer(scheme_id=request.scheme_id, request_id=request.id or 0,
                   driver_id=driver.id or 0, broadcast=True, created_at=now,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from booking.domain.status import REQUEST_NEEDS_PLAN, LegStatus, RequestStatus
 from booking.reports.roster import (
     day_bounds,
 )
@@ -20,7 +21,6 @@ from storage.tables import Leg, LiftRequest, PlanRun, Scheme
 
 log = logging.getLogger(__name__)
 
-NEEDS_PLAN = ("requested", "needs_coordinator", "unserved")
 LOOK_AHEAD_DAYS = 3
 
 
@@ -50,12 +50,12 @@ def _has_work(session: Session, scheme_id: int, day: date, tz: ZoneInfo) -> bool
         PlanRun.scheme_id == scheme_id, PlanRun.service_day == day)
         .order_by(col(PlanRun.started_at).desc())).first()
     fresh = session.exec(select(LiftRequest.id).where(
-        *in_day, col(LiftRequest.status).in_(NEEDS_PLAN),
+        *in_day, col(LiftRequest.status).in_(REQUEST_NEEDS_PLAN),
         *(() if last is None else (col(LiftRequest.updated_at) >= last,)))).first()
     if fresh is not None:
         return True
     freed = select(Leg.id).join(LiftRequest, col(LiftRequest.id) == Leg.request_id).where(
-        *in_day, Leg.status == "open", col(LiftRequest.status) != "cancelled")
+        *in_day, Leg.status == LegStatus.OPEN, col(LiftRequest.status) != RequestStatus.CANCELLED)
     if last is not None:
         freed = freed.where(col(Leg.updated_at) >= last)
     return session.exec(freed).first() is not None

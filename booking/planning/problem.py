@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+import numpy as np
+
 import routing
 from booking.domain import eligibility
 from booking.domain.eligibility import Problem, TripNeeds
@@ -62,7 +64,8 @@ def build_problem(data: DayData, matrices: Matrices,
     points = _Points()
     homes = {d.id: points.at(d.home) for d in data.drivers}
     stops = {r.id: (points.at(r.home), points.at(r.destination)) for r in data.requests}
-    durations, distances = matrices(points.points) if points.points else ([[0]], [[0]])
+    durations, distances = matrices(points.points) if points.points else (
+        np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=np.int64))
     vehicles, driver_of = _vehicles(data, homes)
     by_driver: dict[int, list[routing.Vehicle]] = {}
     for vehicle in vehicles:
@@ -81,9 +84,9 @@ def build_problem(data: DayData, matrices: Matrices,
             requests.append(request)
             leg_of[request.id] = (row.id, direction)
             held = row.held.get(direction)
-            vehicle = _slot_for(by_driver.get(held or -1, []), request)
-            if vehicle is not None:
-                locks.append(routing.Lock(request.id, vehicle.id))
+            slot = _slot_for(by_driver.get(held or -1, []), request)
+            if slot is not None:
+                locks.append(routing.Lock(request.id, slot.id))
     problem = routing.Problem(durations=durations, distances=distances,
                               requests=tuple(requests), vehicles=tuple(vehicles),
                               locks=tuple(locks))

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from booking.domain.eligibility import checks_in_date
+from booking.domain.status import LEG_DRIVEN, LEG_HELD, REQUEST_WAITING, LegStatus, OfferStatus
 from booking.intake.views import MOBILITY_LABELS
 from booking.rules import local_instant
 from storage.tables import Leg, LiftRequest, Offer, Person, Place
 
-ON_THE_ROAD = ("accepted", "picked_up", "done", "no_show")
 MAP = "https://www.openstreetmap.org/?mlat={lat:.4f}&mlon={lon:.4f}"
 
 
@@ -61,7 +61,7 @@ def legs_on(session: Session, scheme_id: int, day: date, tz: ZoneInfo, *,
 def run_sheet(session: Session, driver: Person, day: date, tz: ZoneInfo) -> str:
     """The driver's ordered stops for a day, with addresses, needs and map links."""
     rows = [r for r in legs_on(session, driver.scheme_id, day, tz, driver_id=driver.id)
-            if r.leg.status in ON_THE_ROAD]
+            if r.leg.status in LEG_HELD]
     heading = f"Your trips for {day:%a} {day.day} {day:%b}"
     if not rows:
         return f"{heading}: none. Thank you for being available!"
@@ -86,7 +86,7 @@ def _stops(row: LegRow, tz: ZoneInfo) -> list[tuple[datetime, str]]:
     place_map = MAP.format(lat=place.lat, lon=place.lon)
     pick = f"{leg.pickup_at.astimezone(tz):%H:%M}" if leg.pickup_at else "--:--"
     drop = f"{leg.dropoff_at.astimezone(tz):%H:%M}" if leg.dropoff_at else "--:--"
-    done = " [done]" if leg.status in ("done", "no_show") else ""
+    done = " [done]" if leg.status in LEG_DRIVEN else ""
     at = leg.pickup_at or row.request.appointment_at
     until = leg.dropoff_at or at
     if leg.direction == "out":
@@ -99,7 +99,7 @@ def _stops(row: LegRow, tz: ZoneInfo) -> list[tuple[datetime, str]]:
 def roster_text(session: Session, scheme_id: int, day: date, tz: ZoneInfo) -> str:
     """Each driver's trips for the day, for a coordinator's chat."""
     rows = [r for r in legs_on(session, scheme_id, day, tz) if r.driver is not None
-            and r.leg.status not in ("cancelled",)]
+            and r.leg.status != LegStatus.CANCELLED]
     if not rows:
         return f"No trips planned for {day:%a} {day.day} {day:%b}."
     lines = [f"Roster for {day:%a} {day.day} {day:%b}:"]
@@ -143,15 +143,14 @@ def unassigned_text(session: Session, scheme_id: int, day: date, tz: ZoneInfo) -
         Person, col(Person.id) == LiftRequest.resident_id).where(
         LiftRequest.scheme_id == scheme_id, col(LiftRequest.appointment_at) >= start,
         col(LiftRequest.appointment_at) < end,
-        col(LiftRequest.status).in_(("requested", "needs_coordinator", "planned", "offered",
-                                     "unserved")))
+        col(LiftRequest.status).in_(REQUEST_WAITING))
         .order_by(col(LiftRequest.appointment_at))).all()
     if not requests:
         return f"Nothing unassigned for {day:%a} {day.day} {day:%b}."
     lines = [f"Unassigned for {day:%a} {day.day} {day:%b}:"]
     for request, resident in requests:
         waiting = session.exec(select(Offer).where(Offer.request_id == request.id,
-                                                   Offer.status == "open")).all()
+                                                   Offer.status == OfferStatus.OPEN)).all()
         why = request.status_reason or ("offer waiting for an answer" if waiting
                                         else "not planned yet")
         lines.append(f"#{request.id} {request.appointment_at.astimezone(tz):%H:%M} "

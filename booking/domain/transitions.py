@@ -58,42 +58,41 @@ class InvalidTransition(Refused):
                 f"{self.wanted}, {self.cause or 'no cause'})")
 
 
-def _moves(pairs: Iterable[tuple[LegStatus, Iterable[LegStatus], Iterable[Cause]]]
+Starts = LegStatus | tuple[LegStatus, ...]
+
+
+def _moves(pairs: Iterable[tuple[Starts, Iterable[LegStatus], Iterable[Cause]]]
            ) -> dict[tuple[LegStatus, LegStatus], frozenset[Cause]]:
     table: dict[tuple[LegStatus, LegStatus], frozenset[Cause]] = {}
-    for start, ends, causes in pairs:
-        for end in ends:
-            table[(start, end)] = table.get((start, end), frozenset()) | frozenset(causes)
+    for starts, ends, causes in pairs:
+        for start in (starts,) if isinstance(starts, LegStatus) else starts:
+            for end in ends:
+                table[(start, end)] = table.get((start, end), frozenset()) | frozenset(causes)
     return table
 
 
 C = Cause
-_FREED = (C.DECLINE, C.EXPIRE, C.DROP_OUT, C.UNASSIGN, C.MOVE, C.AWAY, C.CHANGE, C.PLAN)
 _TAKEN = (C.ACCEPT, C.ASSIGN)
 _ENDED = (C.CANCEL, C.PARTNER_NO_SHOW)
+_BACK = (C.UNASSIGN, C.AWAY, C.CHANGE)  # back to the planner, from a planned or offered leg
 
 # (from, to) -> the causes that may make that move. A free leg may be re-planned onto itself
 # (re-timed, or a different driver), so PLAN appears on the diagonal.
 LEG_MOVES = _moves([
     (L.OPEN, (L.PLANNED, L.UNSERVED, L.OPEN), (C.PLAN,)),
-    (L.OPEN, (L.ACCEPTED,), _TAKEN),
-    (L.OPEN, (L.CANCELLED,), _ENDED),
-    (L.UNSERVED, (L.PLANNED, L.UNSERVED, L.OPEN), (C.PLAN, C.CHANGE)),
-    (L.UNSERVED, (L.ACCEPTED,), _TAKEN),
-    (L.UNSERVED, (L.CANCELLED,), _ENDED),
-    (L.PLANNED, (L.PLANNED, L.OPEN, L.UNSERVED), (C.PLAN, C.AWAY, C.CHANGE)),
+    (L.UNSERVED, (L.PLANNED, L.UNSERVED, L.OPEN), (C.PLAN,)),
+    (L.UNSERVED, (L.OPEN,), (C.CHANGE,)),
+    (L.PLANNED, (L.PLANNED, L.UNSERVED, L.OPEN), (C.PLAN,)),
+    (L.PLANNED, (L.OPEN,), _BACK),
     (L.PLANNED, (L.OFFERED,), (C.OFFER,)),
-    (L.PLANNED, (L.ACCEPTED,), _TAKEN),
-    (L.PLANNED, (L.CANCELLED,), _ENDED),
-    (L.OFFERED, (L.OFFERED,), (C.PLAN,)),  # re-timed, still offered to the same driver
-    (L.OFFERED, (L.OPEN, L.PLANNED, L.UNSERVED), _FREED),
-    (L.OFFERED, (L.ACCEPTED,), _TAKEN),
-    (L.OFFERED, (L.CANCELLED,), _ENDED),
-    (L.ACCEPTED, (L.OPEN,), (C.DROP_OUT, C.UNASSIGN, C.MOVE, C.CHANGE, C.AWAY)),
+    (L.OFFERED, (L.OFFERED, L.PLANNED, L.UNSERVED), (C.PLAN,)),  # re-timed, or re-planned
+    (L.OFFERED, (L.OPEN,), (C.DECLINE, C.EXPIRE, *_BACK)),
+    ((L.OPEN, L.UNSERVED, L.PLANNED, L.OFFERED), (L.ACCEPTED,), _TAKEN),
+    ((L.OPEN, L.UNSERVED, L.PLANNED, L.OFFERED, L.ACCEPTED), (L.CANCELLED,), _ENDED),
+    (L.ACCEPTED, (L.OPEN,), (C.DROP_OUT, C.UNASSIGN, C.MOVE, C.CHANGE)),
     (L.ACCEPTED, (L.PICKED_UP,), (C.PICK_UP,)),
     (L.ACCEPTED, (L.DONE,), (C.DROP_OFF,)),  # a driver who forgot to say "picked up"
     (L.ACCEPTED, (L.NO_SHOW,), (C.NO_SHOW,)),
-    (L.ACCEPTED, (L.CANCELLED,), _ENDED),
     (L.PICKED_UP, (L.DONE,), (C.DROP_OFF,)),
 ])
 

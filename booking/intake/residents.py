@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from booking.audit import SYSTEM, Actor
 from booking.domain.outcomes import Refused
-from booking.domain.status import REQUEST_ACTIVE, LegStatus, RequestStatus
+from booking.domain.status import REQUEST_ACTIVE, REQUEST_CLOSED, LegStatus, RequestStatus
 from booking.domain.transitions import Cause
 from booking.intake import effects
 from booking.lifecycle.legs import cancel_all
@@ -113,6 +113,8 @@ def cancel_lift(
 def cancel_request(session: Session, request: LiftRequest, *, now: datetime, actor: str,
                    reason: str = "", by: Actor = SYSTEM) -> None:
     """Cancel a request: its drivers and any driver offered it are told, reminders dropped."""
+    if request.status in REQUEST_CLOSED:
+        raise Refused(f"That lift is already {request.status.replace('_', ' ')}.")
     if any(leg.status == LegStatus.PICKED_UP for leg in session.exec(
             select(Leg).where(Leg.request_id == request.id)).all()):
         raise Refused("That lift is already under way: please phone the scheme.")

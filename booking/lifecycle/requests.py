@@ -11,8 +11,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from booking.domain.status import RequestStatus
+from booking.domain.status import REQUEST_CLOSED, RequestStatus
 from booking.domain.transitions import check_request, request_status
+from booking.messaging.reminders import cancel_pending
 from storage.tables import Leg, LiftRequest, LiftRequestEvent
 
 
@@ -45,3 +46,5 @@ def _write(session: Session, request: LiftRequest, status: RequestStatus, *, now
     request.status_reason = note[:200]
     request.updated_at = now
     session.add(request)
+    if status in REQUEST_CLOSED:  # nothing more to remind anyone of
+        cancel_pending(session, request.id or 0, kinds=("reminder", "confirmation"))

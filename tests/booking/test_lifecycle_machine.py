@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import ClassVar
 
 from hypothesis import HealthCheck, settings
@@ -77,10 +77,12 @@ class LifeCycle(RuleBasedStateMachine):
     """The services driven in random order; the database must stay consistent."""
 
     engine: ClassVar[Engine]
+    now: datetime
 
     @initialize()
     def clean_day(self) -> None:
-        """Each example starts from the seeded scheme with no trips."""
+        """Each example starts from the seeded scheme with no trips, on Monday morning."""
+        self.now = NOW
         with transaction(self.engine) as session:
             for table in (MileageEntry, OutboxMessage, AuditEntry, HelpRequest, PlanJob,
                           LiftRequestEvent):
@@ -116,14 +118,14 @@ class LifeCycle(RuleBasedStateMachine):
             assert person is not None and place is not None
             request_lift(session, person, RequestLift(
                 place.id or 0, local_instant(THURSDAY, time(hour, 20), LONDON), plan, False),
-                now=NOW, channel="sms")
+                now=self.now, channel="sms")
         self._run("book", act)
 
     @rule()
     def plan(self) -> None:
         STEPS["plan"] += 1
-        plan_day(self.engine, 1, THURSDAY, now=NOW, trigger="test", matrices=TRAVEL.matrices,
-                 time_limit=0.3)
+        plan_day(self.engine, 1, THURSDAY, now=self.now, trigger="test",
+                 matrices=TRAVEL.matrices, time_limit=0.3)
 
     def _open_offers(self) -> list[int]:
         return self._ids(select(Offer.id).where(Offer.status == OfferStatus.OPEN))
@@ -139,12 +141,14 @@ class LifeCycle(RuleBasedStateMachine):
             assert offer is not None
             driver = session.get(Person, offer.driver_id)
             assert driver is not None
-            (answers.accept if yes else answers.decline)(session, driver, offer_id, NOW)
+            (answers.accept if yes else answers.decline)(session, driver, offer_id, self.now)
         self._run("accept" if yes else "decline", act)
 
     @rule()
-    def expire(self) -> None:
-        self._run("expire", lambda session: answers.expire_due(session, NOW + timedelta(hours=3)))
+    def wait(self) -> None:
+        """Half an hour passes: offers made two hours ago expire."""
+        self.now += timedelta(minutes=30)
+        self._run("wait", lambda session: answers.expire_due(session, self.now))
 
     @rule(which=st.integers(0, 99))
     def drop_out(self, which: int) -> None:
@@ -158,7 +162,7 @@ class LifeCycle(RuleBasedStateMachine):
             assert offer is not None
             driver = session.get(Person, offer.driver_id)
             assert driver is not None
-            answers.decline(session, driver, offer_id, NOW)
+            answers.decline(session, driver, offer_id, self.now)
         self._run("drop_out", act)
 
     def _requests(self) -> list[int]:
@@ -171,21 +175,21 @@ class LifeCycle(RuleBasedStateMachine):
         if request_id is None or driver_id is None:
             return
         self._run("assign", lambda session: coordinator.assign(
-            session, 1, request_id, driver_id, PAT, NOW, override=override))
+            session, 1, request_id, driver_id, PAT, self.now, override=override))
 
     @rule(which=st.integers(0, 99))
     def unassign(self, which: int) -> None:
         request_id = pick(self._requests(), which)
         if request_id is not None:
             self._run("unassign", lambda session: coordinator.unassign(
-                session, 1, request_id, PAT, NOW))
+                session, 1, request_id, PAT, self.now))
 
     @rule(which=st.integers(0, 99))
     def broadcast(self, which: int) -> None:
         request_id = pick(self._requests(), which)
         if request_id is not None:
             self._run("broadcast", lambda session: coordinator.broadcast(
-                session, 1, request_id, PAT, NOW))
+                session, 1, request_id, PAT, self.now))
 
     @rule(which=st.integers(0, 99), by_resident=st.booleans())
     def cancel(self, which: int, by_resident: bool) -> None:
@@ -199,9 +203,9 @@ class LifeCycle(RuleBasedStateMachine):
             if by_resident:
                 resident = session.get(Person, request.resident_id)
                 assert resident is not None
-                cancel_lift(session, resident, request_id, now=NOW)
+                cancel_lift(session, resident, request_id, now=self.now)
             else:
-                coordinator.cancel(session, 1, request_id, "test", PAT, NOW)
+                coordinator.cancel(session, 1, request_id, "test", PAT, self.now)
         self._run("cancel", act)
 
     @rule(who=st.integers(0, 99), what=st.sampled_from(["picked_up", "dropped_off",

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+HOME_UNKNOWN = "home not located yet: a coordinator must place it on the map"
+
 
 class Refused(Exception):
     """A request the rules do not allow; the message is safe to show the person."""

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from booking import coordinator
 from booking.audit import Actor
-from booking.domain.outcomes import Refused
+from booking.domain.outcomes import HOME_UNKNOWN, Refused
 from booking.domain.status import REQUEST_ACTIVE, OfferStatus
 from booking.help import open_help
 from booking.intake import drivers, effects, residents
@@ -33,7 +33,6 @@ from booking.messaging import changes
 from booking.messaging.alerts import alert_coordinators
 from booking.offers import answers
 from booking.offers.by_hand import find_drivers
-from booking.planning.day import HOME_UNKNOWN
 from booking.reports import impact, roster
 from booking.schemes import resolve_scheme, scheme_rules
 from storage.db import is_sqlite, transaction

@@ -9,14 +9,13 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from booking.audit import SYSTEM, Actor
-from booking.domain.outcomes import Refused
+from booking.domain.outcomes import HOME_UNKNOWN, Refused
 from booking.domain.status import REQUEST_ACTIVE, REQUEST_CLOSED, LegStatus, RequestStatus
 from booking.domain.transitions import Cause
 from booking.intake import effects
 from booking.lifecycle.legs import cancel_all
 from booking.lifecycle.requests import set_status
 from booking.messaging.alerts import alert_coordinators
-from booking.planning.day import HOME_UNKNOWN
 from storage.tables import Leg, LiftRequest, Person, Place, Scheme
 
 log = logging.getLogger(__name__)

@@ -10,13 +10,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from booking.domain.outcomes import HOME_UNKNOWN
 from booking.domain.status import LEG_HELD, OFFER_FAILED, REQUEST_PLANNABLE
 from booking.driver_days import DriverRow, free_drivers
 from booking.rules import SchemeRules, local_instant
 from booking.schemes import scheme_rules
 from storage.tables import Leg, LiftRequest, Offer, Person, Place, Scheme
-
-HOME_UNKNOWN = "home not located yet: a coordinator must place it on the map"
 
 NO_DRIVERS = "no driver available that day (none free, or checks out of date)"
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from booking import coordinator
 from booking.audit import Actor
 from booking.domain.eligibility import Problem
+from booking.domain.outcomes import HOME_UNKNOWN
 from booking.domain.shapes import return_plan_for
 from booking.domain.status import LegStatus, OfferStatus, RequestStatus
 from booking.domain.transitions import Cause, InvalidTransition
@@ -21,7 +22,7 @@ from booking.lifecycle import progress
 from booking.lifecycle.legs import ensure_legs, move_leg
 from booking.offers import answers, fit, urgent
 from booking.offers.making import offer_planned
-from booking.planning.day import HOME_UNKNOWN, load_day
+from booking.planning.day import load_day
 from booking.reports.roster import unassigned_text
 from booking.rules import SchemeRules, local_instant, warning_deadline
 from storage.db import transaction

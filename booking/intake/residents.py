@@ -10,12 +10,20 @@ from sqlmodel import Session, col, select
 
 from booking.audit import SYSTEM, Actor
 from booking.domain.outcomes import HOME_UNKNOWN, Refused
-from booking.domain.status import REQUEST_ACTIVE, REQUEST_CLOSED, LegStatus, RequestStatus
+from booking.domain.status import (
+    LEG_FREE,
+    REQUEST_ACTIVE,
+    REQUEST_CLOSED,
+    LegStatus,
+    RequestStatus,
+)
 from booking.domain.transitions import Cause
 from booking.intake import effects
-from booking.lifecycle.legs import cancel_all
+from booking.lifecycle.legs import cancel_all, free_all
 from booking.lifecycle.requests import set_status
 from booking.messaging.alerts import alert_coordinators
+from booking.rules import Verdict, judge_appointment
+from booking.schemes import rules_for
 from storage.tables import Leg, LiftRequest, Person, Place, Scheme
 
 log = logging.getLogger(__name__)
@@ -128,3 +136,53 @@ def set_sms_opt_out(session: Session, person: Person | None, opted_out: bool) ->
         return
     person.sms_opted_out = opted_out
     session.add(person)
+
+
+def change_lift(session: Session, person: Person, request_id: int, appointment_at: datetime, *,
+                now: datetime) -> LiftRequest:
+    """Move one of the person's lifts to a new appointment time: planned afresh, and a driver
+    who had accepted it is told it is no longer theirs. The same rules as a new booking."""
+    request = session.get(LiftRequest, request_id)
+    if request is None or request.resident_id != person.id:
+        raise Refused("I couldn't find that lift.")
+    if request.status not in REQUEST_ACTIVE:
+        raise Refused("That lift is already cancelled or finished.")
+    legs = session.exec(select(Leg).where(Leg.request_id == request.id)).all()
+    if any(leg.status not in (*LEG_FREE, LegStatus.ACCEPTED) for leg in legs):
+        raise Refused("That lift is already under way: please phone the scheme.")
+    verdict = judge_appointment(appointment_at, now, rules_for(session, request.scheme_id))
+    if verdict not in (Verdict.OK, Verdict.SHORT_NOTICE):
+        raise Refused(CHANGE_REFUSED[verdict])
+    if session.exec(select(LiftRequest.id).where(
+            LiftRequest.resident_id == person.id, LiftRequest.appointment_at == appointment_at,
+            LiftRequest.id != request.id, col(LiftRequest.status).in_(REQUEST_ACTIVE))).first():
+        raise Refused("You already have a lift booked for that time.")
+    free_all(session, [leg for leg in legs if leg.status not in (LegStatus.OPEN,
+                                                                  LegStatus.UNSERVED)],
+             Cause.CHANGE, now, reason="appointment changed")
+    for leg in legs:  # the old times were for the old appointment
+        leg.pickup_at = leg.dropoff_at = None
+        leg.driver_miles = leg.passenger_miles = 0.0
+        session.add(leg)
+    request.appointment_at = appointment_at
+    set_status(session, request, RequestStatus.REQUESTED, now=now, actor="resident",
+               note="appointment changed")
+    if person.lat is None or person.lon is None:
+        set_status(session, request, RequestStatus.NEEDS_COORDINATOR, now=now, actor="system",
+                   note=HOME_UNKNOWN)
+    elif verdict is Verdict.SHORT_NOTICE:
+        set_status(session, request, RequestStatus.NEEDS_COORDINATOR, now=now, actor="system",
+                   note="short notice")
+        alert_coordinators(session, request.scheme_id, f"Lift request #{request.id} was moved "
+                           "to short notice and needs a driver found by hand.", now=now,
+                           key=f"short-notice:{request.id}:{appointment_at.isoformat()}")
+    log.info("lift request %s moved by the resident", request.id)
+    return request
+
+
+CHANGE_REFUSED = {
+    Verdict.PAST: "That time has already passed.",
+    Verdict.NOT_SERVICE_DAY: "Sorry, we don't run lifts on that day.",
+    Verdict.OUTSIDE_HOURS: "Sorry, that time is outside the hours we run lifts.",
+    Verdict.BEYOND_HORIZON: "Sorry, that's further ahead than we can book.",
+}

@@ -12,12 +12,12 @@ from sqlmodel import Session, select
 from booking import coordinator
 from booking.audit import Actor
 from booking.domain.eligibility import Problem
-from booking.domain.outcomes import HOME_UNKNOWN
+from booking.domain.outcomes import HOME_UNKNOWN, Refused
 from booking.domain.shapes import return_plan_for
 from booking.domain.status import LegStatus, OfferStatus, RequestStatus
 from booking.domain.transitions import Cause, InvalidTransition
 from booking.intake.effects import RequestLift
-from booking.intake.residents import ADDRESS_TO_CONFIRM, request_lift
+from booking.intake.residents import ADDRESS_TO_CONFIRM, change_lift, request_lift
 from booking.lifecycle import progress
 from booking.lifecycle.legs import ensure_legs, move_leg
 from booking.offers import answers, fit, urgent
@@ -320,3 +320,27 @@ def test_cancelling_tells_the_driver_and_the_one_offered(world: Engine) -> None:
         edith = _person(session, "Edith Bainbridge")
         assert any("is cancelled" in b for b in _bodies(session, edith, "trip_change"))
 
+
+
+def test_changing_the_appointment_replans_and_tells_the_driver(world: Engine) -> None:
+    """"It's moved to 11": the accepted driver is told it is no longer theirs, the lift goes
+    back to be planned at the new time, and its old reminders are dropped."""
+    with transaction(world) as session:
+        request = _request(session, "Edith Bainbridge")
+        john = _person(session, "John Fletcher")
+        coordinator.assign(session, 1, request.id or 0, john.id or 0, PAT, NOW, override=True)
+        edith = _person(session, "Edith Bainbridge")
+        later = local_instant(THURSDAY, time(11, 0), LONDON)
+        change_lift(session, edith, request.id or 0, later, now=NOW)
+        assert (request.status, request.appointment_at) == (RequestStatus.REQUESTED, later)
+        legs = ensure_legs(session, request, NOW)
+        assert {(leg.status, leg.driver_id, leg.pickup_at) for leg in legs} == {
+            (LegStatus.OPEN, None, None)}
+        assert any("appointment has changed" in b for b in _bodies(session, john, "trip_change"))
+        waiting = session.exec(select(OutboxMessage).where(
+            OutboxMessage.request_id == request.id, OutboxMessage.kind == "reminder",
+            OutboxMessage.status == "pending")).all()
+        assert waiting == []
+        with pytest.raises(Refused, match="outside the hours"):
+            change_lift(session, edith, request.id or 0,
+                        local_instant(THURSDAY, time(21, 0), LONDON), now=NOW)

@@ -21,7 +21,12 @@ from booking.intake.inbox import Envelope
 from booking.messaging.dispatch import Dispatcher, DispatchReport, Pacer, record_delivery
 from booking.messaging.sending import Sender
 from bot.channels.sms import SmsSender, SmsWebhook
-from bot.channels.telegram import TelegramChannel, TelegramSender, build_application
+from bot.channels.telegram import (
+    ALLOWED_UPDATES,
+    TelegramChannel,
+    TelegramSender,
+    build_application,
+)
 from bot.conversation import converse
 from bot.messages import Inbound, Reply
 from lifts.settings import Settings
@@ -232,14 +237,15 @@ async def _start_telegram(lifts: Lifts, stack: contextlib.AsyncExitStack) -> Non
     stack.push_async_callback(application.stop)
     settings = lifts.settings
     if application.updater is not None:
-        await application.updater.start_polling(drop_pending_updates=False)
+        await application.updater.start_polling(drop_pending_updates=False,
+                                                allowed_updates=ALLOWED_UPDATES)
         stack.push_async_callback(application.updater.stop)
         log.info("Telegram: long polling (no PUBLIC_BASE_URL)")
     elif settings.public_base_url:
         await application.bot.set_webhook(
             url=f"{settings.public_base_url}/telegram/webhook",
             secret_token=settings.telegram_webhook_secret or None,
-            allowed_updates=["message", "callback_query"])
+            allowed_updates=ALLOWED_UPDATES)
         log.info("Telegram: webhook set")
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from requests import RequestException
 from starlette.requests import Request
 from starlette.responses import Response
 from twilio.base.exceptions import TwilioRestException
@@ -18,6 +20,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from booking.intake.inbox import Envelope
 from booking.messaging.sending import OPTED_OUT, REJECTED, UNREACHABLE, Outgoing, SendError
+from bot.channels.breaker import CircuitBreaker
+from bot.channels.guard import INT, PROVIDER_ID, Rejected, read_limited
 from bot.messages import Inbound, Option, Reply
 from bot.phones import to_e164
 from bot.render import sms_text
@@ -27,6 +31,10 @@ log = logging.getLogger(__name__)
 TWILIO_DEFAULT_BASE = "https://api.twilio.com"
 PERMANENT_CODES = {21211, 21214, 21401, 21408, 21610, 21612, 21614}  # bad, opted out, landline
 OPTED_OUT_CODE = 21610
+SEND_THREADS = 4  # texts in flight to Twilio at once from one process (1/s is the usual rate)
+MAX_BODY = 1600  # Twilio's longest message; the dialogue reads the first 1000 characters
+SORRY = Reply("Sorry, something went wrong on our side. Please try again in a few minutes, "
+              "or send HELP.")
 
 Converse = Callable[[Envelope, Inbound], Awaitable[list[Reply]]]
 OnStatus = Callable[[str, str, str, int | None], Awaitable[None]]  # sid, status, error, our id
@@ -42,23 +50,27 @@ class SmsWebhook:
         self._converse = converse
         self._on_status = on_status
 
-    async def _verified_form(self, request: Request) -> dict[str, str] | Response:
-        """The form fields, or a 400/403 response."""
+    async def _verified_form(self, request: Request) -> dict[str, str]:
+        """The form fields of a request Twilio signed, or Rejected (400, 403, 413).
+
+        The body is read only up to the limit, and before the signature is checked: an
+        unsigned 40 MB post costs 64 kB, not 40 MB.
+        """
         if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
-            return Response("expected form data", status_code=400)
+            raise Rejected(400, "expected form data")
+        raw = await read_limited(request)
         try:  # Twilio only ever sends urlencoded forms: no multipart parser needed
-            fields = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True,
-                                    strict_parsing=False))
-        except UnicodeDecodeError:
-            return Response("malformed form data", status_code=400)
+            fields = dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=False))
+        except UnicodeDecodeError as exc:
+            raise Rejected(400, "malformed form data") from exc
         if self._validator is None:
             log.warning("SMS webhook called but TWILIO_AUTH_TOKEN is not set: refused")
-            return Response("forbidden", status_code=403)
+            raise Rejected(403, "forbidden")
         url = self._public_url(request)
         signature = request.headers.get("x-twilio-signature", "")
         if not signature or not self._validator.validate(url, fields, signature):
             log.warning("SMS webhook with a bad or missing signature refused")
-            return Response("forbidden", status_code=403)
+            raise Rejected(403, "forbidden")
         return fields
 
     def _public_url(self, request: Request) -> str:
@@ -70,16 +82,22 @@ class SmsWebhook:
 
     async def inbound(self, request: Request) -> Response:
         """POST /sms/inbound: a text from a resident; the reply goes back as TwiML."""
-        form = await self._verified_form(request)
-        if isinstance(form, Response):
-            return form
+        try:
+            form = await self._verified_form(request)
+        except Rejected as rejected:
+            return rejected.response
         sender = to_e164(form.get("From", ""))
         sid = form.get("MessageSid") or form.get("SmsSid") or ""
-        if sender is None or not sid:
-            return Response("missing From or MessageSid", status_code=400)
+        if sender is None or not PROVIDER_ID.fullmatch(sid):
+            log.info("SMS webhook without a usable From or MessageSid refused")
+            return Response("missing or malformed From or MessageSid", status_code=400)
         env = Envelope(channel="sms", address=sender, provider_id=sid,
                        to_number=to_e164(form.get("To", "")) or "")
-        replies = await self._converse(env, Inbound(text=form.get("Body", "")))
+        try:
+            replies = await self._converse(env, Inbound(text=form.get("Body", "")[:MAX_BODY]))
+        except Exception as exc:  # noqa: BLE001 - the sender must hear something, never a 500
+            log.error("SMS message could not be handled: %s", type(exc).__name__)
+            replies = [SORRY]
         twiml = MessagingResponse()
         for reply in replies:
             twiml.message(sms_text(reply))
@@ -87,31 +105,40 @@ class SmsWebhook:
 
     async def status(self, request: Request) -> Response:
         """POST /sms/status: Twilio's delivery report for a message we sent."""
-        form = await self._verified_form(request)
-        if isinstance(form, Response):
-            return form
+        try:
+            form = await self._verified_form(request)
+        except Rejected as rejected:
+            return rejected.response
         sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
-        if not sid or not status:
-            return Response("missing MessageSid or MessageStatus", status_code=400)
+        if not PROVIDER_ID.fullmatch(sid) or not status.isalpha() or len(status) > 20:
+            return Response("missing or malformed MessageSid or MessageStatus", status_code=400)
         ref = request.query_params.get("ref", "")  # our outbox id, part of the signed URL
+        our_id = int(ref) if ref.isdigit() and int(ref) <= INT else None
         if self._on_status is not None:
-            await self._on_status(sid, status, form.get("ErrorCode", ""),
-                                  int(ref) if ref.isdigit() else None)
+            try:
+                await self._on_status(sid, status, form.get("ErrorCode", "")[:10], our_id)
+            except Exception as exc:  # noqa: BLE001 - Twilio retries a 5xx forever
+                log.error("SMS delivery report could not be recorded: %s", type(exc).__name__)
         return Response(status_code=204)
 
 
-class _RebasedHttpClient(TwilioHttpClient):
-    """Twilio's HTTP client, sent to another base URL (a proxy, or a fake server in tests)."""
+TIMEOUT = 10.0  # seconds to connect, and between bytes read: a hung Twilio must not hold on
 
-    def __init__(self, base_url: str):
-        super().__init__(timeout=15)
-        self._base = urlsplit(base_url)
+
+class _HttpClient(TwilioHttpClient):
+    """Twilio's HTTP client with time-outs, optionally sent to another base URL (a proxy, or a
+    fake server in tests)."""
+
+    def __init__(self, base_url: str = TWILIO_DEFAULT_BASE):
+        super().__init__(timeout=TIMEOUT)
+        self._base = urlsplit(base_url) if base_url != TWILIO_DEFAULT_BASE else None
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        parts = urlsplit(url)
-        rebased = urlunsplit((self._base.scheme, self._base.netloc,
+        if self._base is not None:
+            parts = urlsplit(url)
+            url = urlunsplit((self._base.scheme, self._base.netloc,
                               self._base.path.rstrip("/") + parts.path, parts.query, ""))
-        return super().request(method, rebased, *args, **kwargs)
+        return super().request(method, url, *args, **kwargs)
 
 
 class SmsSender:
@@ -121,16 +148,27 @@ class SmsSender:
 
     def __init__(self, *, account_sid: str, auth_token: str, from_number: str,
                  api_base_url: str = TWILIO_DEFAULT_BASE, status_callback: str = ""):
-        http = None if api_base_url == TWILIO_DEFAULT_BASE else _RebasedHttpClient(api_base_url)
-        self._client = Client(account_sid, auth_token, http_client=http)
+        self._client = Client(account_sid, auth_token, http_client=_HttpClient(api_base_url))
         self._from = from_number
         self._status_callback = status_callback
+        # Its own threads: a slow Twilio fills these, never the pool webhooks and /healthz use.
+        self._pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="twilio")
+        self.breaker = CircuitBreaker("twilio")
 
     async def send(self, message: Outgoing) -> str:
         """Send one text; options become numbered lines."""
+        self.breaker.check()
         reply = Reply(message.text, tuple(Option(v, label) for v, label in message.choices))
-        return await asyncio.to_thread(self._send_blocking, message.address, sms_text(reply),
-                                       message.reference)
+        loop = asyncio.get_running_loop()
+        try:
+            sid = await loop.run_in_executor(self._pool, self._send_blocking, message.address,
+                                             sms_text(reply), message.reference)
+        except SendError as exc:
+            if not exc.permanent:
+                self.breaker.failed()
+            raise
+        self.breaker.succeeded()
+        return sid
 
     def _send_blocking(self, to: str, body: str, reference: str = "") -> str:
         kwargs: dict[str, Any] = {"to": to, "from_": self._from, "body": body}
@@ -142,11 +180,11 @@ class SmsSender:
             created = self._client.messages.create(**kwargs)
         except TwilioRestException as exc:
             permanent = exc.code in PERMANENT_CODES or (400 <= exc.status < 500
-                                                        and exc.status != 429)
+                                                        and exc.status not in (408, 429))
             reason = (OPTED_OUT if exc.code == OPTED_OUT_CODE else UNREACHABLE
                       if exc.code in PERMANENT_CODES else REJECTED if permanent else "")
             raise SendError(f"twilio {exc.status} code {exc.code}", permanent=permanent,
                             reason=reason) from exc
-        except OSError as exc:  # connection refused, DNS, timeouts
+        except (OSError, RequestException) as exc:  # refused, DNS, time-outs
             raise SendError(f"network: {type(exc).__name__}", permanent=False) from exc
         return str(created.sid)

@@ -25,6 +25,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from booking.intake.inbox import Envelope
 from booking.messaging.sending import BLOCKED, REJECTED, Outgoing, SendError
+from bot.channels.guard import Rejected, json_depth_ok, read_limited, small_int
 from bot.messages import Inbound, Option, Reply
 from bot.phones import to_e164
 
@@ -32,6 +33,31 @@ log = logging.getLogger(__name__)
 
 Converse = Callable[[Envelope, Inbound], Awaitable[list[Reply]]]
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
+ALLOWED_UPDATES = ["message", "callback_query"]  # asked of Telegram, and enforced here
+SORRY = ("Sorry, something went wrong on our side. Please try again in a few minutes, "
+         "or send HELP.")
+
+
+def _plausible(payload: dict[str, Any]) -> bool:
+    """A message or button press whose ids fit our columns and whose text is text."""
+    kind = next((k for k in ALLOWED_UPDATES if k in payload), None)
+    body = payload.get(kind) if kind else None
+    if not isinstance(body, dict):
+        return False
+    if kind == "callback_query":
+        data, sender = body.get("data", ""), body.get("from")
+        message = body.get("message") or {}
+        return (isinstance(data, str) and len(data) <= 64 and isinstance(sender, dict)
+                and small_int(sender.get("id")) and isinstance(message, dict)
+                and _chat_ok(message.get("chat", {"id": sender.get("id")})))
+    text, sender = body.get("text", ""), body.get("from")
+    return (isinstance(text, str) and isinstance(body.get("caption", ""), str)
+            and isinstance(sender, dict) and small_int(sender.get("id"))
+            and _chat_ok(body.get("chat")) and small_int(body.get("message_id", 0)))
+
+
+def _chat_ok(chat: object) -> bool:
+    return isinstance(chat, dict) and small_int(chat.get("id"))
 
 
 def build_application(token: str, api_base_url: str, *, polling: bool) -> Application[
@@ -83,14 +109,45 @@ class TelegramChannel:
             log.warning("Telegram webhook with a bad or missing secret refused")
             return Response("forbidden", status_code=403)
         try:
-            payload = json.loads(await request.body())
-            if not isinstance(payload, dict) or "update_id" not in payload:
-                raise ValueError("not an update")
-            update = Update.de_json(payload, self.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return Response("malformed update", status_code=400)
-        await self.handle_update(update)
+            update = self._parse(await read_limited(request))
+        except Rejected as rejected:
+            log.info("Telegram update refused: %s", rejected)
+            return rejected.response
+        if update is None:  # Telegram retries anything but a 2xx: accept and ignore
+            log.info("Telegram update of a kind or shape we do not handle ignored")
+            return Response(status_code=200)
+        try:
+            await self.handle_update(update)
+        except Exception as exc:  # noqa: BLE001 - answered below; never a 500 to Telegram
+            log.error("Telegram update could not be handled: %s", type(exc).__name__)
+            await self._sorry(update)
         return Response(status_code=200)
+
+    def _parse(self, raw: bytes) -> Update | None:
+        """An update we handle (a private message or a button press), or None to ignore."""
+        if not json_depth_ok(raw):
+            raise Rejected(400, "malformed update")
+        try:
+            payload = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise Rejected(400, "malformed update") from exc
+        if not isinstance(payload, dict) or not small_int(payload.get("update_id")):
+            raise Rejected(400, "malformed update")
+        if not _plausible(payload):
+            return None
+        try:
+            return Update.de_json(payload, self.bot)
+        except Exception:  # noqa: BLE001 - PTB raises many kinds on odd shapes: ignore them
+            return None
+
+    async def _sorry(self, update: Update) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        try:
+            await self.bot.send_message(chat.id, SORRY)
+        except TelegramError:
+            pass
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.handle_update(update)
@@ -98,8 +155,10 @@ class TelegramChannel:
     async def handle_update(self, update: Update) -> None:
         """One update: a message, a contact card or a button press."""
         chat, user = update.effective_chat, update.effective_user
-        if chat is None or user is None:
-            return  # channel posts, polls and the like: nothing for us
+        if chat is None or user is None or (update.message is None
+                                             and update.callback_query is None):
+            return  # edits, channel posts, polls and the like: nothing for us (an edited
+            # "STOP" must not opt anyone out: only new messages and button presses count)
         if chat.type != "private":
             await self.bot.send_message(chat.id, "Please message me directly, not in a group.")
             return
@@ -121,7 +180,7 @@ class TelegramChannel:
                 except TelegramError:
                     pass
             return Inbound(choice=query.data or ""), None
-        message = update.effective_message
+        message = update.message
         if message is None:
             return Inbound(), None
         contact = message.contact

@@ -99,6 +99,7 @@ class FakeTwilio(_Server):
     def __init__(self) -> None:
         super().__init__()
         self.failures: list[tuple[int, int]] = []  # (http status, twilio code) to return next
+        self.delay = 0.0  # seconds to hang before answering a create (a slow Twilio)
         self._sid = 0
         # Report this status to the StatusCallback *before* answering the create, as Twilio
         # may: (status, error code, our server's URL standing in for the public one, token).
@@ -118,6 +119,8 @@ class FakeTwilio(_Server):
                    timeout=10).raise_for_status()
 
     def answer_message(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             failure = self.failures.pop(0) if self.failures else None
             self._sid += 1

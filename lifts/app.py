@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func
@@ -15,11 +18,12 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from booking.intake.inbox import Envelope
 from booking.messaging.dispatch import Dispatcher, DispatchReport, Pacer, record_delivery
 from booking.messaging.sending import Sender
+from booking.reports.impact import Impact
 from bot.channels.sms import SmsSender, SmsWebhook
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
@@ -45,6 +49,8 @@ from scheduler.leader import Leadership
 from scheduler.ticks import Ticks
 from storage.db import make_engine
 from storage.tables import OutboxMessage
+from web.app import console_app, redirect_to_console
+from web.context import Console, ConsoleConfig
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +100,42 @@ class Lifts:
         """Twilio told us how a text fared; undelivered texts fall back and alert."""
         await asyncio.to_thread(record_delivery, self.engine, sid, status, error_code,
                                 self.clock(), message_id)
+
+
+def console(lifts: Lifts) -> Console:
+    """The coordinators' console with this process's database, clock and settings."""
+    settings = lifts.settings
+    secret = settings.session_secret or _PROCESS_SECRET
+    config = ConsoleConfig(
+        secret=secret.encode(), secure_cookies=settings.app_env != "development",
+        idle=timedelta(minutes=settings.console_idle_minutes), tile_url=settings.map_tile_url,
+        tile_attribution=settings.map_tile_attribution,
+        report_chart=report_png, report_csv=report_csv)
+    return Console(lifts.engine, config, lifts.clock)
+
+
+# Development only (production requires SESSION_SECRET): sessions end when the process does.
+_PROCESS_SECRET = secrets.token_urlsafe(32)
+
+
+def report_png(figures: Impact, title: str) -> bytes:
+    """The impact chart of `lifts report`, as PNG bytes for the console."""
+    from lifts.report import write_chart  # matplotlib: loaded only when a chart is asked for
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "chart.png"
+        write_chart(figures, path, title)
+        return path.read_bytes()
+
+
+def report_csv(figures: Impact) -> str:
+    """The impact CSV of `lifts report`, as text for the console's download."""
+    from lifts.report import write_csv
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "report.csv"
+        write_csv(figures, path)
+        return path.read_text()
 
 
 def pacers(settings: Settings) -> dict[str, Pacer]:
@@ -185,6 +227,8 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float | No
         Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
         Route("/sms/inbound", sms.inbound, methods=["POST"]),
         Route("/sms/status", sms.status, methods=["POST"]),
+        Route("/console", redirect_to_console, methods=["GET"]),
+        Mount("/console", console_app(console(lifts))),
     ], lifespan=lifespan)
 
 

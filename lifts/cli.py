@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lifts.bench.cli import app as bench_app
+from lifts.cli_users import app as users_app
 from lifts.settings import Settings
 
 app = typer.Typer(help="Lifts: a chatbot and optimiser for rural volunteer car schemes.",
@@ -341,6 +342,7 @@ def _scheme_or_exit(get_scheme, session, slug):  # type: ignore[no-untyped-def]
 
 
 app.add_typer(bench_app, name="bench")
+app.add_typer(users_app, name="users")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     travel_speed_kmh: float = Field(45.0, gt=5, le=120)
     osrm_base_url: str = ""
 
+    # The coordinators' console (/console/).
+    # Signs the console's session cookie; 32+ random characters, required in production.
+    # Empty in development: a random one per process (everyone signs in again on restart).
+    session_secret: str = ""
+    console_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    # Map tiles for the console's day map; empty: routes and markers on a plain background.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_tile_attribution: str = "© OpenStreetMap contributors"
+
     @field_validator("scheme_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -72,6 +81,10 @@ class Settings(BaseSettings):
             value = getattr(self, name).lower()
             if value and any(marker in value for marker in PLACEHOLDER_MARKERS):
                 raise ValueError(f"{name.upper()} still holds a placeholder; set a real value")
+        secret = self.session_secret.lower()
+        if len(self.session_secret) < 32 or any(m in secret for m in PLACEHOLDER_MARKERS):
+            raise ValueError("SESSION_SECRET must be 32+ random characters in production "
+                             "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
         if self.telegram_bot_token and self.public_base_url and not self.telegram_webhook_secret:
             raise ValueError("TELEGRAM_WEBHOOK_SECRET is required for a webhook in production")
         return self

@@ -350,3 +350,56 @@ class AuditEntry(SQLModel, table=True):
     request_id: int | None = Field(default=None, foreign_key="liftrequest.id", index=True)
     subject_person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     detail: str = Field(default="", max_length=500)  # no health detail
+
+
+class ConsoleAccount(SQLModel, table=True):
+    """A coordinator's or admin's login to the web console (email and an argon2 hash)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=254)  # stored lower-case
+    name: str = Field(max_length=120)
+    role: str = Field(max_length=20)  # coordinator | admin
+    phone: str | None = Field(default=None, max_length=20)  # links to their chat identity
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = _ts(default_factory=utcnow)
+    disabled_at: datetime | None = _ts(default=None)
+
+
+class ConsoleMembership(SQLModel, table=True):
+    """An account may see and act on this scheme; `person_id` is their coordinator Person."""
+
+    __table_args__ = (UniqueConstraint("account_id", "scheme_id", name="uq_membership"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="consoleaccount.id", index=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, this row its SHA-256 only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    account_id: int = Field(foreign_key="consoleaccount.id", index=True)
+    scheme_id: int = Field(foreign_key="scheme.id")  # the scheme being looked at
+    csrf_token: str = Field(max_length=64)
+    flash: str = Field(default="", max_length=500)  # what the last action did, shown once
+    created_at: datetime = _ts()
+    last_seen_at: datetime = _ts()
+    revoked_at: datetime | None = _ts(default=None)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One try at the console's password: for throttling. No email or password is kept; the
+    client address is a keyed hash."""
+
+    __table_args__ = (Index("ix_login_attempt_client", "client_hash", "at"),
+                      Index("ix_login_attempt_account", "account_id", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    account_id: int | None = Field(default=None, foreign_key="consoleaccount.id")
+    client_hash: str = Field(max_length=64)
+    success: bool = False

@@ -1,0 +1,75 @@
+"""The coordinators' console as an ASGI app, mounted by the entry point at /console."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web import pages
+from web.context import PREFIX, Console, guarded
+from web.login import choose_scheme, login_page, logout
+
+STATIC = Path(__file__).parent / "static"
+
+
+def console_app(console: Console) -> ASGIApp:
+    """Every console route, each behind the sign-in, role, scheme and CSRF guard."""
+
+    def page(handler: Callable[..., Response], **kw: Any) -> Callable[..., Any]:
+        return guarded(console, handler, **kw)
+
+    routes = [
+        Route("/", page(pages.board), methods=["GET"]),
+        Route("/login", login_page(console), methods=["GET", "POST"]),
+        Route("/logout", page(logout), methods=["POST"]),
+        Route("/scheme", page(choose_scheme), methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    return SecurityHeaders(Starlette(routes=routes), tile_url=console.config.tile_url)
+
+
+def redirect_to_console(_request: Any) -> Response:
+    """/console without the slash."""
+    return RedirectResponse(f"{PREFIX}/", status_code=308)
+
+
+class SecurityHeaders:
+    """Headers on every console response: a strict CSP (no inline script, no other origin but
+    the map's tile server), no framing, no sniffing, and no caching of private pages."""
+
+    def __init__(self, app: ASGIApp, *, tile_url: str) -> None:
+        self.app = app
+        tiles = urlsplit(tile_url.replace("{s}", "a"))
+        tile_origin = f" {tiles.scheme}://{tiles.netloc}" if tiles.netloc else ""
+        self.csp = (f"default-src 'self'; img-src 'self' data:{tile_origin}; "
+                    "style-src 'self'; script-src 'self'; object-src 'none'; "
+                    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith(f"{PREFIX}/static") or scope["path"] == "/static" \
+            or "/static/" in scope["path"]
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"content-security-policy", self.csp.encode()),
+                            (b"x-content-type-options", b"nosniff"),
+                            (b"x-frame-options", b"DENY"),
+                            (b"referrer-policy", b"same-origin")]
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

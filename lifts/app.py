@@ -110,7 +110,8 @@ def console(lifts: Lifts) -> Console:
         secret=secret.encode(), secure_cookies=settings.app_env != "development",
         idle=timedelta(minutes=settings.console_idle_minutes), tile_url=settings.map_tile_url,
         tile_attribution=settings.map_tile_attribution,
-        report_chart=report_png, report_csv=report_csv)
+        report_chart=report_png, report_csv=report_csv,
+        poll_seconds=settings.console_refresh_seconds)
     return Console(lifts.engine, config, lifts.clock)
 
 

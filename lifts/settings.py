@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     # Empty in development: a random one per process (everyone signs in again on restart).
     session_secret: str = ""
     console_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    console_refresh_seconds: int = Field(20, ge=1, le=600)  # how often the board redraws
     # Map tiles for the console's day map; empty: routes and markers on a plain background.
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_tile_attribution: str = "© OpenStreetMap contributors"

@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web import pages
+from web import actions, admin, mapview, office, pages, printing, reports
 from web.context import PREFIX, Console, guarded
 from web.login import choose_scheme, login_page, logout
 
@@ -28,9 +28,43 @@ def console_app(console: Console) -> ASGIApp:
 
     routes = [
         Route("/", page(pages.board), methods=["GET"]),
+        Route("/go", page(pages.go), methods=["GET"]),
+        Route("/day/{day}", page(pages.day), methods=["GET"]),
+        Route("/day/{day}/live", page(pages.live, touch=False), methods=["GET"]),
+        Route("/day/{day}/map", page(mapview.map_page), methods=["GET"]),
+        Route("/day/{day}/map.json", page(mapview.map_data, touch=False), methods=["GET"]),
+        Route("/day/{day}/print", page(printing.roster_page), methods=["GET"]),
+        Route("/day/{day}/roster.pdf", page(printing.roster_pdf), methods=["GET"]),
+        Route("/day/{day}/driver/{driver:int}/print", page(printing.driver_page),
+              methods=["GET"]),
+        Route("/day/{day}/driver/{driver:int}.pdf", page(printing.driver_pdf), methods=["GET"]),
         Route("/login", login_page(console), methods=["GET", "POST"]),
         Route("/logout", page(logout), methods=["POST"]),
         Route("/scheme", page(choose_scheme), methods=["POST"]),
+        Route("/day/{day}/plan", page(office.plan_now), methods=["POST"]),
+        Route("/plan/{job:int}", page(office.plan_progress, touch=False), methods=["GET"]),
+        Route("/request/{request:int}", page(actions.show), methods=["GET"]),
+        Route("/request/{request:int}/assign", page(actions.assign), methods=["POST"]),
+        Route("/request/{request:int}/unassign", page(actions.unassign), methods=["POST"]),
+        Route("/request/{request:int}/broadcast", page(actions.broadcast), methods=["POST"]),
+        Route("/request/{request:int}/cancel", page(actions.cancel), methods=["POST"]),
+        Route("/book", page(office.book_form), methods=["GET"]),
+        Route("/book", page(office.book), methods=["POST"]),
+        Route("/help", page(office.help_page), methods=["GET"]),
+        Route("/help/{help:int}", page(office.handle_help), methods=["POST"]),
+        Route("/message", page(office.message_form), methods=["GET"]),
+        Route("/message", page(office.send_message), methods=["POST"]),
+        Route("/message/{person:int}", page(office.message_form), methods=["GET"]),
+        Route("/audit", page(office.audit_page), methods=["GET"]),
+        Route("/accounts", page(admin.accounts_page, admin=True), methods=["GET"]),
+        Route("/accounts", page(admin.add_account, admin=True), methods=["POST"]),
+        Route("/accounts/{account:int}/disable", page(admin.disable, admin=True),
+              methods=["POST"]),
+        Route("/reports", page(reports.latest), methods=["GET"]),
+        Route("/reports/{month}.csv", page(reports.report_csv), methods=["GET"]),
+        Route("/reports/{month}.png", page(reports.report_chart, touch=False),
+              methods=["GET"]),
+        Route("/reports/{month}", page(reports.report_page), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return SecurityHeaders(Starlette(routes=routes), tile_url=console.config.tile_url)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
@@ -24,8 +25,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from booking import accounts
 from booking.accounts import SignedIn
-from booking.impact import Impact
-from booking.services import Refused
+from booking.audit import Actor
+from booking.domain.outcomes import Refused
+from booking.reports.impact import Impact
 from web.security import (
     SESSION_COOKIE,
     BadForm,
@@ -41,6 +43,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 PREFIX = "/console"
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -124,16 +127,45 @@ class Ctx:
             return Response(status_code=204, headers={"HX-Redirect": to})
         return RedirectResponse(to, status_code=303)
 
+    def attempt(self, action: Callable[[], T]) -> T | Refused:
+        """Run a core action in a savepoint: a refusal undoes what it began and is returned
+        (to show on the same page), anything else is the action's answer."""
+        try:
+            with self.session.begin_nested():
+                return action()
+        except Refused as exc:
+            return exc
+
+    @property
+    def actor(self) -> Actor:
+        """The signed-in coordinator, as the audit trail records them."""
+        return Actor(name=self.who.name, channel="console", role=self.who.role,
+                     person_id=self.who.scheme.person_id, account_id=self.who.account_id)
+
     def path_int(self, name: str) -> int:
-        """An integer path parameter (the route's converter already checked it)."""
-        return int(self.request.path_params[name])
+        """An id path parameter; NotFound past what a database id can be."""
+        value = int(self.request.path_params[name])
+        if not 0 < value < 2**31:
+            raise NotFound("There is nothing here.")
+        return value
 
     def path_day(self, name: str = "day") -> date:
-        """A date path parameter; NotFound when it is not a real date."""
-        try:
-            return date.fromisoformat(str(self.request.path_params[name]))
-        except ValueError as exc:
-            raise NotFound("There is no such day.") from exc
+        """A date path parameter; NotFound when it is not a real date we could have."""
+        return parse_day(str(self.request.path_params[name]))
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # days outside these are typing mistakes (and overflow)
+
+
+def parse_day(text: str) -> date:
+    """YYYY-MM-DD within the years the console deals in; NotFound otherwise."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise NotFound("There is no such day.") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise NotFound("There is no such day.")
+    return day
 
 
 class NotFound(Exception):
@@ -158,7 +190,12 @@ def guarded(console: Console, handler: Handler, *, admin: bool = False,
                 form = await read_form(request)
             except BadForm:
                 return HTMLResponse("That form could not be read.", status_code=400)
-        return await asyncio.to_thread(_run, console, request, form, handler, admin, touch)
+        started = time.perf_counter()
+        response = await asyncio.to_thread(_run, console, request, form, handler, admin, touch)
+        # How long the server took (sign-in check, queries, rendering), for the benchmark
+        # and the browser's network panel.
+        response.headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
 
     return endpoint
 

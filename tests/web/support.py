@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from booking.accounts import create_account
-from booking.effects import RequestLift
+from booking.intake.effects import RequestLift
+from booking.intake.residents import request_lift
 from booking.rules import local_instant
-from booking.services import request_lift
 from lifts.app import asgi, build
 from lifts.seed import DEMO_COORDINATOR_PHONE
 from storage.db import transaction
@@ -90,11 +90,18 @@ def seed_site(engine: Engine, count: int = 12, seed_: int = 3) -> tuple[Clock, d
     return Clock(now), thursday, *ids
 
 
+# Tiles from a closed port on this machine: the map must draw without them (no internet here).
+NO_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+
+
 @contextmanager
-def running_site(engine: Engine, count: int = 12) -> Iterator[Site]:
+def running_site(engine: Engine, count: int = 12, *, refresh_seconds: int = 20
+                 ) -> Iterator[Site]:
     """The seeded world served by the real app (no scheduler, fixed clock)."""
     clock, day, other_request, other_person, other_driver = seed_site(engine, count)
-    lifts = build(settings(engine), clock=clock, engine=engine, polling=False)
+    config = settings(engine).model_copy(update={"map_tile_url": NO_TILES,
+                                                 "console_refresh_seconds": refresh_seconds})
+    lifts = build(config, clock=clock, engine=engine, polling=False)
     with live_server(asgi(lifts, run_scheduler=False)) as url:
         yield Site(url, engine, clock, day, other_request, other_person, other_driver)
 

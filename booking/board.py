@@ -32,7 +32,7 @@ from storage.tables import Leg, LiftRequest, Offer, Person, Place, Scheme
 FAILURES_WORTH_A_LOOK = 2  # declined or unanswered offers before a person should step in
 NEEDS = {"walking_aid": "walking aid", "folding_wheelchair": "folding wheelchair",
          "wheelchair_vehicle": "wheelchair-accessible car"}
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, str] = {
     RequestStatus.REQUESTED: "not planned yet", RequestStatus.NEEDS_COORDINATOR:
     "needs a coordinator", RequestStatus.PLANNED: "planned, offer not sent",
     RequestStatus.OFFERED: "offered", RequestStatus.CONFIRMED: "confirmed",
@@ -212,7 +212,7 @@ def hm(instant: datetime | None, tz: ZoneInfo) -> str:
 
 def words(status: str) -> str:
     """A status in plain words."""
-    return STATUS_WORDS.get(status, status.replace("_", " "))  # type: ignore[call-overload]
+    return STATUS_WORDS.get(status, status.replace("_", " "))
 
 
 def _lanes(data: DayRows, tz: ZoneInfo) -> tuple[DriverLane, ...]:

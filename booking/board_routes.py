@@ -50,14 +50,14 @@ def routes(session: Session, scheme_id: int, day: date, *,
     data = load_day(session, scheme_id, day)
     tz = data.rules.tz
     found: dict[int, list[tuple[datetime, Stop]]] = {}
-    miles: Counter[int] = Counter()
+    miles: dict[int, float] = {}
     for leg in data.legs:
         if leg.driver_id is None or leg.status in (LegStatus.CANCELLED, LegStatus.UNSERVED):
             continue
         if driver_id is not None and leg.driver_id != driver_id:
             continue
         found.setdefault(leg.driver_id, []).extend(_stops(data, leg, tz))
-        miles[leg.driver_id] += leg.driver_miles
+        miles[leg.driver_id] = miles.get(leg.driver_id, 0.0) + leg.driver_miles
     out = []
     for who, stops in found.items():
         driver = data.drivers.get(who)
@@ -130,7 +130,7 @@ def driver_choices(session: Session, scheme_id: int, day: date) -> list[DriverCh
     data = load_day(session, scheme_id, day)
     trips = Counter(leg.driver_id for leg in data.legs
                     if leg.driver_id is not None and leg.status != LegStatus.CANCELLED)
-    return [DriverChoice(d.id or 0, d.name, trips[d.id],
+    return [DriverChoice(d.id or 0, d.name, trips[d.id or 0],
                          tuple(checks_in_date(dbs_checked_on=d.dbs_checked_on,
                                               licence_checked_on=d.licence_checked_on,
                                               insurance_expires_on=d.insurance_expires_on,

@@ -18,33 +18,33 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select
 
+from booking.accounts import create_account
 from booking.board import day_board
-from booking.planning.day import plan_day
+from booking.planning.run import plan_day
+from lifts.app import asgi, build
 from lifts.seed import demo_availability
 from lifts.wensleydale import SETTLEMENTS
 from storage.db import make_engine, normalise_url, transaction
 from storage.migrate import upgrade
 from storage.tables import Availability, Person, Vehicle
-from tests.support.world import LONDON, TRAVEL, generated_day, monday_morning, seed
+from tests.support.live import live_server
+from tests.support.world import LONDON, TRAVEL, generated_day, monday_morning, seed, settings
 from tests.web.support import COORDINATOR, PASSWORD, Client
 
 REQUESTS, DRIVERS = 200, 40
 
 
-def build_day(engine, plan_seconds: float):  # type: ignore[no-untyped-def]
+def build_day(engine: Engine, plan_seconds: float) -> tuple[datetime, date]:
     """The demo scheme, 40 drivers, 200 requests on Thursday, planned; returns (clock, day)."""
-    from datetime import timedelta
-
-    from booking.accounts import create_account
-
     now = monday_morning()
     seed(engine, now)
     with transaction(engine) as session:
@@ -76,12 +76,8 @@ def build_day(engine, plan_seconds: float):  # type: ignore[no-untyped-def]
     return now, thursday
 
 
-def measure(engine, repeat: int, plan_seconds: float) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+def measure(engine: Engine, repeat: int, plan_seconds: float) -> dict[str, list[float]]:
     """Server times (ms) of the board page and its fragment, and of the read model alone."""
-    from lifts.app import asgi, build
-    from tests.support.live import live_server
-    from tests.support.world import settings
-
     now, day = build_day(engine, plan_seconds)
     times: dict[str, list[float]] = {"board page": [], "board fragment": [], "read model": []}
     with Session(engine) as session:

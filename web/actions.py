@@ -4,6 +4,8 @@ chat commands use; nothing here writes a table or a status."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.responses import Response
 
 from booking import coordinator
@@ -72,11 +74,11 @@ def cancel(ctx: Ctx) -> Response:
         ctx.session, ctx.scheme_id, request_id, reason, ctx.actor, ctx.now))
 
 
-def _finish(ctx: Ctx, request_id: int, action: object) -> Response:
-    result = ctx.attempt(action)  # type: ignore[arg-type]
+def _finish(ctx: Ctx, request_id: int, action: Callable[[], coordinator.Done]) -> Response:
+    result = ctx.attempt(action)
     if isinstance(result, Refused):
         return request_page(ctx, status=409, error=str(result))
-    return ctx.done(result.message, f"{PREFIX}/request/{request_id}")  # type: ignore[attr-defined]
+    return ctx.done(result.message, f"{PREFIX}/request/{request_id}")
 
 
 def _detail(ctx: Ctx) -> RequestDetail:

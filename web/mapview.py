@@ -10,8 +10,9 @@ from booking.board_routes import routes, unassigned_pickups
 from web.context import Ctx
 
 # Distinct colours with at least 3:1 contrast against the map's light background.
-COLOURS = ("#0b5394", "#a1151d", "#1b5e20", "#6a1b9a", "#8a4b00", "#00695c", "#37474f",
-           "#ad1457", "#283593", "#4e342e")
+# (No red: the pick-ups still without a driver are black rings filled amber.)
+COLOURS = ("#0b5394", "#1b5e20", "#6a1b9a", "#8a4b00", "#00695c", "#37474f", "#ad1457",
+           "#283593", "#4e342e", "#00838f")
 
 
 def map_page(ctx: Ctx) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
@@ -42,7 +43,7 @@ def _board(ctx: Ctx, wanted: date) -> Response:
     return ctx.render("board.html", **_values(ctx, wanted), job=job)
 
 
-def _values(ctx: Ctx, wanted: date) -> dict[str, object]:
+def _values(ctx: Ctx, wanted: date) -> dict[str, Any]:
     help_open = open_help(ctx)
     return {"board": day_board(ctx.session, ctx.scheme_id, wanted, ctx.now, help_open),
             "one_day": ONE_DAY, "updated": f"{ctx.now.astimezone(ctx.tz):%H:%M:%S}"}

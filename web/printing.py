@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from booking.board_detail import person_in_scheme
-from booking.board_routes import routes
+from booking.board_routes import Route, routes
 from web.context import Ctx, NotFound
 from web.pdf import routes_pdf
 
@@ -47,7 +47,7 @@ def _driver(ctx: Ctx) -> int:
     return driver_id
 
 
-def _pdf(ctx: Ctx, name: str, found: list) -> Response:  # type: ignore[type-arg]
+def _pdf(ctx: Ctx, name: str, found: list[Route]) -> Response:
     body = routes_pdf(ctx.who.scheme.name, ctx.path_day(), found)
     return Response(body, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -14,8 +14,10 @@ from sqlmodel import Session, col, select
 
 from booking.domain.status import REQUEST_WAITING
 from booking.intake.residents import cancel_lift
+from booking.planning.jobs import run_next
 from storage.db import transaction
 from storage.tables import Leg, LiftRequest, Person
+from tests.support.world import TRAVEL
 from tests.web.browser import axe_violations, sign_in
 from tests.web.support import COORDINATOR, OTHER, Site
 
@@ -271,3 +273,18 @@ def test_every_page_passes_axe(console_page: Page, live_site: Site) -> None:
         page.wait_for_load_state("networkidle")
         assert axe_violations(page) == [], path
     assert page.problems == [], page.problems  # type: ignore[attr-defined]
+
+
+def test_plan_now_shows_its_progress(console_page: Page, live_site: Site) -> None:
+    """"Plan this day now" queues a plan; the board says so, and once a worker has run it
+    (here the test stands in for the scheduler) the board shows the plan's summary."""
+    page, site = console_page, live_site
+    _signed_in(page, site)
+    page.goto(f"{site.url}/console/day/{site.day.isoformat()}")
+    page.get_by_role("button", name="Plan this day now").click()
+    expect(page.locator("#plan-progress")).to_contain_text("queued")
+    _clean(page)
+    done = run_next(site.engine, site.clock.now, matrices=TRAVEL.matrices, time_limit=1.0)
+    assert done is not None and done.state == "done"
+    expect(page.locator("#plan-progress")).to_contain_text(
+        f"Planning finished: Planned {site.day:%a} {site.day.day}", timeout=10_000)

@@ -1,4 +1,4 @@
-// The day map: routes as lines through their stops, unassigned pick-ups as red rings.
+// The day map: routes as lines through their stops, unassigned pick-ups as amber rings.
 // Tiles are optional: without them (or offline) everything still draws on the plain background.
 (function () {
   "use strict";
@@ -23,8 +23,8 @@
       bounds = bounds.concat(points);
     });
     data.unassigned.forEach(function (m) {
-      L.circleMarker([m.lat, m.lon], { radius: 10, color: "#a1151d", weight: 4,
-        dashArray: "4 3", fillColor: "#a1151d", fillOpacity: 0.25, className: "unassigned" })
+      L.circleMarker([m.lat, m.lon], { radius: 10, color: "#111111", weight: 3,
+        dashArray: "4 3", fillColor: "#f1a208", fillOpacity: 0.8, className: "unassigned" })
         .bindTooltip(m.label).addTo(map);
       bounds.push([m.lat, m.lon]);
     });

@@ -9,8 +9,9 @@ mobility needs only and destinations are place names: nothing medical.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -124,13 +125,87 @@ class Board:
 
 
 @dataclass(frozen=True)
+class RequestRow:
+    """The columns of a request the console reads."""
+
+    id: int
+    resident_id: int
+    status: str
+    status_reason: str
+    appointment_at: datetime
+    mobility: str
+    companion: bool
+    assistance_dog: bool
+    return_plan: str
+
+
+@dataclass(frozen=True)
+class ResidentRow:
+    """The columns of a resident the console reads."""
+
+    id: int
+    name: str
+    address: str
+    postcode: str
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    """The columns of a destination the console reads."""
+
+    id: int
+    name: str
+    notes: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class LegRow:
+    """The columns of a leg the console reads."""
+
+    id: int
+    request_id: int
+    direction: str
+    status: str
+    driver_id: int | None
+    pickup_at: datetime | None
+    dropoff_at: datetime | None
+    reason: str
+    driver_miles: float
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    """The columns of a driver the console reads."""
+
+    id: int
+    name: str
+    phone: str | None
+    active: bool
+    dbs_checked_on: date | None
+    licence_checked_on: date | None
+    insurance_expires_on: date | None
+
+
+@dataclass(frozen=True)
 class DayRows:
-    """A day's requests with their residents, places, legs and drivers (loaded once)."""
+    """A day's requests with their residents, places, legs and drivers (loaded once).
+
+    Plain rows of the columns needed, not ORM objects: the board redraws every few seconds
+    and building a thousand tracked objects was most of its time.
+    """
 
     rules: SchemeRules
-    requests: dict[int, tuple[LiftRequest, Person, Place]]
-    legs: list[Leg]
-    drivers: dict[int, Person]
+    requests: dict[int, tuple[RequestRow, ResidentRow, PlaceRow]]
+    legs: list[LegRow]
+    drivers: dict[int, DriverRow]
+
+
+def _columns(model: Any, row: type[Any]) -> list[Any]:
+    return [getattr(model, f.name) for f in fields(row)]
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -146,18 +221,27 @@ def load_day(session: Session, scheme_id: int, day: date) -> DayRows:
         raise LookupError(f"no scheme {scheme_id}")
     rules = rules_from(scheme.rules or {})
     start, end = day_bounds(day, rules.tz)
-    rows = session.exec(
-        select(LiftRequest, Person, Place)
+    shapes = (RequestRow, ResidentRow, PlaceRow)
+    cut = [len(fields(shape)) for shape in shapes]
+    rows = session.execute(
+        select(*_columns(LiftRequest, RequestRow), *_columns(Person, ResidentRow),
+               *_columns(Place, PlaceRow))
         .join(Person, col(Person.id) == LiftRequest.resident_id)
         .join(Place, col(Place.id) == LiftRequest.destination_id)
         .where(LiftRequest.scheme_id == scheme_id, col(LiftRequest.appointment_at) >= start,
                col(LiftRequest.appointment_at) < end)
         .order_by(col(LiftRequest.appointment_at), col(LiftRequest.id))).all()
-    requests = {r.id or 0: (r, p, pl) for r, p, pl in rows}
-    legs = list(session.exec(select(Leg).where(col(Leg.request_id).in_(list(requests))))
-                .all()) if requests else []
-    drivers = {d.id or 0: d for d in session.exec(select(Person).where(
-        Person.scheme_id == scheme_id, Person.role == "driver")).all()}
+    requests = {}
+    for row in rows:
+        request = RequestRow(*row[:cut[0]])
+        resident = ResidentRow(*row[cut[0]:cut[0] + cut[1]])
+        place = PlaceRow(*row[cut[0] + cut[1]:])
+        requests[request.id] = (request, resident, place)
+    legs = [LegRow(*row) for row in session.execute(select(*_columns(Leg, LegRow)).where(
+        col(Leg.request_id).in_(list(requests)))).all()] if requests else []
+    drivers = {row[0]: DriverRow(*row) for row in session.execute(
+        select(*_columns(Person, DriverRow)).where(
+            Person.scheme_id == scheme_id, Person.role == "driver")).all()}
     return DayRows(rules, requests, legs, drivers)
 
 
@@ -195,7 +279,18 @@ def village(address: str) -> str:
     return parts[-1] if parts else ""
 
 
-def needs_of(request: LiftRequest) -> tuple[str, ...]:
+class HasNeeds(Protocol):
+    """A request's needs (an ORM row or a RequestRow)."""
+
+    @property
+    def mobility(self) -> str: ...
+    @property
+    def companion(self) -> bool: ...
+    @property
+    def assistance_dog(self) -> bool: ...
+
+
+def needs_of(request: HasNeeds) -> tuple[str, ...]:
     """Mobility needs, a companion, a dog: what the driver's car must allow for."""
     needs = [NEEDS[request.mobility]] if request.mobility in NEEDS else []
     if request.companion:
@@ -216,7 +311,7 @@ def words(status: str) -> str:
 
 
 def _lanes(data: DayRows, tz: ZoneInfo) -> tuple[DriverLane, ...]:
-    by_driver: dict[int, list[Leg]] = {}
+    by_driver: dict[int, list[LegRow]] = {}
     for leg in data.legs:
         if leg.driver_id is not None and leg.status != LegStatus.CANCELLED:
             by_driver.setdefault(leg.driver_id, []).append(leg)
@@ -231,7 +326,7 @@ def _lanes(data: DayRows, tz: ZoneInfo) -> tuple[DriverLane, ...]:
     return tuple(sorted(lanes, key=lambda lane: (lane.legs[0].pickup, lane.name)))
 
 
-def _card(data: DayRows, leg: Leg, tz: ZoneInfo) -> LegCard:
+def _card(data: DayRows, leg: LegRow, tz: ZoneInfo) -> LegCard:
     request, resident, place = data.requests[leg.request_id]
     return LegCard(leg.id or 0, leg.request_id, leg.direction, hm(leg.pickup_at, tz),
                    hm(leg.dropoff_at, tz), first_name(resident.name), village(resident.address),
@@ -267,7 +362,7 @@ def _failures(session: Session, data: DayRows) -> Counter[int]:
 
 def _waiting(data: DayRows, tz: ZoneInfo, offers: dict[int, OpenOffer],
              failures: Counter[int]) -> list[Waiting]:
-    legs_of: dict[int, list[Leg]] = {}
+    legs_of: dict[int, list[LegRow]] = {}
     for leg in data.legs:
         legs_of.setdefault(leg.request_id, []).append(leg)
     offered = {o.request_id: o for o in offers.values()}
@@ -283,7 +378,7 @@ def _waiting(data: DayRows, tz: ZoneInfo, offers: dict[int, OpenOffer],
     return waiting
 
 
-def _reason(request: LiftRequest, legs: list[Leg], offer: OpenOffer | None,
+def _reason(request: RequestRow, legs: list[LegRow], offer: OpenOffer | None,
             failures: int) -> str:
     """Why a request has no driver yet, in words a coordinator would use."""
     if offer is not None:

@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from booking.board import DayRows, day_board, hm, load_day, needs_of, words
+from booking.board import DayRows, LegRow, day_board, hm, load_day, needs_of, words
 from booking.domain.eligibility import checks_in_date
 from booking.domain.status import LegStatus
-from storage.tables import Leg
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def routes(session: Session, scheme_id: int, day: date, *,
     return sorted(out, key=lambda r: (r.stops[0].at if r.stops else "", r.driver))
 
 
-def _stops(data: DayRows, leg: Leg, tz: ZoneInfo) -> list[tuple[datetime, Stop]]:
+def _stops(data: DayRows, leg: LegRow, tz: ZoneInfo) -> list[tuple[datetime, Stop]]:
     request, resident, place = data.requests[leg.request_id]
     home = ", ".join(x for x in (resident.address, resident.postcode) if x)
     needs = needs_of(request)

@@ -50,7 +50,7 @@ def _act_for(engine: Engine, env: Envelope, effect: ActFor, now: datetime,
     """A coordinator speaking for a resident on the phone: the resident's text conversation
     takes the words, and what it would have said comes back to the coordinator, prefixed."""
     theirs = Envelope(channel="sms", address=effect.phone, provider_id=f"{env.provider_id}:for",
-                      to_number=env.to_number)
+                      to_number=env.to_number, on_behalf=True)
     answers = converse(engine, theirs, Inbound(text=effect.text), now=now,
                        default_scheme=default_scheme)
     prefix = f"[for {effect.phone}] "

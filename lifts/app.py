@@ -33,6 +33,7 @@ from bot.channels.telegram import (
 )
 from bot.conversation import converse
 from bot.messages import Inbound, Reply
+from lifts import logs
 from lifts.settings import Settings
 from routing.travel import Cached, Haversine, Osrm, TravelProvider
 from scheduler.jobs import (
@@ -171,10 +172,7 @@ def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | N
 def from_environment() -> Starlette:
     """The app from the environment's settings (each `lifts serve --workers N` process)."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "twilio.http_client", "telegram.ext.Updater"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure(settings.log_level, secrets=settings.secrets)
     return asgi(build(settings))
 
 

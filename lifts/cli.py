@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -33,12 +32,10 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # These log full request URLs and parameters (bot token, phone numbers, bodies) at INFO.
-    for noisy in ("httpx", "httpcore", "twilio.http_client", "telegram.ext.Updater"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _logging(settings: Settings) -> None:
+    from lifts import logs
+
+    logs.configure(settings.log_level, secrets=settings.secrets)
 
 
 @app.command()
@@ -58,7 +55,7 @@ def serve(
     from storage.migrate import upgrade
 
     settings = _settings()
-    _logging(settings.log_level)
+    _logging(settings)
     engine = make_engine(settings.database_url)
     if workers > 1 and engine.dialect.name == "sqlite":
         console.print("[red]--workers needs PostgreSQL:[/] SQLite is one process only.")

@@ -9,6 +9,18 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_MARKERS = ("changethis", "change-me", "placeholder", "xxxx", "your-")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAKE_ONE = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def _strong(name: str, value: str) -> None:
+    """Refuse a secret a guess could find: short, one kind of character, or a placeholder."""
+    kinds = sum(any(test(c) for c in value) for test in (str.islower, str.isupper, str.isdigit,
+                                                         lambda c: not c.isalnum()))
+    lowered = value.lower()
+    if len(value) < 32 or kinds < 2 or any(m in lowered for m in PLACEHOLDER_MARKERS):
+        raise ValueError(f"{name.upper()} is too weak for production: use 32 or more random "
+                         f"characters (e.g. {MAKE_ONE})")
 
 
 class Settings(BaseSettings):
@@ -82,13 +94,30 @@ class Settings(BaseSettings):
             value = getattr(self, name).lower()
             if value and any(marker in value for marker in PLACEHOLDER_MARKERS):
                 raise ValueError(f"{name.upper()} still holds a placeholder; set a real value")
-        secret = self.session_secret.lower()
-        if len(self.session_secret) < 32 or any(m in secret for m in PLACEHOLDER_MARKERS):
-            raise ValueError("SESSION_SECRET must be 32+ random characters in production "
-                             "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
-        if self.telegram_bot_token and self.public_base_url and not self.telegram_webhook_secret:
-            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required for a webhook in production")
+        _strong("session_secret", self.session_secret)
+        if self.telegram_bot_token and self.public_base_url:
+            _strong("telegram_webhook_secret", self.telegram_webhook_secret)
+        if self.twilio_auth_token:
+            _strong("twilio_auth_token", self.twilio_auth_token)
+        if self.public_base_url and not self.public_base_url.startswith("https://"):
+            raise ValueError("PUBLIC_BASE_URL must be an https:// address in production")
+        if self.sms_enabled and not self.public_base_url:
+            raise ValueError("PUBLIC_BASE_URL is required with SMS in production: Twilio signs "
+                             "the public URL, and without it the Host header would decide it")
         return self
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        return value.upper()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a log line."""
+        return tuple(s for s in (self.telegram_bot_token, self.telegram_webhook_secret,
+                                 self.twilio_auth_token, self.session_secret) if s)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -28,11 +28,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url, echo=echo, hide_parameters=True,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # hide_parameters: an error's message must not carry a name, phone or address
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True,
+                         pool_size=10, max_overflow=10)
 
 
 def _configure_sqlite(engine: Engine) -> None:

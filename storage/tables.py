@@ -403,3 +403,15 @@ class LoginAttempt(SQLModel, table=True):
     account_id: int | None = Field(default=None, foreign_key="consoleaccount.id")
     client_hash: str = Field(max_length=64)
     success: bool = False
+
+
+class CodeAttempt(SQLModel, table=True):
+    """One try at an invitation code from a chat or phone: for throttling guesses. The sender
+    is a hash of their channel and address, never the number itself."""
+
+    __table_args__ = (Index("ix_code_attempt_sender", "sender_hash", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    sender_hash: str = Field(max_length=64)
+    ok: bool = False

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, update
 from sqlmodel import Session, col, delete, select
 
 from booking.domain.outcomes import Refused
@@ -15,7 +17,17 @@ from booking.intake import effects
 from booking.lifecycle.legs import free_all
 from booking.messaging.alerts import alert_coordinators
 from booking.schemes import rules_for
-from storage.tables import Absence, Availability, Invitation, Leg, Person, Place, Scheme, Vehicle
+from storage.tables import (
+    Absence,
+    Availability,
+    CodeAttempt,
+    Invitation,
+    Leg,
+    Person,
+    Place,
+    Scheme,
+    Vehicle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +50,61 @@ def valid_invitation(session: Session, code: str, now: datetime) -> Invitation:
     invitation = session.exec(select(Invitation).where(
         Invitation.code == code.strip().upper())).first()
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
-        raise Refused("That invitation code isn't valid or has expired. Please ask your "
-                      "coordinator for a new one.")
+        raise Refused(BAD_CODE)
     return invitation
+
+
+BAD_CODE = ("That invitation code isn't valid or has expired. Please ask your coordinator for "
+            "a new one.")
+CODE_WINDOW = timedelta(minutes=15)
+SENDER_FAILURES = 5  # wrong codes from one phone or chat in the window, then a lock-out
+ALL_FAILURES = 50  # wrong codes from anyone in the window, then every code waits
+
+
+def check_code(session: Session, code: str, *, sender: str, now: datetime) -> Invitation:
+    """A code someone typed, throttled: every try is recorded (call this outside a savepoint
+    that a refusal rolls back), and too many wrong ones lock the sender out, or everyone.
+
+    With 32^6 codes and at most 50 wrong tries a quarter of an hour, guessing one of a
+    scheme's few live codes would take centuries.
+    """
+    key = hashlib.sha256(sender.encode()).hexdigest()
+    since = now - CODE_WINDOW
+    failed = select(func.count()).select_from(CodeAttempt).where(
+        CodeAttempt.ok == False, col(CodeAttempt.at) > since)  # noqa: E712
+    if session.exec(failed.where(CodeAttempt.sender_hash == key)).one() >= SENDER_FAILURES:
+        raise Refused("Too many wrong codes. Please check the code with your coordinator and "
+                      "try again in 15 minutes.")
+    if session.exec(failed).one() >= ALL_FAILURES:
+        log.warning("invitation codes paused: %s wrong tries in 15 minutes", ALL_FAILURES)
+        raise Refused("Joining by code is paused for a few minutes. Please try again later, "
+                      "or ask your coordinator.")
+    try:
+        invitation = valid_invitation(session, code, now)
+    except Refused:
+        session.add(CodeAttempt(at=now, sender_hash=key, ok=False))
+        raise
+    session.add(CodeAttempt(at=now, sender_hash=key, ok=True))
+    return invitation
+
+
+def _claim(session: Session, invitation: Invitation, now: datetime) -> None:
+    """Use the invitation up, or Refused if someone else just did (one conditional UPDATE,
+    so two joiners confirming at once cannot both become drivers)."""
+    claimed = session.execute(
+        update(Invitation).where(col(Invitation.id) == invitation.id,
+                                 col(Invitation.used_at).is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Refused(BAD_CODE)
+    session.refresh(invitation)
 
 
 def join_driver(session: Session, cmd: effects.JoinDriver, *, now: datetime, channel: str,
                 address: str, telegram_user_id: int | None) -> Person:
     """Create the driver and their car, and use up the invitation."""
     invitation = valid_invitation(session, cmd.code, now)
+    _claim(session, invitation, now)
     person = Person(scheme_id=invitation.scheme_id, role="driver", name=cmd.name,
                     preferred_channel=channel, address=cmd.home, consent_at=now,
                     dbs_checked_on=cmd.dbs_checked_on,
@@ -65,7 +123,7 @@ def join_driver(session: Session, cmd: effects.JoinDriver, *, now: datetime, cha
                         folding_wheelchair=cmd.folding_wheelchair or cmd.wheelchair_accessible,
                         wheelchair_accessible=cmd.wheelchair_accessible,
                         accepts_dogs=cmd.accepts_dogs))
-    invitation.used_at, invitation.used_by = now, person.id
+    invitation.used_by = person.id
     session.add(invitation)
     log.info("driver %s joined scheme %s", person.id, person.scheme_id)
     return person

@@ -59,6 +59,7 @@ class Envelope:
     to_number: str = ""
     telegram_user_id: int | None = None
     verified_phone: str | None = None  # a Telegram contact the user shared about themselves
+    on_behalf: bool = False  # a coordinator typing for a resident who phoned (/for)
 
 
 class Decision(Protocol):
@@ -93,6 +94,10 @@ def handle(
         scheme, conversation, known = _scheme_and_conversation(session, env, default_scheme,
                                                                now)
         person = _identify(session, env, scheme, conversation, known)
+        if env.on_behalf and person is not None and person.role != "resident":
+            # /for speaks for residents only: never a driver's answer to an offer
+            return Handled(None, refused=f"That number is one of the scheme's {person.role}s: "
+                           "/for is only for residents.", scheme_id=scheme.id)
         snapshot = _snapshot(session, scheme, env, person, conversation, now)
         decision = decide(snapshot)
         handled = Handled(decision, scheme_id=scheme.id)
@@ -257,6 +262,10 @@ def _apply(session: Session, scheme: Scheme, env: Envelope, person: Person | Non
         _save(conversation, decision, run, now, handled, session)
         return
     try:
+        for effect in decision.effects:  # outside the savepoint: every try is recorded
+            if isinstance(effect, effects.CheckInvitation):
+                drivers.check_code(session, effect.code, sender=f"{env.channel}:{env.address}",
+                                   now=now)
         with session.begin_nested():
             for effect in decision.effects:
                 run.apply(effect)
@@ -304,7 +313,7 @@ class _Effects:
                 if self.person is not None and self.person.lat is None:
                     self.said.append(residents.ADDRESS_TO_CONFIRM)
             case effects.CheckInvitation():
-                drivers.valid_invitation(session, effect.code, now)
+                pass  # checked, and the try recorded, before the savepoint (see _apply)
             case effects.JoinDriver():
                 self._became(drivers.join_driver(
                     session, effect, now=now, channel=_home_channel(self.env),

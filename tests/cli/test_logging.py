@@ -26,7 +26,8 @@ def configured() -> Iterator[io.StringIO]:
         logging.getLogger(name).setLevel(level)
 
 
-def test_libraries_that_log_bodies_are_held_at_warning(configured: io.StringIO) -> None:
+@pytest.mark.usefixtures("configured")
+def test_libraries_that_log_bodies_are_held_at_warning() -> None:
     """python-telegram-bot, httpx and Twilio log whole updates, URLs with the bot token and
     request bodies at DEBUG: they are kept at WARNING whatever LOG_LEVEL says."""
     for name in ("telegram.ext._application", "httpx", "twilio.http_client",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from booking.intake.effects import ActFor
 from booking.intake.inbox import Envelope, handle
+from booking.messaging.outbox import replied
 from bot.dialogue.flow import step
-from bot.messages import Inbound, Reply
+from bot.messages import Inbound, Option, Reply
+from storage.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -19,30 +22,56 @@ BROKEN = Reply("Sorry, something went wrong on our side. Please try again in a f
                "or send HELP.")
 
 
-def converse(
-    engine: Engine, env: Envelope, inbound: Inbound, *, now: datetime, default_scheme: str = "",
-) -> list[Reply]:
-    """Handle one message and return what to say back (nothing for a redelivery).
+@dataclass
+class Answer:
+    """What to say back, and the outbox rows that owe it until it has been said."""
 
-    A coordinator speaking for a resident (/for) runs that resident's conversation after
-    this message's transaction has committed. Planning is queued, never run here.
+    replies: list[Reply]
+    owed: list[int] = field(default_factory=list)
+
+
+def answer(
+    engine: Engine, env: Envelope, inbound: Inbound, *, now: datetime, default_scheme: str = "",
+) -> Answer:
+    """Handle one message: the replies (none for a redelivery), also owed in the outbox.
+
+    The caller answers at once (TwiML, sendMessage) and then calls `delivered`; if it never
+    does (a crash, a failed send), the dispatcher sends the owed replies shortly after. A
+    coordinator speaking for a resident (/for) runs that resident's conversation after this
+    message's transaction has committed. Planning is queued, never run here.
     """
     try:
         handled = handle(engine, env, now=now, default_scheme=default_scheme,
                          decide=lambda snap: step(snap, inbound))
     except LookupError:
         log.error("message received but no scheme is set up")
-        return [NOT_SET_UP]
+        return Answer([NOT_SET_UP])
     if handled is None:
-        return []
-    if handled.refused:
-        return [Reply(handled.refused)]
-    replies: list[Reply] = list(handled.decision.replies)
-    replies += [Reply(text) for text in handled.said]
-    for effect in handled.deferred:
-        if isinstance(effect, ActFor):
-            replies += _act_for(engine, env, effect, now, default_scheme)
-    return replies
+        return Answer([])
+    replies = [Reply(text, tuple(Option(v, label) for v, label in choices), contact)
+               for text, choices, contact in handled.texts]
+    if not handled.refused:  # the dialogue's own replies keep their exact form
+        replies[:len(handled.decision.replies)] = list(handled.decision.replies)
+        for effect in handled.deferred:
+            if isinstance(effect, ActFor):
+                replies += _act_for(engine, env, effect, now, default_scheme)
+    return Answer(replies, handled.reply_ids)
+
+
+def delivered(engine: Engine, owed: list[int], now: datetime) -> None:
+    """The replies went out with the answer: the outbox need not send them."""
+    if owed:
+        with transaction(engine) as session:
+            replied(session, owed, now)
+
+
+def converse(
+    engine: Engine, env: Envelope, inbound: Inbound, *, now: datetime, default_scheme: str = "",
+) -> list[Reply]:
+    """`answer` for a caller that shows the replies there and then (the demo, a local chat)."""
+    result = answer(engine, env, inbound, now=now, default_scheme=default_scheme)
+    delivered(engine, result.owed, now)
+    return result.replies
 
 
 def _act_for(engine: Engine, env: Envelope, effect: ActFor, now: datetime,
@@ -51,8 +80,8 @@ def _act_for(engine: Engine, env: Envelope, effect: ActFor, now: datetime,
     takes the words, and what it would have said comes back to the coordinator, prefixed."""
     theirs = Envelope(channel="sms", address=effect.phone, provider_id=f"{env.provider_id}:for",
                       to_number=env.to_number, on_behalf=True)
-    answers = converse(engine, theirs, Inbound(text=effect.text), now=now,
-                       default_scheme=default_scheme)
+    answers = answer(engine, theirs, Inbound(text=effect.text), now=now,
+                     default_scheme=default_scheme).replies
     prefix = f"[for {effect.phone}] "
-    return [Reply(prefix + answer.text, answer.options) for answer in answers] or [
+    return [Reply(prefix + said.text, said.options) for said in answers] or [
         Reply(prefix + "(no answer: that message was already handled)")]

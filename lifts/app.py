@@ -31,8 +31,8 @@ from bot.channels.telegram import (
     TelegramSender,
     build_application,
 )
-from bot.conversation import converse
-from bot.messages import Inbound, Reply
+from bot.conversation import Answer, answer, delivered
+from bot.messages import Inbound
 from lifts import logs
 from lifts.settings import Settings
 from routing.travel import Cached, Haversine, Osrm, TravelProvider
@@ -83,10 +83,15 @@ class Lifts:
         """This app's name in the scheduler registry: its database (plain text, no password)."""
         return self.engine.url.render_as_string(hide_password=True)
 
-    async def converse(self, env: Envelope, inbound: Inbound) -> list[Reply]:
+    async def converse(self, env: Envelope, inbound: Inbound) -> Answer:
         """Handle one inbound message off the event loop (the core is synchronous)."""
-        return await asyncio.to_thread(converse, self.engine, env, inbound, now=self.clock(),
+        return await asyncio.to_thread(answer, self.engine, env, inbound, now=self.clock(),
                                        default_scheme=self.settings.default_scheme)
+
+    async def delivered(self, owed: list[int]) -> None:
+        """The webhook's answer went out: those replies need not be sent again."""
+        if owed:
+            await asyncio.to_thread(delivered, self.engine, owed, self.clock())
 
     async def dispatch(self) -> DispatchReport:
         """Send whatever the outbox has due."""
@@ -158,6 +163,7 @@ def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | N
         application = build_application(settings.telegram_bot_token,
                                         settings.telegram_api_base_url, polling=use_polling)
         lifts.telegram = TelegramChannel(application, converse=lifts.converse,
+                                         delivered=lifts.delivered,
                                          webhook_secret=settings.telegram_webhook_secret)
         lifts.senders["telegram"] = TelegramSender(application.bot)
     if settings.sms_enabled:
@@ -192,7 +198,8 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float | No
     """
     sms = SmsWebhook(auth_token=lifts.settings.twilio_auth_token,
                      public_base_url=lifts.settings.public_base_url,
-                     converse=lifts.converse, on_status=lifts.delivery_report)
+                     converse=lifts.converse, on_status=lifts.delivery_report,
+                     delivered=lifts.delivered)
     every = dispatch_every or lifts.settings.dispatch_every_seconds
 
     async def healthz(_request: Request) -> Response:

@@ -31,6 +31,7 @@ from booking.intake.views import LiftView, PersonView, PlaceView, Snapshot
 from booking.lifecycle import progress
 from booking.messaging import changes
 from booking.messaging.alerts import alert_coordinators
+from booking.messaging.outbox import DURABLE_CHANNELS, owe_replies
 from booking.offers import answers
 from booking.offers.by_hand import find_drivers
 from booking.reports import impact, roster
@@ -68,6 +69,7 @@ class Decision(Protocol):
     state: str
     data: dict[str, Any]
     effects: Sequence[effects.Effect]
+    replies: Sequence[Any]  # each with .text, .options (.value, .label), .request_contact
 
 
 @dataclass
@@ -80,6 +82,16 @@ class Handled:
     scheme_id: int | None = None
     said: list[str] = field(default_factory=list)  # replies produced by carrying out effects
     deferred: list[effects.Effect] = field(default_factory=list)  # to run after the commit
+    reply_ids: list[int] = field(default_factory=list)  # the replies, owed in the outbox
+
+    @property
+    def texts(self) -> list[tuple[str, tuple[tuple[str, str], ...], bool]]:
+        """(text, choices, asks for the contact) of every reply, in order."""
+        if self.refused:
+            return [(self.refused, (), False)]
+        return [(r.text, tuple((o.value, o.label) for o in r.options),
+                 bool(getattr(r, "request_contact", False))) for r in self.decision.replies
+                ] + [(s, (), False) for s in self.said]
 
 
 def handle(
@@ -103,6 +115,9 @@ def handle(
         handled = Handled(decision, scheme_id=scheme.id)
         _apply(session, scheme, env, person, decision, conversation, now, handled)
         handled.person_id = conversation.person_id
+        if not env.on_behalf and env.channel in DURABLE_CHANNELS:
+            handled.reply_ids = owe_replies(session, env, scheme.id, handled.person_id,
+                                            handled.texts, now)
         return handled
 
 

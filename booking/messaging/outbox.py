@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -74,3 +76,42 @@ def pending(session: Session, *, limit: int = 100) -> list[OutboxMessage]:
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+# Replies are answered at once through the webhook (TwiML, or a Telegram sendMessage). They
+# are also owed here, in the message's own transaction, due a little later: once the answer
+# has gone out it is marked sent; if the process died first, or Telegram refused it, the
+# dispatcher sends it. So a reply is never lost, and sent twice only after a crash between
+# answering and marking.
+REPLY_GRACE = timedelta(seconds=30)
+DURABLE_CHANNELS = ("sms", "telegram")
+CONTACT = "contact:share"  # a choice that means Telegram's "share my phone number" button
+
+
+def owe_replies(session: Session, env: Any, scheme_id: int | None, person_id: int | None,
+                replies: Sequence[tuple[str, tuple[tuple[str, str], ...], bool]],
+                now: datetime) -> list[int]:
+    """Write the replies to an incoming message as owed; returns their outbox ids."""
+    ids = []
+    for n, (text, choices, contact) in enumerate(replies):
+        message = OutboxMessage(
+            idempotency_key=f"reply:{env.channel}:{env.provider_id}:{n}"[:200],
+            scheme_id=scheme_id, person_id=person_id, kind="reply", channel=env.channel,
+            address=env.address, body=text[:4000], urgent=True, due_at=now + REPLY_GRACE,
+            stale_after=now + timedelta(hours=12),
+            choices=[{"value": CONTACT, "label": "Share my phone number"}] if contact else
+            [{"value": v, "label": label} for v, label in choices])
+        session.add(message)
+        session.flush()
+        ids.append(message.id or 0)
+    return ids
+
+
+def replied(session: Session, ids: Sequence[int], now: datetime) -> int:
+    """The webhook's own answer went out: these replies need not be sent again."""
+    rows = session.exec(select(OutboxMessage).where(
+        col(OutboxMessage.id).in_(ids), OutboxMessage.status == "pending")).all()
+    for row in rows:
+        row.status, row.sent_at = "sent", now
+        session.add(row)
+    return len(rows)

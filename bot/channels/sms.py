@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from requests import RequestException
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from twilio.base.exceptions import TwilioRestException
@@ -22,6 +23,7 @@ from booking.intake.inbox import Envelope
 from booking.messaging.sending import OPTED_OUT, REJECTED, UNREACHABLE, Outgoing, SendError
 from bot.channels.breaker import CircuitBreaker
 from bot.channels.guard import INT, PROVIDER_ID, Rejected, read_limited
+from bot.conversation import Answer
 from bot.messages import Inbound, Option, Reply
 from bot.phones import to_e164
 from bot.render import sms_text
@@ -36,19 +38,21 @@ MAX_BODY = 1600  # Twilio's longest message; the dialogue reads the first 1000 c
 SORRY = Reply("Sorry, something went wrong on our side. Please try again in a few minutes, "
               "or send HELP.")
 
-Converse = Callable[[Envelope, Inbound], Awaitable[list[Reply]]]
+Converse = Callable[[Envelope, Inbound], Awaitable[Answer]]
 OnStatus = Callable[[str, str, str, int | None], Awaitable[None]]  # sid, status, error, our id
+Delivered = Callable[[list[int]], Awaitable[None]]  # the owed replies went out
 
 
 class SmsWebhook:
     """The Twilio webhook endpoints, checked against the public URL Twilio signs."""
 
     def __init__(self, *, auth_token: str, public_base_url: str, converse: Converse,
-                 on_status: OnStatus | None = None):
+                 on_status: OnStatus | None = None, delivered: Delivered | None = None):
         self._validator = RequestValidator(auth_token) if auth_token else None
         self._base = public_base_url.rstrip("/")
         self._converse = converse
         self._on_status = on_status
+        self._delivered = delivered
 
     async def _verified_form(self, request: Request) -> dict[str, str]:
         """The form fields of a request Twilio signed, or Rejected (400, 403, 413).
@@ -94,14 +98,18 @@ class SmsWebhook:
         env = Envelope(channel="sms", address=sender, provider_id=sid,
                        to_number=to_e164(form.get("To", "")) or "")
         try:
-            replies = await self._converse(env, Inbound(text=form.get("Body", "")[:MAX_BODY]))
+            said = await self._converse(env, Inbound(text=form.get("Body", "")[:MAX_BODY]))
         except Exception as exc:  # noqa: BLE001 - the sender must hear something, never a 500
             log.error("SMS message could not be handled: %s", type(exc).__name__)
-            replies = [SORRY]
+            said = Answer([SORRY])
         twiml = MessagingResponse()
-        for reply in replies:
+        for reply in said.replies:
             twiml.message(sms_text(reply))
-        return Response(str(twiml), media_type="text/xml")
+        # Once the TwiML has gone back to Twilio, the owed replies are marked sent; if we die
+        # before that, the dispatcher sends them through the API instead.
+        done = BackgroundTask(self._delivered, said.owed) if self._delivered and said.owed \
+            else None
+        return Response(str(twiml), media_type="text/xml", background=done)
 
     async def status(self, request: Request) -> Response:
         """POST /sms/status: Twilio's delivery report for a message we sent."""

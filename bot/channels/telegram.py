@@ -24,14 +24,17 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from booking.intake.inbox import Envelope
+from booking.messaging.outbox import CONTACT
 from booking.messaging.sending import BLOCKED, REJECTED, Outgoing, SendError
 from bot.channels.guard import Rejected, json_depth_ok, read_limited, small_int
+from bot.conversation import Answer
 from bot.messages import Inbound, Option, Reply
 from bot.phones import to_e164
 
 log = logging.getLogger(__name__)
 
-Converse = Callable[[Envelope, Inbound], Awaitable[list[Reply]]]
+Converse = Callable[[Envelope, Inbound], Awaitable[Answer]]
+Delivered = Callable[[list[int]], Awaitable[None]]  # the owed replies went out
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 ALLOWED_UPDATES = ["message", "callback_query"]  # asked of Telegram, and enforced here
 SORRY = ("Sorry, something went wrong on our side. Please try again in a few minutes, "
@@ -87,9 +90,10 @@ class TelegramChannel:
     """Turns updates into Inbound messages and replies into Bot API calls."""
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], *,
-                 converse: Converse, webhook_secret: str = ""):
+                 converse: Converse, webhook_secret: str = "", delivered: Delivered | None = None):
         self.application = application
         self._converse = converse
+        self._delivered = delivered
         self._secret = webhook_secret
         application.add_handler(TypeHandler(Update, self._on_update))
 
@@ -166,9 +170,17 @@ class TelegramChannel:
         env = Envelope(channel="telegram", address=str(chat.id),
                        provider_id=str(update.update_id), telegram_user_id=user.id,
                        verified_phone=verified)
-        for reply in await self._converse(env, inbound):
-            await self.bot.send_message(chat.id, reply.text, reply_markup=markup(reply)
-                                        or (ReplyKeyboardRemove() if verified else None))
+        said = await self._converse(env, inbound)
+        for n, reply in enumerate(said.replies):
+            try:
+                await self.bot.send_message(chat.id, reply.text, reply_markup=markup(reply)
+                                            or (ReplyKeyboardRemove() if verified else None))
+            except TelegramError as exc:  # the outbox sends it (and the rest) shortly
+                log.warning("Telegram reply not sent at once (%s): left to the outbox",
+                            type(exc).__name__)
+                return
+            if self._delivered is not None and n < len(said.owed):
+                await self._delivered([said.owed[n]])
 
     async def _inbound(self, update: Update) -> tuple[Inbound, str | None]:
         query = update.callback_query
@@ -201,7 +213,9 @@ class TelegramSender:
 
     async def send(self, message: Outgoing) -> str:
         """Send one message with its choices as buttons."""
-        reply = Reply(message.text, tuple(Option(v, label) for v, label in message.choices))
+        contact = any(value == CONTACT for value, _ in message.choices)
+        reply = Reply(message.text, () if contact else tuple(
+            Option(v, label) for v, label in message.choices), request_contact=contact)
         try:
             sent = await self._bot.send_message(int(message.address), reply.text,
                                                 reply_markup=markup(reply))

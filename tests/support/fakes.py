@@ -70,6 +70,7 @@ class FakeTelegram(_Server):
         super().__init__()
         self._message_id = 100
         self.updates: list[dict[str, Any]] = []  # handed out by getUpdates (long polling)
+        self.fail_sends: list[int] = []  # HTTP statuses for the next sendMessage calls
 
     def answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
@@ -153,6 +154,14 @@ def _telegram_handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             method = self.path.rsplit("/", 1)[-1]
             params = _decode(self)
+            with fake.lock:
+                failure = fake.fail_sends.pop(0) if method == "sendMessage" and \
+                    fake.fail_sends else None
+            if failure is not None:
+                fake.record(f"{method}:failed", params)
+                send_json(self, failure, {"ok": False, "error_code": failure,
+                                          "description": "Internal Server Error"})
+                return
             fake.record(method, params)
             send_json(self, 200, {"ok": True, "result": fake.answer(method, params)})
 

@@ -102,11 +102,15 @@ class Marker:
 
 def unassigned_pickups(session: Session, scheme_id: int, day: date,
                        now: datetime) -> list[Marker]:
-    """Where the requests without a driver start from (those with a known location)."""
+    """Where the requests no plan has a driver for start from (those with a known location;
+    requests offered to a driver are on that driver's route already)."""
     board = day_board(session, scheme_id, day, now)
     data = load_day(session, scheme_id, day)
+    driven = {leg.request_id for leg in data.legs if leg.driver_id is not None}
     markers = []
     for item in board.waiting:
+        if item.request_id in driven:
+            continue
         _, resident, _ = data.requests[item.request_id]
         if resident.lat is not None and resident.lon is not None:
             markers.append(Marker(item.request_id, item.passenger, item.village,

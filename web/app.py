@@ -81,7 +81,8 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, *, tile_url: str) -> None:
         self.app = app
-        tiles = urlsplit(tile_url.replace("{s}", "a"))
+        # A tile URL with a {s} subdomain placeholder needs every subdomain allowed.
+        tiles = urlsplit(tile_url.replace("{s}", "*"))
         tile_origin = f" {tiles.scheme}://{tiles.netloc}" if tiles.netloc else ""
         self.csp = (f"default-src 'self'; img-src 'self' data:{tile_origin}; "
                     "style-src 'self'; script-src 'self'; object-src 'none'; "
@@ -91,8 +92,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith(f"{PREFIX}/static") or scope["path"] == "/static" \
-            or "/static/" in scope["path"]
+        static = scope["path"].startswith(f"{PREFIX}/static/")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

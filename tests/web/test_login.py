@@ -11,6 +11,7 @@ from booking.accounts import ACCOUNT_FAILURES, disable_account
 from storage.db import transaction
 from storage.tables import ConsoleSession, LoginAttempt
 from tests.web.support import COORDINATOR, OTHER, PASSWORD, Client, Site, later, signed_in
+from web.app import SecurityHeaders
 
 
 def test_sign_in_sets_an_opaque_httponly_lax_cookie(site: Site) -> None:
@@ -159,3 +160,12 @@ def test_garbage_bodies_get_400_not_500(site: Site) -> None:
     huge = client.http.post("/console/login", content=b"a=" + b"x" * 100_000, headers={
         "content-type": "application/x-www-form-urlencoded"})
     assert huge.status_code == 400
+
+
+def test_the_policy_allows_only_the_tile_server_besides_us() -> None:
+    """The CSP lets images come from the tile server (every {s} subdomain) and nothing else
+    from elsewhere; without tiles, only from us."""
+    with_tiles = SecurityHeaders(None, tile_url="https://{s}.tiles.example.org/{z}/{x}/{y}.png")
+    assert "img-src 'self' data: https://*.tiles.example.org;" in with_tiles.csp
+    assert "script-src 'self';" in with_tiles.csp and "unsafe" not in with_tiles.csp
+    assert "img-src 'self' data:;" in SecurityHeaders(None, tile_url="").csp

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -15,8 +17,13 @@ from lifts.bench.cli import app as bench_app
 from lifts.cli_users import app as users_app
 from lifts.settings import Settings
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from storage.tables import Scheme
+
 app = typer.Typer(help="Lifts: a chatbot and optimiser for rural volunteer car schemes.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 scheme_app = typer.Typer(help="A scheme's rules.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -27,6 +34,13 @@ console = Console()
 def _settings() -> Settings:
     try:
         return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]).upper()
+        why = str(first["msg"]).removeprefix("Value error, ")
+        said = why if not where or why.startswith(where) else f"{where}: {why}"
+        console.print(f"[red]Settings error:[/] {said}", soft_wrap=True)
+        raise typer.Exit(2) from exc
     except ValueError as exc:
         console.print(f"[red]Settings error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -330,7 +344,8 @@ def _month(month: str, today: date) -> tuple[date, date]:
     return first, month_end(first)
 
 
-def _scheme_or_exit(get_scheme, session, slug):  # type: ignore[no-untyped-def]
+def _scheme_or_exit(get_scheme: Callable[[Session, str], Scheme], session: Session,
+                    slug: str) -> Scheme:
     try:
         return get_scheme(session, slug)
     except LookupError as exc:
@@ -342,5 +357,12 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(users_app, name="users")
 
 
+def main() -> None:
+    """The `lifts` command (ordinary mistakes: one line and exit 1, never a traceback)."""
+    from lifts import mistakes
+
+    mistakes.run(app, lambda: Settings().database_url)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -26,7 +26,7 @@ console = Console()
 def _engine() -> Engine:
     """The configured database, migrated (accounts may be the first thing ever set up)."""
     try:
-        engine = make_engine(Settings().database_url)  # type: ignore[call-arg]
+        engine = make_engine(Settings().database_url)
         upgrade(engine)
     except ValueError as exc:
         console.print(f"[red]Settings error:[/] {exc}")

@@ -143,7 +143,7 @@ def _put_drivers_on_telegram(engine: Engine) -> dict[str, str]:
 
 
 def _roster(console: Console, engine: Engine, day: object, tz: ZoneInfo) -> None:
-    console.rule(f"Roster for {day:%A %d %B}")  # type: ignore[str-format]
+    console.rule(f"Roster for {day:%A %d %B}")
     table = Table("pick-up", "driver", "passenger", "leg", "to/from", "status")
     with Session(engine) as session:
         for row in legs_on(session, 1, day, tz):  # type: ignore[arg-type]

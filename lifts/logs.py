@@ -22,6 +22,7 @@ PHONE = re.compile(r"(?<![\w/=])(?:\+|00)\d[\d ()-]{7,16}\d"  # +44 7911 123456,
                    r"|(?<![\w/=])0[127]\d{3} ?\d{3} ?\d{3}(?!\d)")  # 07911 123456, 01969...
 BOT_TOKEN = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
 REDACTED = "[redacted]"
+HANDLER = "lifts"
 
 
 class Redact(logging.Filter):
@@ -62,13 +63,13 @@ class _ExpectedSkips(logging.Filter):
 def configure(level: str, *, secrets: Iterable[str] = (), stream: IO[str] | None = None
               ) -> logging.Handler:
     """Set up the root logger once for this process; returns its handler."""
-    handler = logging.StreamHandler(stream)
+    handler: logging.Handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(Redact(secrets))
     root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "_lifts", False)]:
+    for old in [h for h in root.handlers if h.get_name() == HANDLER]:
         root.removeHandler(old)
-    handler._lifts = True  # type: ignore[attr-defined]  # ours, replaced on reconfigure
+    handler.set_name(HANDLER)  # ours, replaced if configured again
     root.addHandler(handler)
     root.setLevel(level.upper())
     for name in QUIET:

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
 
 from booking.reports.impact import Impact, summary  # noqa: E402
 
+__all__ = ["COLUMNS", "summary", "write_chart", "write_csv"]
+
 COLUMNS = ("week starting", "requested", "done", "cancelled", "unserved")
 
 

@@ -69,8 +69,8 @@ def add_interval(scheduler: AsyncIOScheduler, owner: str, name: str, *, every_se
                  jobstore: str = LOCAL) -> None:
     """Run task `name` every few seconds under a stable id (re-adding replaces it)."""
     scheduler.add_job(run_task, "interval", args=[owner, name], seconds=every_seconds, id=name,
-                      replace_existing=True, jobstore=jobstore, coalesce=True, max_instances=1,
-                      misfire_grace_time=MISFIRE_GRACE_SECONDS)
+                      name=name, replace_existing=True, jobstore=jobstore, coalesce=True,
+                      max_instances=1, misfire_grace_time=MISFIRE_GRACE_SECONDS)
 
 
 def add_shared_store(scheduler: AsyncIOScheduler, engine: Engine) -> None:

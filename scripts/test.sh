@@ -5,7 +5,7 @@
 # (default postgresql://postgres@127.0.0.1:5432/test) and are skipped, with a notice, without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh dev
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

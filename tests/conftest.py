@@ -71,8 +71,9 @@ def postgres() -> Iterator[_PgDatabases]:
     if reason is not None:
         if os.environ.get("LIFTS_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is required here but not reachable at {url}: {reason}")
-        _postgres_notice.append(f"{url}: {reason}")
-        pytest.skip(f"PostgreSQL not reachable ({reason})")
+        if not _postgres_notice:
+            _postgres_notice.append(f"{url}: {reason}")
+        pytest.skip("no PostgreSQL (see the notice at the end)")
     databases = _PgDatabases(url)
     yield databases
     databases.close()
@@ -138,10 +139,11 @@ def pg_engine(postgres: _PgDatabases) -> Iterator[Engine]:
     postgres.drop(url)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say loudly when the PostgreSQL tests did not run."""
-    if _postgres_notice:
-        terminalreporter.write_sep("!", "PostgreSQL tests SKIPPED", red=True, bold=True)
-        terminalreporter.write_line(
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Say once, and last (after every summary), when the PostgreSQL tests did not run."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if _postgres_notice and reporter is not None:
+        reporter.write_sep("!", "PostgreSQL tests SKIPPED", red=True, bold=True)
+        reporter.write_line(
             f"No PostgreSQL server: {_postgres_notice[0]}. Start one, or set "
             "LIFTS_TEST_POSTGRES_URL, to run them.")

@@ -133,7 +133,7 @@ class SmsWebhook:
 TIMEOUT = 10.0  # seconds to connect, and between bytes read: a hung Twilio must not hold on
 
 
-class _HttpClient(TwilioHttpClient):
+class _HttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
     """Twilio's HTTP client with time-outs, optionally sent to another base URL (a proxy, or a
     fake server in tests)."""
 

@@ -100,7 +100,8 @@ class TelegramChannel:
     @property
     def bot(self) -> Bot:
         """The Bot used for every call."""
-        return self.application.bot
+        bot: Bot = self.application.bot
+        return bot
 
     async def webhook(self, request: Request) -> Response:
         """POST /telegram/webhook: check the secret, then handle the update before answering.

@@ -146,7 +146,7 @@ def outbox(
     database_url: str = typer.Option(
         "postgresql://postgres@127.0.0.1:5432/test",
         help="Server to make scratch databases on (postgresql://… or sqlite:///…)."),
-    what: str = typer.Option("all", help="reminders | chaos | webhooks | all"),
+    what: str = typer.Option("all", help="reminders | chaos | webhooks | inbound | all"),
     count: int = typer.Option(10_000, help="Reminders due within one minute."),
     processes: str = typer.Option("1,3", help="Process counts for the reminders run."),
     chaos_count: int = typer.Option(2_000, help="Messages due during the kill -9 run."),
@@ -184,6 +184,11 @@ def outbox(
             r = bench.run_chaos(database_url, work, count=chaos_count, kill_every=kill_every)
             console.print(f"kill -9 every {kill_every:g} s, {r.kills} kills, {r.messages} due: "
                           f"received {r.received}, lost {r.lost}, duplicates {r.duplicates}")
+        if what in ("inbound", "all"):
+            i = bench.run_inbound_chaos(database_url, work, kill_every=kill_every)
+            console.print(f"inbound texts, kill -9 every {kill_every:g} s, {i.kills} kills, "
+                          f"{i.messages} messages: answered by TwiML {i.by_twiml}, by the "
+                          f"outbox {i.by_outbox}, lost {i.lost}, answered twice {i.duplicates}")
         if what in ("webhooks", "all"):
             how = "new connection each" if new_connections else "keep-alive"
             runs = []
@@ -200,3 +205,32 @@ def outbox(
                 console.print(f"median of {repeat}: "
                               f"{median(r.per_second for r in runs):.0f} req/s, "
                               f"p95 {median(r.p95_ms for r in runs):.1f} ms")
+
+
+@app.command()
+def abuse(
+    database_url: str = typer.Option(
+        "postgresql://postgres@127.0.0.1:5432/test",
+        help="Server to make a scratch database on (postgresql://… or sqlite:///…)."),
+    each: int = typer.Option(2_000, help="Malformed requests of each kind (and a quarter as "
+                                         "many forgeries)."),
+    seed: int = typer.Option(0, help="Seed of the generator."),
+) -> None:
+    """Malformed and forged requests against a real `lifts serve`: server errors must be 0,
+    forgeries accepted must be 0."""
+    import tempfile
+
+    from lifts.bench.abuse import run_abuse
+
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run_abuse(database_url, Path(tmp), each=each, seed=seed)
+    table = Table(title=f"{each} malformed requests per webhook, {each // 4} forgeries per kind")
+    for name in ("requests to", "answers (status: count)"):
+        table.add_column(name)
+    for kind, counts in result.statuses.items():
+        table.add_row(kind, ", ".join(f"{code}: {n}" for code, n in sorted(counts.items())))
+    console.print(table)
+    console.print(f"server errors: {result.server_errors}; forgeries accepted: "
+                  f"{result.forged_accepted}; messages stored by forgeries: "
+                  f"{result.stored_by_forgeries}")

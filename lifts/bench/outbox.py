@@ -6,6 +6,8 @@ loopback. Also the process helpers the crash and leader-election tests use.
 - chaos: kill -9 a dispatcher every few seconds while N messages are due; restart it;
   lost (never received) must be 0; duplicates are counted.
 - webhooks: signed inbound SMS webhooks end to end (dialogue + database + TwiML), req/s, p95.
+- inbound: kill -9 the server every few seconds while newcomers text in; each reply must
+  reach its sender, as TwiML or (after a crash) through the outbox: lost must be 0.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class FakeTwilioSink:
 
     url: str = ""
     received: list[tuple[str, float]] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)  # the To of each, in order
     lock: threading.Lock = field(default_factory=threading.Lock)
     count: int = 0
 
@@ -78,13 +81,33 @@ def fake_twilio_sink() -> Iterator[FakeTwilioSink]:
             raw = self.rfile.read(length)
             if len(raw) < length:  # the sender was killed mid-request: Twilio got nothing
                 return
-            body = parse_qs(raw.decode()).get("Body", [""])[0]
+            if "/bot" in self.path:  # a stand-in Bot API for runs with Telegram on
+                self._telegram()
+                return
+            fields = parse_qs(raw.decode())
+            body = fields.get("Body", [""])[0]
             with sink.lock:
                 sink.received.append((body, time.time()))
+                sink.recipients.append(fields.get("To", [""])[0])
                 sink.count += 1
                 sid = f"SMbench{sink.count:026d}"
             payload = json.dumps({"sid": sid, "status": "queued"}).encode()
             self.send_response(201)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def _telegram(self) -> None:
+            method = self.path.rsplit("/", 1)[-1]
+            result: object = True
+            if method == "getMe":
+                result = {"id": 4242, "is_bot": True, "first_name": "Lifts",
+                          "username": "lifts_bench_bot"}
+            elif method == "sendMessage":
+                result = {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}}
+            payload = json.dumps({"ok": True, "result": result}).encode()
+            self.send_response(200)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(payload)))
             self.end_headers()
@@ -391,3 +414,89 @@ def run_webhooks(url: str, workdir: Path, *, requests: int = 2_000, concurrency:
     ms = [x * 1000 for x in latencies]
     return WebhookResult(requests, errors, requests / seconds, percentile(ms, 50),
                          percentile(ms, 95), percentile(ms, 99))
+
+
+@dataclass
+class InboundResult:
+    """What the inbound kill -9 run measured: every message is owed exactly one answer."""
+
+    messages: int
+    kills: int
+    by_twiml: int  # answered in the webhook's own response
+    by_outbox: int  # answered later through the API (the response was lost to a kill)
+    lost: int  # never answered
+    duplicates: int  # answered more than once
+
+
+def run_inbound_chaos(url: str, workdir: Path, *, messages: int = 300, kill_every: float = 3.0,
+                      rate: float = 20.0, timeout: float = 240.0) -> InboundResult:
+    """Newcomers text "hello" at `rate` a second while the server is killed (-9) and
+    restarted every `kill_every` seconds. A failed webhook is retried with the same
+    MessageSid (as Twilio does with a `#rc=` connection override); the duplicate is
+    recognised, and an answer lost in a kill comes through the outbox instead."""
+    from twilio.request_validator import RequestValidator
+
+    from lifts.seed import seed_demo
+    from storage.db import transaction
+
+    with scratch_database(url, workdir) as engine, fake_twilio_sink() as sink:
+        with transaction(engine) as session:
+            seed_demo(session, now=datetime.now(UTC), sms_number=FROM_NUMBER)
+        env = server_env(db_url(engine), sink.url, OUTBOX_CLAIM_TIMEOUT_SECONDS="2")
+        holder = {"server": start_server(env, workdir)}
+        validator, twiml, kills = RequestValidator(AUTH_TOKEN), Counter[str](), [0]
+        stop = threading.Event()
+
+        def killer() -> None:
+            while not stop.wait(kill_every):
+                holder["server"].kill()
+                kills[0] += 1
+                holder["server"] = start_server(env, workdir)
+
+        def text(n: int) -> None:
+            number = f"+447700{n:06d}"
+            form = {"From": number, "To": FROM_NUMBER, "Body": "hello",
+                    "MessageSid": f"SMin{n:030d}", "AccountSid": ACCOUNT_SID}
+            signature = validator.compute_signature(f"{PUBLIC_URL}/sms/inbound", form)
+            for _ in range(60):  # Twilio's retries, until a server answers
+                try:
+                    reply = httpx.post(f"{holder['server'].url}/sms/inbound", data=form,
+                                       headers={"X-Twilio-Signature": signature}, timeout=10)
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+                    continue
+                if reply.status_code == 200:
+                    twiml[number] += reply.text.count("<Message>")
+                    return
+                time.sleep(0.5)
+
+        chaos = threading.Thread(target=killer, daemon=True)
+        chaos.start()
+        try:
+            senders = []
+            for n in range(messages):
+                sender = threading.Thread(target=text, args=(n,), daemon=True)
+                sender.start()
+                senders.append(sender)
+                time.sleep(1.0 / rate)
+            for sender in senders:
+                sender.join(timeout=120)
+            stop.set()
+            chaos.join(timeout=60)
+            deadline = time.monotonic() + min(timeout, 90)
+            while time.monotonic() < deadline:  # owed replies: the 30 s grace, then sent
+                answered = {f"+447700{n:06d}" for n in range(messages)}
+                if answered <= set(twiml) | set(sink.recipients):
+                    break
+                time.sleep(1.0)
+            time.sleep(3.0)
+        finally:
+            stop.set()
+            holder["server"].stop()
+    numbers = [f"+447700{n:06d}" for n in range(messages)]
+    outbox = Counter(sink.recipients)
+    return InboundResult(
+        messages, kills[0],
+        sum(1 for x in numbers if twiml[x]), sum(1 for x in numbers if outbox[x] and not twiml[x]),
+        sum(1 for x in numbers if not twiml[x] and not outbox[x]),
+        sum(1 for x in numbers if (twiml[x] > 0) + outbox[x] > 1))

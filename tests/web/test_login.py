@@ -169,3 +169,16 @@ def test_the_policy_allows_only_the_tile_server_besides_us() -> None:
     assert "img-src 'self' data: https://*.tiles.example.org;" in with_tiles.csp
     assert "script-src 'self';" in with_tiles.csp and "unsafe" not in with_tiles.csp
     assert "img-src 'self' data:;" in SecurityHeaders(None, tile_url="").csp
+
+
+def test_the_boards_polling_does_not_keep_a_session_alive(site: Site) -> None:
+    """An open board polls its fragment, but that is not activity: 31 minutes after the last
+    click the session is over even though it polled throughout."""
+    client = signed_in(site.url, COORDINATOR)
+    live = f"/console/day/{site.day.isoformat()}/live"
+    for _ in range(3):
+        later(site, 10)
+        assert client.get(live, headers={"HX-Request": "true"}).status_code == 200
+    later(site, 1)
+    polled = client.get(live, headers={"HX-Request": "true"})
+    assert polled.status_code == 204 and polled.headers["hx-redirect"] == "/console/login"

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from booking.messaging.gsm import SINGLE, is_gsm7, septets
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -54,6 +56,15 @@ class SchemeRules(BaseModel):
     mileage_threshold_miles: int = Field(10_000, ge=0)
     extra_passenger_pence: int = Field(5, ge=0, le=100)
     retention_days: int = Field(365, ge=30, le=3650)
+    # The short FAQ residents get by text: one SMS segment each (GSM-7, at most 160 characters).
+    faq_cost: str = ("There's no fare: our drivers are volunteers. A donation towards petrol "
+                     "is welcome but never expected.")
+    faq_dogs: str = ("Assistance dogs are always welcome: tell us when you book. We can't "
+                     "usually take pets.")
+    faq_covers: str = ("We give lifts to GP and hospital appointments for people who can't "
+                       "get there another way.")
+    faq_volunteer: str = ("Thank you! We're always glad of new drivers. A coordinator will "
+                          "ring you to talk it through.")
 
     @field_validator("timezone")
     @classmethod
@@ -62,6 +73,20 @@ class SchemeRules(BaseModel):
             ZoneInfo(value)
         except ZoneInfoNotFoundError as exc:  # a KeyError, which pydantic would not catch
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("faq_cost", "faq_dogs", "faq_covers", "faq_volunteer")
+    @classmethod
+    def _one_text(cls, value: str) -> str:
+        # Sent as it stands, so it must be one plain SMS: no curly quotes, no emoji.
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("must not be empty")
+        if not is_gsm7(value):
+            bad = "".join(sorted({c for c in value if not is_gsm7(c)}))
+            raise ValueError(f"use plain characters only (not {bad!r})")
+        if septets(value) > SINGLE:
+            raise ValueError(f"at most {SINGLE} characters (one text message)")
         return value
 
     @field_validator("service_days")

@@ -42,3 +42,6 @@ class Outcome:
     data: dict[str, Any] = field(default_factory=dict)
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    # False when the answer could not be read as a reply to the question asked: the flow then
+    # tries the message as a request for a person ("I'm confused") before re-asking.
+    understood: bool = True

@@ -28,6 +28,15 @@ class RequestLift:
     appointment_at: datetime
     return_plan: str  # wait | collect_later | one_way
     short_notice: bool
+    companion: bool | None = None  # someone travels with them; None: as on their record
+
+
+@dataclass(frozen=True)
+class ChangeLift:
+    """Move one of the sender's lifts to a new appointment time (read back and agreed)."""
+
+    request_id: int
+    appointment_at: datetime  # aware, UTC
 
 
 @dataclass(frozen=True)
@@ -184,7 +193,8 @@ class CreateInvitation:
     name: str
 
 
-Effect = (CreateInvitation | JoinResident | RequestLift | CancelLift | AlertCoordinator
+Effect = (CreateInvitation | JoinResident | RequestLift | ChangeLift | CancelLift
+          | AlertCoordinator
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
           | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster
           | PlanNow | Broadcast | AssignByHand | Unassign | ActFor | ShowReport)

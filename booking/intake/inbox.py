@@ -40,6 +40,7 @@ from storage.db import is_sqlite, transaction
 from storage.tables import (
     Conversation,
     InboundMessage,
+    Leg,
     LiftRequest,
     Offer,
     Person,
@@ -264,8 +265,18 @@ def _lifts(session: Session, person: Person | None, now: datetime) -> list[LiftV
                LiftRequest.appointment_at > now - timedelta(hours=3))
         .order_by(col(LiftRequest.appointment_at))
     ).all()
-    return [LiftView(r.id or 0, p.name, r.appointment_at, r.status, r.return_plan)
-            for r, p in rows]
+    ids = [r.id for r, _p in rows]
+    out = {leg.request_id: (leg, driver) for leg, driver in session.exec(
+        select(Leg, Person).outerjoin(Person, col(Person.id) == Leg.driver_id)
+        .where(col(Leg.request_id).in_(ids), Leg.direction == "out")).all()} if ids else {}
+    views = []
+    for r, p in rows:
+        leg, driver = out.get(r.id or 0, (None, None))
+        accepted = leg is not None and leg.status == "accepted" and driver is not None
+        views.append(LiftView(r.id or 0, p.name, r.appointment_at, r.status, r.return_plan,
+                              driver.name.split()[0] if accepted and driver and driver.name
+                              else "", leg.pickup_at if leg is not None else None))
+    return views
 
 
 def _apply(session: Session, scheme: Scheme, env: Envelope, person: Person | None,
@@ -368,6 +379,11 @@ class _Effects:
                                                  channel=self.env.channel)
                 if request.status_reason == HOME_UNKNOWN:
                     self.said.append(residents.ADDRESS_TO_CONFIRM)
+            case effects.ChangeLift():
+                # The core side (amend, re-plan, tell the driver who accepted) is coming with
+                # the trip life-cycle work; until then nothing is half-changed.
+                raise Refused("Sorry, I can't move a lift by text yet. Please reply CANCEL "
+                              f"{effect.request_id} and book the new time, or send HELP.")
             case effects.CancelLift():
                 residents.cancel_lift(session, person, effect.request_id, now=now)
             case effects.SetAvailability():

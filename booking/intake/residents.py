@@ -81,7 +81,8 @@ def request_lift(
     request = LiftRequest(
         scheme_id=person.scheme_id, resident_id=person.id or 0,
         destination_id=cmd.destination_id, appointment_at=cmd.appointment_at,
-        return_plan=cmd.return_plan, mobility=person.mobility, companion=person.companion,
+        return_plan=cmd.return_plan, mobility=person.mobility,
+        companion=person.companion if cmd.companion is None else cmd.companion,
         assistance_dog=person.assistance_dog, channel=channel, created_at=now, updated_at=now,
     )
     session.add(request)

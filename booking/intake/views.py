@@ -53,7 +53,8 @@ class LiftView:
     appointment_at: datetime
     status: str
     return_plan: str
-    driver_first_name: str = ""
+    driver_first_name: str = ""  # only once a driver has accepted the way there
+    pickup_at: datetime | None = None  # the planned pickup for the way there
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ def if_complete(session: Session, request: LiftRequest, now: datetime) -> None:
     text = notices.resident_confirmation(
         driver.name, vehicle.description if vehicle else "car", first.pickup_at,
         request.return_plan if first.direction == "out" else "one_way",
-        rules_for(session, request.scheme_id).tz, home_driver=home_driver)
+        rules_for(session, request.scheme_id).tz, home_driver=home_driver,
+        request_id=request.id)
     back_driver = back.driver_id if back is not None else None
     enqueue(session, key=f"confirm:{request.id}:{first.driver_id}:{back_driver}:"
             f"{first.pickup_at.isoformat()}", person=resident, kind="confirmation", body=text,

@@ -102,23 +102,43 @@ def driver_details(facts: TripFacts, address: str, phone: str | None, tz: ZoneIn
     return " ".join(lines)
 
 
+def cancel_hint(request_id: int | None) -> str:
+    """' Reply CANCEL 482 to cancel.': two words, because Twilio's default opt-out handling
+    reads a bare CANCEL on a long code as STOP and blocks every later text."""
+    return f" Reply CANCEL {request_id} to cancel." if request_id else ""
+
+
 def resident_confirmation(driver_name: str, car: str, pickup_at: datetime, return_plan: str,
-                          tz: ZoneInfo, *, home_driver: str = "") -> str:
+                          tz: ZoneInfo, *, home_driver: str = "",
+                          request_id: int | None = None) -> str:
     """Sent only once every leg is accepted: who, which car, when, and the way home
-    (`home_driver`: the first name of another driver who brings them home)."""
+    (`home_driver`: the first name of another driver who brings them home). One segment
+    with a long name and car ("Maximilian", "silver Vauxhall Zafira Tourer")."""
     start, end = pickup_at - PICKUP_WINDOW_BEFORE, pickup_at + PICKUP_WINDOW_AFTER
-    home = {"wait": " and bring you home after", "collect_later": "; we'll collect you after"
+    home = {"wait": " and brings you home", "collect_later": "; we'll collect you after"
             }.get(return_plan, "")
     if home_driver and return_plan != "one_way":
-        home = f"; {home_driver} will bring you home"
+        home = f"; {home_driver} takes you home"
     first = driver_name.split()[0] if driver_name else "Your driver"
-    return (f"Your lift on {day_time(pickup_at, tz)[:-6]} is confirmed: {first} will collect "
-            f"you between {hm(start, tz)} and {hm(end, tz)} in a {car}{home}. "
-            "Reply CANCEL to cancel.")
+    return (f"Lift confirmed for {day_time(pickup_at, tz)[:-6]}: {first} collects you "
+            f"{hm(start, tz)}-{hm(end, tz)} in a {car}{home}.{cancel_hint(request_id)}")
 
 
-def reminder_text(pickup_at: datetime, driver_first: str, tz: ZoneInfo, *, soon: bool) -> str:
+def reminder_text(pickup_at: datetime, driver_first: str, tz: ZoneInfo, *, soon: bool,
+                  request_id: int | None = None) -> str:
     """A reminder for the resident (no clinic name: it may show on a lock screen)."""
     when = f"today at {hm(pickup_at, tz)}" if soon else f"tomorrow, {day_time(pickup_at, tz)}"
-    return (f"Reminder: {driver_first} will collect you {when}. "
-            "Reply CANCEL to cancel.")
+    return f"Reminder: {driver_first} will collect you {when}.{cancel_hint(request_id)}"
+
+
+def unserved_text(when: str, *, request_id: int | None = None) -> str:
+    """The early warning that no driver has been found (`when`: 'Wed 16 Dec')."""
+    hint = f" Reply CANCEL {request_id} if you don't need it." if request_id else ""
+    return (f"Sorry, no driver yet for your lift on {when}. A coordinator is still trying,"
+            f" but you may want to make other plans.{hint}")
+
+
+def still_looking_text(when: str) -> str:
+    """Several drivers have said no; a coordinator is helping."""
+    return (f"We're still looking for a driver for your lift on {when}. Our coordinator is "
+            "helping and we'll tell you as soon as someone is found.")

@@ -238,5 +238,4 @@ def _after_failure(session: Session, offer: Offer, now: datetime) -> None:
         enqueue(session, key=f"still-looking:{request.id}", person=resident,
                 kind="still_looking", due_at=now, request_id=request.id,
                 stale_after=request.appointment_at,
-                body=f"We're still looking for a driver for your lift on {when}. Our "
-                "coordinator is helping and we'll tell you as soon as someone is found.")
+                body=notices.still_looking_text(when))

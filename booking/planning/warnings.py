@@ -52,9 +52,7 @@ def _warn(session: Session, request: LiftRequest, now: datetime, tz: ZoneInfo) -
     when = notices.day_time(request.appointment_at, tz)[:-6]
     if resident is not None:
         enqueue(session, key=f"unserved:{request.id}", person=resident, kind="unserved",
-                body=f"Sorry, we haven't found a driver yet for your lift on {when}. Our "
-                "coordinator is still trying and will be in touch, but you may want to make "
-                "other plans. Reply CANCEL if you no longer need it.",
+                body=notices.unserved_text(when, request_id=request.id),
                 due_at=now, urgent=True, request_id=request.id)
     alert_coordinators(session, request.scheme_id,
                        f"No driver yet for lift request #{request.id} on {when}: {reason}.",

@@ -10,11 +10,13 @@ from bot.messages import Outcome, Reply
 
 
 def ask(state: str, data: dict[str, Any], *replies: Reply) -> Outcome:
-    """An outcome in `state`; the last reply's options become the numbered choices."""
-    options = [option.value for option in replies[-1].options] if replies else []
-    kept = {k: v for k, v in data.items() if k != "options"}
-    if options:
-        kept["options"] = options
+    """An outcome in `state`; the last reply's options become the numbered choices, and
+    their labels are kept so that a label typed back ("Folding wheelchair") counts too."""
+    offered = replies[-1].options if replies else ()
+    kept = {k: v for k, v in data.items() if k not in ("options", "labels")}
+    if offered:
+        kept["options"] = [option.value for option in offered]
+        kept["labels"] = [option.label for option in offered]
     return Outcome(state, kept, list(replies))
 
 

@@ -6,6 +6,7 @@ every message is searched for a place, a day and a time.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -16,10 +17,13 @@ from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
 from bot.dialogue.understand import (
     Intent,
     PlaceName,
+    companion_in,
+    correction_time,
     extract_request,
     match_place,
     parse_date,
     parse_time,
+    return_in,
 )
 from bot.dialogue.wording import (
     RETURN_OPTIONS,
@@ -37,8 +41,11 @@ CHANGE_OPTIONS = (
     Option("change:day", "The day"),
     Option("change:time", "The time"),
     Option("change:return", "The way home"),
-    Option("change:stop", "Stop, don't book"),
+    Option("change:companion", "Who is coming"),
+    Option("change:stop", "Don't book it"),  # not "Stop": typed back, STOP would opt out
 )
+_NEGATED = re.compile(r"\b(?:not|instead of|rather than)\s+(?:the\s+|on\s+|at\s+)?[\w.:]+",
+                      re.IGNORECASE)
 _PROBLEMS = {
     "past": "That date has already passed.",
     "no_such_date": "There's no such date.",
@@ -74,33 +81,68 @@ def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
         return _next(snap, draft, [])
     if choice and choice.startswith("change:"):
         return _change(snap, draft, choice[7:])
+    if snap.state == "book_companion" and (answer := answer_yes_no(text, choice)) is not None:
+        draft["companion"], draft["with"] = answer, ""
+        return _next(snap, draft, [])
     if snap.state == "book_confirm":
         return _confirm(snap, draft, text, choice)
-    if snap.state == "book_return":
-        return _next(snap, draft, [Reply("Sorry, please choose one:")])
+    if snap.state in ("book_return", "book_companion", "book_change"):
+        # A correction sent instead of an answer ("sorry, I meant the 15th") is applied.
+        if _take_details(snap, draft, text):
+            return _next(snap, draft, [])
+        outcome = _next(snap, draft, [Reply("Sorry, please choose one:")]) \
+            if snap.state == "book_return" else \
+            ask(snap.state, {"draft": draft}, Reply("Sorry, please choose one:",
+                                                    _options_of(snap.state)))
+        outcome.understood = False
+        return outcome
     return _fill(snap, draft, text, prefix=[])
+
+
+def _options_of(state: str) -> tuple[Option, ...]:
+    return YES_NO if state == "book_companion" else CHANGE_OPTIONS
+
+
+def _take_details(snap: Snapshot, draft: dict[str, Any], text: str) -> bool:
+    """Every detail a message gives (place, day, time, way home, companion) into the draft;
+    whether it gave any."""
+    if not text:
+        return False
+    text = _NEGATED.sub(" ", text)  # "it's Hawes not Leyburn": Leyburn is what it isn't
+    parts = extract_request(text, snap.now, snap.rules.tz, place_names(snap))
+    found = False
+    if parts.places:
+        found = True
+        _take_places(draft, parts.places)
+    if parts.day is not None:
+        found, draft["day"] = True, parts.day.isoformat()
+    at = parts.time or correction_time(text)
+    if at is not None:
+        found, draft["time"] = True, at.strftime("%H:%M")
+    way_home = return_in(text)
+    if way_home is not None:
+        found, draft["return"] = True, way_home
+    companion, who = companion_in(text)
+    if companion is not None:
+        found, draft["companion"], draft["with"] = True, companion, who
+    return found
 
 
 def _fill(snap: Snapshot, draft: dict[str, Any], text: str, prefix: list[Reply]) -> Outcome:
     """Take every detail the text gives, then ask for the next missing one."""
-    tz = snap.rules.tz
-    parts = extract_request(text, snap.now, tz, place_names(snap)) if text else None
-    found = False
-    if parts is not None:
-        if parts.places:
-            found = True
-            _take_places(draft, parts.places)
-        if parts.day is not None:
-            found, draft["day"] = True, parts.day.isoformat()
-        if parts.time is not None:
-            found, draft["time"] = True, parts.time.strftime("%H:%M")
+    if text:
+        parts = extract_request(text, snap.now, snap.rules.tz, place_names(snap))
         if parts.date_problem and parts.day is None:
+            _take_details(snap, draft, text)
             return _ask_day(draft, prefix + [Reply(_PROBLEMS.get(parts.date_problem, ""))])
-        if not found and text and snap.state.startswith("book_"):
-            found = _answer_to_question(snap, draft, text)
-    if text and not found and snap.state.startswith("book_"):
-        prefix = prefix + [Reply(_not_understood(snap.state))]
-    return _next(snap, draft, prefix)
+    found = _take_details(snap, draft, text)
+    if not found and text and snap.state.startswith("book_"):
+        found = _answer_to_question(snap, draft, text)
+    outcome = _next(snap, draft, prefix + ([Reply(_not_understood(snap.state))]
+                                           if text and not found and
+                                           snap.state.startswith("book_") else []))
+    outcome.understood = found or not text or not snap.state.startswith("book_")
+    return outcome
 
 
 def _answer_to_question(snap: Snapshot, draft: dict[str, Any], text: str) -> bool:
@@ -147,6 +189,8 @@ def _next(snap: Snapshot, draft: dict[str, Any], prefix: list[Reply]) -> Outcome
     refusal = _refusal(snap, draft, verdict, prefix)
     if refusal is not None:
         return refusal
+    if draft.get("return") == "both":  # "there and back": the usual way home for the place
+        draft["return"] = "collect_later" if place.kind == "hospital" else "wait"
     if not draft.get("return"):
         if place.kind != "hospital":
             draft["return"] = "wait"
@@ -155,10 +199,27 @@ def _next(snap: Snapshot, draft: dict[str, Any], prefix: list[Reply]) -> Outcome
                 "Hospital visits can be long. How would you like to get home?",
                 RETURN_OPTIONS))
     draft["short_notice"] = verdict is Verdict.SHORT_NOTICE
-    readback = (f"A lift to {place.name} for your appointment on "
-                f"{when_text(appointment, snap.rules.tz)}. {RETURN_READBACK[draft['return']]}"
-                " Is that right?")
-    return ask("book_confirm", {"draft": draft}, *prefix, Reply(readback, YES_NO))
+    return ask("book_confirm", {"draft": draft}, *prefix,
+               Reply(readback(snap, draft, place, appointment), YES_NO))
+
+
+def readback(snap: Snapshot, draft: dict[str, Any], place: PlaceView,
+             appointment: datetime) -> str:
+    """Who travels, where, when and the way home, for a yes. Always names companions and
+    the way home, so a wrong one can be caught. One text with a 40-letter place name."""
+    return (f"{_travellers(snap, draft)} to {place.name}, "
+            f"{when_text(appointment, snap.rules.tz)}; {RETURN_READBACK[draft['return']]}. "
+            "Is that right?")
+
+
+def _travellers(snap: Snapshot, draft: dict[str, Any]) -> str:
+    companion = draft.get("companion")
+    if companion is None:
+        companion = bool(snap.person and snap.person.companion)
+    if not companion:
+        return "Just you"
+    who = str(draft.get("with") or "")
+    return f"You and {who}" if who else "You and a companion"
 
 
 def _refusal(snap: Snapshot, draft: dict[str, Any], verdict: Verdict,
@@ -186,13 +247,13 @@ def _refusal(snap: Snapshot, draft: dict[str, Any], verdict: Verdict,
 
 def _confirm(snap: Snapshot, draft: dict[str, Any], text: str, choice: str | None) -> Outcome:
     answer = answer_yes_no(text, choice)
-    if not answer and text:
+    if not answer and text and _take_details(snap, draft, text):
         # "no, it's Wednesday" reads as "no", but the new details are the correction.
-        parts = extract_request(text, snap.now, snap.rules.tz, place_names(snap))
-        if parts.places or parts.day or parts.time:
-            return _fill(snap, draft, text, prefix=[])
+        return _next(snap, draft, [])
     if answer is None:
-        return _next(snap, draft, [Reply("Sorry, please answer yes or no.")])
+        outcome = _next(snap, draft, [Reply("Sorry, please answer yes or no.")])
+        outcome.understood = False
+        return outcome
     if not answer:
         return ask("book_change", {"draft": draft}, Reply("What needs changing?",
                                                           CHANGE_OPTIONS))
@@ -203,18 +264,21 @@ def _confirm(snap: Snapshot, draft: dict[str, Any], text: str, choice: str | Non
     if refusal is not None:
         return refusal
     short = verdict is Verdict.SHORT_NOTICE
+    companion = draft.get("companion")
     effect = RequestLift(destination_id=int(draft["place"]),
                          appointment_at=appointment.astimezone(UTC),
-                         return_plan=str(draft.get("return") or "wait"), short_notice=short)
+                         return_plan=str(draft.get("return") or "wait"), short_notice=short,
+                         companion=companion if isinstance(companion, bool) else None)
     tz = snap.rules.tz
     if short:
         text_back = ("Thank you. As it's short notice, I've passed your request to our "
                      "coordinator, who will try to find a driver and let you know.")
     else:
         by = confirm_by(appointment, snap.now, snap.rules)
+        # No "reply CANCEL" here: the lift has no number yet, and a bare CANCEL would be
+        # an opt-out on Twilio's default settings. The confirmation carries "CANCEL <n>".
         text_back = (f"Thank you! Your lift request for {day_text(appointment, tz)} is in. "
-                     f"We'll tell you who is driving by {clock_text(by, tz)}. "
-                     "Reply CANCEL to cancel.")
+                     f"We'll tell you who is driving by {clock_text(by, tz)}.")
     return Outcome("idle", {}, say(text_back), [effect])
 
 
@@ -222,6 +286,9 @@ def _change(snap: Snapshot, draft: dict[str, Any], what: str) -> Outcome:
     field = {"place": "place", "day": "day", "time": "time", "return": "return"}.get(what)
     if field:
         draft.pop(field, None)
+    if what == "companion":
+        return ask("book_companion", {"draft": draft}, Reply(
+            "Is someone coming with you this time?", YES_NO))
     if what == "return":
         return ask("book_return", {"draft": draft}, Reply("How would you like to get home?",
                                                           RETURN_OPTIONS))
@@ -234,7 +301,20 @@ def _ask_place(snap: Snapshot, draft: dict[str, Any], prefix: list[Reply]) -> Ou
     question = "Which of these did you mean?" if draft.get("place_options") else \
         "Where is the appointment?"
     return ask("book_place", {"draft": draft}, *prefix, Reply(
-        question, tuple(Option(f"place:{p.id}", p.name) for p in places)))
+        question, tuple(Option(f"place:{p.id}", label) for p, label in
+                        zip(places, place_labels(places), strict=True))))
+
+
+def place_labels(places: list[PlaceView]) -> list[str]:
+    """Short names for a list of places ("Hawes surgery" for "Central Dales Practice,
+    Hawes"), so six of them fit one text; the full name where a short one would be shared."""
+    def short(place: PlaceView) -> str:
+        if len(place.name) <= 18 or not place.town:
+            return place.name
+        return f"{place.town} {'hospital' if place.kind == 'hospital' else 'surgery'}"
+    labels = [short(p) for p in places]
+    return [label if labels.count(label) == 1 else p.name for p, label in zip(places, labels,
+                                                                             strict=True)]
 
 
 def _ask_day(draft: dict[str, Any], prefix: list[Reply]) -> Outcome:

@@ -1,11 +1,22 @@
-"""Listing and cancelling one's own lifts."""
+"""Listing and cancelling one's own lifts.
+
+Our texts invite "CANCEL 482" (the lift's number), never a bare CANCEL: Twilio's default
+opt-out handling on long codes treats a one-word CANCEL as STOP and blocks every later text.
+Two words never trigger it. A bare CANCEL is still understood here, for schemes whose
+Messaging Service has Advanced Opt-Out with CANCEL removed (see the README).
+"""
 
 from __future__ import annotations
+
+import re
+from datetime import date
 
 from booking.intake.effects import CancelLift
 from booking.intake.views import LiftView, Snapshot
 from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
-from bot.dialogue.understand import Intent
+from bot.dialogue.book import place_labels
+from bot.dialogue.understand import Intent, parse_when
+from bot.dialogue.understand_text import normalise
 from bot.dialogue.wording import YES_NO, when_text
 from bot.messages import Option, Outcome, Reply
 
@@ -16,6 +27,15 @@ STATUS_TEXT = {
     "offered": "waiting for a driver",
     "confirmed": "driver confirmed",
 }
+_SHORT_STATUS = {"confirmed": "confirmed", "needs_coordinator": "with coordinator"}
+# "cancel 482", "CANCEL #482", "cancel lift 482", "cancel no. 482"
+_NUMBERED = re.compile(r"^\W*(?:cancel|cancle|cansel)\w*\W*(?:my\s+)?(?:lift|trip|booking|"
+                       r"number|no\.?|#)?\s*#?\s*(\d{1,9})\W*$")
+
+
+def cancelling_hint(lift_id: int) -> str:
+    """How to cancel one lift by text: two words, so Twilio never reads it as STOP."""
+    return f"Reply CANCEL {lift_id} to cancel."
 
 
 def _upcoming(snap: Snapshot) -> list[LiftView]:
@@ -23,30 +43,64 @@ def _upcoming(snap: Snapshot) -> list[LiftView]:
 
 
 def _label(snap: Snapshot, lift: LiftView) -> str:
-    return f"{when_text(lift.appointment_at, snap.rules.tz)}, {lift.destination}"
+    """'Thu 3 Dec 10:40, Leyburn surgery': short, so a list of them fits one text."""
+    places = list(snap.places)
+    labels = dict(zip((p.name for p in places), place_labels(places), strict=True))
+    when = when_text(lift.appointment_at, snap.rules.tz).replace(" at ", " ")
+    return f"{when}, {labels.get(lift.destination, lift.destination)}"
 
 
-def list_lifts(snap: Snapshot) -> Outcome:
-    """Tell the resident what lifts they have coming up."""
-    lifts = _upcoming(snap)
+def _on_day(snap: Snapshot, lifts: list[LiftView], text: str) -> tuple[date | None,
+                                                                       list[LiftView]]:
+    """The day a message names, and the lifts on it (all of them when it names none)."""
+    day = parse_when(text, snap.now, snap.rules.tz).day if text else None
+    if day is None:
+        return None, lifts
+    tz = snap.rules.tz
+    return day, [x for x in lifts if x.appointment_at.astimezone(tz).date() == day]
+
+
+def list_lifts(snap: Snapshot, text: str = "") -> Outcome:
+    """Tell the resident what lifts they have coming up (on the day asked about, if any)."""
+    day, lifts = _on_day(snap, _upcoming(snap), text)
+    if day is not None and not lifts:
+        return Outcome("idle", {}, say(
+            f"You have no lift booked on {day:%a} {day.day} {day:%b}. To book one, tell me "
+            "where and when."))
     if not lifts:
         return Outcome("idle", {}, say("You have no lifts booked. To book one, tell me where "
                                        "and when."))
-    lines = [f"{_label(snap, lift)} ({STATUS_TEXT.get(lift.status, lift.status)})"
+    # Two lifts fit one text; three or more take two (each line is about 50 characters).
+    if len(lifts) == 1:
+        lift = lifts[0]
+        return Outcome("idle", {}, say(
+            f"Your lift: {_label(snap, lift)} ({STATUS_TEXT.get(lift.status, lift.status)}). "
+            f"{cancelling_hint(lift.id)}"))
+    lines = [f"{lift.id}: {_label(snap, lift)} ({_SHORT_STATUS.get(lift.status, 'waiting')})"
              for lift in lifts[:5]]
-    return Outcome("idle", {}, say("Your lifts:\n" + "\n".join(lines) +
-                                   "\nReply CANCEL to cancel one."))
+    hint = "To cancel one, reply CANCEL and its number."
+    heading = "Your lifts:"
+    return Outcome("idle", {}, say(heading + "\n" + "\n".join(lines) + "\n" + hint))
 
 
-def start(snap: Snapshot) -> Outcome:
-    """Ask which lift to cancel (or confirm the only one)."""
+def start(snap: Snapshot, text: str = "") -> Outcome:
+    """Ask which lift to cancel (or confirm the one meant: by number, by day, or the only)."""
     lifts = _upcoming(snap)
     if not lifts:
         return Outcome("idle", {}, say("You have no lifts booked, so there's nothing to cancel."))
+    numbered = _NUMBERED.match(normalise(text)) if text else None
+    if numbered is not None:
+        wanted = int(numbered.group(1))
+        lift = next((x for x in lifts if x.id == wanted), None)
+        if lift is not None:
+            return _ask_confirm(snap, lift)
+    else:
+        _day, on_day = _on_day(snap, lifts, text)
+        lifts = on_day or lifts
     if len(lifts) == 1:
         return _ask_confirm(snap, lifts[0])
     options = tuple(Option(f"lift:{lift.id}", _label(snap, lift)) for lift in lifts[:6])
-    return ask("cancel_pick", {}, Reply("Which lift do you want to cancel?", options))
+    return ask("cancel_pick", {}, Reply("Which lift should I cancel?", options))
 
 
 def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outcome:
@@ -56,7 +110,9 @@ def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
         if lift is None:
             if intent is Intent.NO:
                 return Outcome("idle", {}, say("OK, nothing has been cancelled."))
-            return start(snap)
+            outcome = start(snap, text)
+            outcome.understood = False
+            return outcome
         return _ask_confirm(snap, lift)
     lift_id = snap.data.get("lift")
     lift = next((x for x in snap.lifts if x.id == lift_id), None)
@@ -64,7 +120,9 @@ def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
     if lift is None or answer is False:
         return Outcome("idle", {}, say("OK, nothing has been cancelled."))
     if answer is None:
-        return _ask_confirm(snap, lift, "Sorry, please answer yes or no.")
+        outcome = _ask_confirm(snap, lift, "Sorry, please answer yes or no.")
+        outcome.understood = False
+        return outcome
     return Outcome("idle", {}, say(
         f"Your lift on {when_text(lift.appointment_at, snap.rules.tz)} is cancelled. "
         "Thank you for letting us know."), [CancelLift(lift.id)])

@@ -19,7 +19,7 @@ from booking.intake.effects import (
 from booking.intake.views import Snapshot
 from booking.rules import month_end
 from bot.dialogue.asking import say
-from bot.dialogue.understand import parse_date
+from bot.dialogue.understand import Intent, classify, parse_date
 from bot.messages import Outcome
 from bot.phones import to_e164
 
@@ -39,6 +39,10 @@ def step(snap: Snapshot, text: str) -> Outcome:
     # "for" alone is an ordinary word: only "/for" speaks for a resident
     if match is None or (match.group(1).lower() == "for" and not text.lstrip().startswith("/")):
         name = snap.person.first_name if snap.person else ""
+        if classify(text) is Intent.HELP:
+            # A coordinator's own "help" or "ring me" would alert the coordinators: themselves.
+            return Outcome("idle", {}, say(f"You're one of the coordinators, {name}, so I "
+                                           f"haven't alerted anyone. {HELP}"))
         return Outcome("idle", {}, say(f"Hello {name}. {HELP}"))
     command, rest = match.group(1).lower(), match.group(2).strip()
     today = snap.now.astimezone(snap.rules.tz).date()

@@ -100,6 +100,13 @@ def _free_text(snap: Snapshot, text: str, intent: Intent) -> Outcome:
         return _ask_weekly_confirm(slots)
     name = snap.person.first_name if snap.person else ""
     opening = "Thank you for driving!" if intent is Intent.THANKS else f"Hello {name}."
+    outcome = menu(opening)
+    outcome.understood = intent in (Intent.THANKS, Intent.GREETING)
+    return outcome
+
+
+def menu(opening: str) -> Outcome:
+    """A driver's menu after `opening`."""
     return ask("idle", {}, Reply(
         f"{opening} Answer trips with YES or NO and the trip number. Send PICKED UP, "
         "DROPPED OFF or NO SHOW as you go, or HELP for the coordinator.", MENU))

@@ -1,7 +1,14 @@
 """The conversation, channel-agnostic: `step(snapshot, inbound) -> Outcome`.
 
 Pure: it reads a Snapshot and returns replies, the next state and the effects for booking/
-to carry out. Keywords (STOP, START, HELP) work in every state. See flow.mmd beside this file.
+to carry out. See flow.mmd beside this file.
+
+Order matters, and it is: a button, a number or an option's label typed back; then STOP and
+START (every role, every state); then the role (a coordinator's words are commands, never a
+call for help); then a plain request for a person ("HELP", "ring me"), which keeps where the
+conversation stood; then the open question's own reading of the message. Only when that
+question could not read it do the weaker meanings get a turn: "I'm confused" asks for a person,
+"how much does it cost?" is answered, and the question still stands.
 """
 
 from __future__ import annotations
@@ -11,46 +18,75 @@ import re
 from booking.intake.effects import AlertCoordinator, SetSmsOptOut
 from booking.intake.views import Snapshot
 from bot.dialogue import (
+    answering,
     book,
     cancelling,
+    changing,
     coordinating,
     driver_joining,
     driving,
     joining,
 )
-from bot.dialogue.asking import ask
-from bot.dialogue.understand import Intent, classify, extract_request
-from bot.dialogue.wording import EXAMPLE, MENU
+from bot.dialogue.understand import (
+    Intent,
+    asks_for_person,
+    classify,
+    extract_request,
+    request_inside_thanks,
+)
+from bot.dialogue.understand_text import normalise, words_only
+from bot.dialogue.wording import idle_menu
 from bot.messages import Inbound, Outcome, Reply
 
 MAX_TEXT = 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Meanings that may interrupt any question once the question itself could not use the words.
+_ANSWERED_ANYWHERE = (Intent.FAQ, Intent.VOLUNTEER, Intent.MISTAKE, Intent.ETA)
 
 
 def step(snap: Snapshot, inbound: Inbound) -> Outcome:
     """Decide what to say and do about one message."""
     text = _CONTROL.sub(" ", inbound.text or "")[:MAX_TEXT].strip()
-    choice = inbound.choice or _numbered_choice(text, snap.data.get("options"))
+    choice = (inbound.choice or _numbered_choice(text, snap.data.get("options"))
+              or _label_choice(text, snap.data))
     intent = Intent.UNKNOWN if choice else classify(text)
     if choice == "menu:help":
         intent = Intent.HELP
     if snap.person is None and driver_joining.invitation_code(text):
         return _newcomer(snap, text, choice, intent)  # "/start K7QP2M" is not a bare START
-    keyword = _keywords(snap, intent)
-    if keyword is not None:
-        return keyword
+    if intent in (Intent.STOP, Intent.START):
+        return _opt_out_or_in(snap, intent)
+    role = snap.person.role if snap.person else None
+    if role == "coordinator":
+        return coordinating.step(snap, text)  # their own "ring me" must not alert themselves
+    if intent is Intent.HELP and (choice == "menu:help" or asks_for_person(text)):
+        return _help(snap)
+    if intent is Intent.BAD_NEWS and role != "driver" and snap.person is not None:
+        return answering.bad_news(snap, text)
+    outcome = _route(snap, text, choice, intent)
+    if not outcome.understood and intent is Intent.HELP:
+        return _help(snap)
+    if not outcome.understood and intent in _ANSWERED_ANYWHERE and role != "driver":
+        return answering.answer(snap, text, intent)
+    return outcome
+
+
+def _route(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outcome:
+    """The person's role and the state of the conversation decide who reads the message."""
     if snap.person is None:
         return _newcomer(snap, text, choice, intent)
     if snap.person.role == "driver":
         return driving.step(snap, text, choice, intent)
-    if snap.person.role == "coordinator":
-        return coordinating.step(snap, text)
     if snap.state.startswith("join_"):
-        return _idle_menu(f"Thanks, {snap.person.first_name}, I've found your details.")
+        return idle_menu(f"Thanks, {snap.person.first_name}, I've found your details.")
     if snap.state.startswith("book_"):
         return book.step(snap, text, choice, intent)
     if snap.state.startswith("cancel_"):
         return cancelling.step(snap, text, choice, intent)
+    if snap.state.startswith("change_"):
+        return changing.step(snap, text, choice, intent)
+    if snap.state.startswith("answer_"):
+        return answering.step(snap, text, choice, intent)
     return idle(snap, text, choice, intent)
 
 
@@ -61,6 +97,9 @@ def _newcomer(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> 
         return driver_joining.start(snap, code)
     if snap.state.startswith("djoin_"):
         return driver_joining.step(snap, text, choice)
+    if intent is Intent.MISTAKE or (not snap.state.startswith("join_")
+                                    and intent in (Intent.FAQ, Intent.VOLUNTEER)):
+        return answering.answer(snap, text, intent)  # no join questions for a wrong number
     return joining.step(snap, text, choice, intent)
 
 
@@ -70,51 +109,67 @@ def idle(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
     if choice == "menu:book":
         return book.start(snap, "")
     if choice == "menu:list" or intent is Intent.LIST:
-        return cancelling.list_lifts(snap)
+        return cancelling.list_lifts(snap, text)
     if choice == "menu:cancel" or intent is Intent.CANCEL:
-        return cancelling.start(snap)
-    if intent is Intent.THANKS:
+        return cancelling.start(snap, text)
+    if intent is Intent.CHANGE:
+        return changing.start(snap, text)
+    parts = extract_request(text, snap.now, snap.rules.tz, book.place_names(snap))
+    if intent is Intent.FAQ and parts.places and parts.day:
+        # "Can I bring my dog to Leyburn on Tuesday at 10?": the answer, then the booking.
+        outcome = book.start(snap, text)
+        outcome.replies[:0] = answering.answer(snap, text, intent).replies
+        return outcome
+    if intent in (Intent.MISTAKE, Intent.ETA, Intent.FAQ, Intent.VOLUNTEER,
+                  Intent.NOT_MEDICAL, Intent.JOIN):
+        return answering.answer(snap, text, intent)
+    if intent is Intent.THANKS and not request_inside_thanks(text, parts):
         return Outcome("idle", replies=[Reply(
             f"You're welcome, {name}! Text me any time you need a lift.")])
-    if intent is Intent.GREETING:
-        return _idle_menu(f"Hello {name}! What would you like to do?")
+    if intent is Intent.GREETING and not (parts.places or parts.day or parts.time):
+        return idle_menu(f"Hello {name}! What would you like to do?")
     if intent is Intent.BOOK:
         return book.start(snap, text)
     if intent in (Intent.YES, Intent.NO):
-        return _idle_menu("Sorry, I'm not sure what that answers.")
-    parts = extract_request(text, snap.now, snap.rules.tz, book.place_names(snap))
+        return idle_menu("Sorry, I'm not sure what that answers.", understood=False)
     if parts.places or parts.day or parts.time or parts.date_problem:
         return book.start(snap, text)
-    return _idle_menu(f"Sorry {name}, I didn't understand that.")
+    return idle_menu(f"Sorry {name}, I didn't understand that.", understood=False)
 
 
-def _idle_menu(opening: str) -> Outcome:
-    return ask("idle", {}, Reply(f"{opening} To book, tell me where and when, e.g. {EXAMPLE}.",
-                                 MENU))
-
-
-def _keywords(snap: Snapshot, intent: Intent) -> Outcome | None:
-    """STOP, START and HELP work whatever else is going on."""
+def _opt_out_or_in(snap: Snapshot, intent: Intent) -> Outcome:
+    """STOP (or "please stop sending me these") and START work whatever else is going on."""
     if intent is Intent.STOP:
         return Outcome("idle", effects=[SetSmsOptOut(True)], replies=[Reply(
             "You won't get any more texts from us. Reply START to get them again.")])
-    if intent is Intent.START:
-        opening = "Welcome back! Texts are on again."
-        if snap.person is None:
-            return joining.start(snap, "")
-        outcome = _idle_menu(opening)
-        outcome.effects.append(SetSmsOptOut(False))
-        return outcome
-    if intent is Intent.HELP:
-        who = snap.person.name if snap.person else "Someone new"
-        via = "Telegram" if snap.channel == "telegram" else f"text from {snap.address}"
-        if snap.person and snap.person.phone:
-            via += f" (phone {snap.person.phone})" if snap.channel == "telegram" else ""
-        return Outcome("idle", effects=[AlertCoordinator(
-            f"{who} asked to talk to a person ({via}). Please get in touch.")], replies=[Reply(
-            "I've asked a coordinator to contact you. They'll be in touch as soon as they "
-            "can. If it's urgent, please phone the scheme.")])
-    return None
+    if snap.person is None:
+        return joining.start(snap, "")
+    opening = "Welcome back! Texts are on again."
+    role = snap.person.role
+    if role == "coordinator":
+        outcome = Outcome("idle", {}, [Reply(f"{opening} {coordinating.HELP}")])
+    elif role == "driver":
+        outcome = driving.menu(opening)
+    else:
+        outcome = idle_menu(opening)
+    outcome.effects.append(SetSmsOptOut(False))
+    return outcome
+
+
+def _help(snap: Snapshot) -> Outcome:
+    """Ask a coordinator to get in touch, keeping where the conversation stood (a half-done
+    join or booking is still there when they answer the question)."""
+    who = snap.person.name if snap.person else "Someone new"
+    via = "Telegram" if snap.channel == "telegram" else f"text from {snap.address}"
+    if snap.person and snap.person.phone and snap.channel == "telegram":
+        via += f" (phone {snap.person.phone})"
+    text = "I've asked a coordinator to contact you. They'll be in touch as soon as they can."
+    if snap.state == "idle":
+        text += " If it's urgent, please phone the scheme."
+    else:
+        text += " Meanwhile, you can still answer my last question."
+    return Outcome(snap.state, dict(snap.data), [Reply(text)], [AlertCoordinator(
+        f"{who} asked to talk to a person ({via}). Please get in touch.")])
 
 
 def _numbered_choice(text: str, options: object) -> str | None:
@@ -128,4 +183,18 @@ def _numbered_choice(text: str, options: object) -> str | None:
     if 0 <= index < len(options):
         value = options[index]
         return str(value) if isinstance(value, str) else None
+    return None
+
+
+def _label_choice(text: str, data: dict[str, object]) -> str | None:
+    """An option's label typed back as it was shown ("Folding wheelchair", "I walk unaided"):
+    the choice itself, so words inside a label can never act as keywords."""
+    options, labels = data.get("options"), data.get("labels")
+    if not isinstance(options, list) or not isinstance(labels, list) or not text:
+        return None
+    said = words_only(normalise(text))
+    for value, label in zip(options, labels, strict=False):
+        if isinstance(value, str) and isinstance(label, str) and said and \
+                said == words_only(normalise(label)):
+            return value
     return None

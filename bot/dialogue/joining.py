@@ -10,14 +10,22 @@ from booking.intake.effects import JoinResident
 from booking.intake.views import Snapshot
 from bot.dialogue import book
 from bot.dialogue.asking import answer_yes_no, ask, say
-from bot.dialogue.understand import Intent, PlaceName, match_place, parse_postcode
+from bot.dialogue.understand import (
+    Intent,
+    PlaceName,
+    classify,
+    extract_request,
+    match_place,
+    parse_postcode,
+)
 from bot.dialogue.wording import EXAMPLE, MOBILITY_OPTIONS, YES_NO
 from bot.messages import Option, Outcome, Reply
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z .'\-]{1,79}$")
 _MOBILITY_WORDS = {
     "walking_aid": ("stick", "walker", "frame", "crutch", "rollator", "aid"),
-    "wheelchair_vehicle": ("accessible", "ramp", "stay in", "can't transfer", "wav"),
+    "wheelchair_vehicle": ("accessible", "ramp", "stay in", "can't transfer", "wav",
+                           "wheelchair car", "wheelchair taxi"),
     "folding_wheelchair": ("wheelchair", "chair"),
     "unaided": ("fine", "unaided", "no help", "without help", "walk ok", "no"),
 }
@@ -27,7 +35,7 @@ _UNKNOWN_POSTCODE = Option("postcode:unknown", "I don't know it")
 def start(snap: Snapshot, text: str) -> Outcome:
     """Greet a newcomer and ask the first question."""
     data: dict[str, Any] = {}
-    if text and _looks_like_booking(text):
+    if text and _looks_like_booking(snap, text):
         data["pending"] = text[:300]  # carried on into booking once they have joined
     hello = f"Hello! This is the {snap.scheme_name} volunteer car scheme."
     if snap.channel == "telegram" and not snap.data.get("verified_phone"):
@@ -52,6 +60,12 @@ def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
             "Please tap 'Share my phone number' below (it's how we know it's you). "
             "Stuck? Send HELP and a person will contact you.", request_contact=True))
     if state == "join_name":
+        if not data.get("pending") and _looks_like_booking(snap, text) and \
+                not _NAME.match(" ".join(text.split())):
+            data["pending"] = text[:300]
+            return ask("join_name", data, Reply(
+                "Thank you, I'll keep that request for when you've joined. First, what is "
+                "your full name?"))
         return _name(data, text)
     if state == "join_address":
         return _address(snap, data, text)
@@ -68,8 +82,8 @@ def _name(data: dict[str, Any], text: str) -> Outcome:
     name = " ".join(text.split()).title() if text.islower() or text.isupper() else text
     name = " ".join(name.split())
     if not _NAME.match(name) or len(name.split()) > 6:
-        return ask("join_name", data, Reply(
-            "Sorry, I didn't catch that. Please send your name, e.g. Edith Bainbridge."))
+        return _not_understood(ask("join_name", data, Reply(
+            "Sorry, I didn't catch that. Please send your name, e.g. Edith Bainbridge.")))
     data["name"] = name
     return ask("join_address", data, Reply(
         f"Thanks, {name.split()[0]}. What is your home address? "
@@ -117,8 +131,8 @@ def _mobility(data: dict[str, Any], text: str, choice: str | None) -> Outcome:
     else:
         value = _mobility_from(text)
     if value is None:
-        return ask("join_mobility", data, Reply(
-            "Sorry, please choose one of these:", MOBILITY_OPTIONS))
+        return _not_understood(ask("join_mobility", data, Reply(
+            "Sorry, please choose one of these:", MOBILITY_OPTIONS)))
     data["mobility"] = value
     return ask("join_companion", data, Reply(
         "Does someone usually come with you, like a carer or friend?", YES_NO))
@@ -138,7 +152,8 @@ def _yes_no_question(state: str, data: dict[str, Any], text: str,
     question = ("Does someone usually come with you, like a carer or friend?"
                 if state == "join_companion" else "Do you travel with an assistance dog?")
     if answer is None:
-        return ask(state, data, Reply(f"Sorry, please answer yes or no. {question}", YES_NO))
+        return _not_understood(ask(state, data, Reply(f"Sorry, please answer yes or no. "
+                                                      f"{question}", YES_NO)))
     if state == "join_companion":
         data["companion"] = answer
         return ask("join_dog", data, Reply("Do you travel with an assistance dog?", YES_NO))
@@ -154,9 +169,9 @@ def _consent(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None
     if answer is None and intent is Intent.THANKS:
         answer = True
     if answer is None:
-        return ask("join_consent", data, Reply(
+        return _not_understood(ask("join_consent", data, Reply(
             "Sorry, please answer yes or no: may we keep your details to arrange lifts?",
-            YES_NO))
+            YES_NO)))
     if not answer:
         return Outcome("idle", {}, say(
             "That's fine. We can't book lifts without keeping your details, so nothing has "
@@ -179,7 +194,15 @@ def _consent(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None
     return Outcome("idle", {}, [welcome], [join])
 
 
-def _looks_like_booking(text: str) -> bool:
-    lowered = text.lower()
-    return any(w in lowered for w in ("lift", "ride", "appointment", "surgery", "doctor",
-                                      "hospital", "gp", "pick me up", "take me"))
+def _not_understood(outcome: Outcome) -> Outcome:
+    outcome.understood = False
+    return outcome
+
+
+def _looks_like_booking(snap: Snapshot, text: str) -> bool:
+    """A first message worth keeping for after joining: booking words, or a place with a
+    day or time ("Friarage Thursday 2pm")."""
+    if classify(text) is Intent.BOOK:
+        return True
+    parts = extract_request(text, snap.now, snap.rules.tz, book.place_names(snap))
+    return bool(parts.places) and bool(parts.day or parts.time)

@@ -20,6 +20,7 @@ from datetime import date, datetime, time
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+from bot.dialogue import understand_topics as topics
 from bot.dialogue.understand_place import PLACE_THRESHOLD, PlaceMatch, PlaceName, match_place_in
 from bot.dialogue.understand_text import MAX_CHARS, mask, normalise, words_only
 from bot.dialogue.understand_when import (
@@ -28,6 +29,7 @@ from bot.dialogue.understand_when import (
     UNCLEAR,
     DateResult,
     When,
+    correction_time,
     parse_date,
     parse_time,
     parse_when,
@@ -36,8 +38,10 @@ from bot.dialogue.understand_when import (
 
 __all__ = [
     "MAX_CHARS", "NO_SUCH_DATE", "PAST", "PLACE_THRESHOLD", "UNCLEAR", "DateResult", "Intent",
-    "PlaceMatch", "PlaceName", "RequestParts", "When", "classify", "extract_request",
-    "match_place", "parse_date", "parse_postcode", "parse_time", "parse_when", "yes_no",
+    "PlaceMatch", "PlaceName", "RequestParts", "When", "asks_for_person", "classify",
+    "companion_in", "correction_time", "extract_request", "match_place", "parse_date",
+    "parse_postcode", "parse_time", "parse_when", "request_inside_thanks", "return_in",
+    "yes_no",
 ]
 
 
@@ -54,6 +58,14 @@ class Intent(Enum):
     GREETING = "greeting"
     YES = "yes"
     NO = "no"
+    CHANGE = "change"  # move a booked lift to another day or time
+    JOIN = "join"  # a stranger asking to join (the word JOIN alone)
+    MISTAKE = "mistake"  # "sorry, wrong number"
+    ETA = "eta"  # "is my driver coming?"
+    FAQ = "faq"  # cost, dogs, what the scheme covers (see understand_topics.faq_topic)
+    NOT_MEDICAL = "not_medical"  # shopping, the hairdresser: trips the scheme doesn't make
+    VOLUNTEER = "volunteer"  # offering to drive
+    BAD_NEWS = "bad_news"  # a death in the family, a stay in hospital
     UNKNOWN = "unknown"
 
 
@@ -155,9 +167,20 @@ _CANCEL = (r"cancel\w*|cancle\w*|cansel\w*|cancl\w*|canel\w*|cncl|"
            r"(?:need|want|require|going)\w*(?: \w+){0,2}? (?:lift|ride|booking|it|that|"
            r"anymore|any more|after all)|"
            r"(?:cant|cannot|can not|unable to) make it|(?:wont|cant|not) be going|"
-           r"not going any more|appointment (?:has been|was|is) (?:moved|off)")
+           r"not going any more|appointment (?:has been|was|is) off")
 _NOT_CANCEL = r"(?:dont|do not|not|never) cancel"
-_LIST = (r"my (?:lifts|bookings|rides|appointments|trips)|"
+# Moving a booked lift: "make it 11 instead", "it's moved to Wednesday".
+_CHANGE = (r"(?<!cant )(?<!cannot )(?<!can not )(?<!wont )(?<!can )(?<!will )"
+           r"make it(?! on | to )|instead|"
+           r"(?:moved|changed|put back|brought forward|rearranged|"
+           r"rescheduled|shifted) (?:\w+ )?(?:to|till|until|for|on)|"
+           r"(?:has|have|is|was|s|got|been) (?:been )?(?:moved|changed|rearranged|"
+           r"rescheduled|put back|brought forward)|"
+           r"(?:change|move|rearrange|reschedule|alter) (?:\w+ ){0,2}?(?:lift|booking|"
+           r"appointment|time|day|date|it)|can (?:it|we|you) (?:\w+ )?(?:be|go) (?:on|at|for)")
+_LIST = (r"my (?:lifts|bookings|rides|appointments|trips)|am i (?:booked|down)|"
+         r"(?:is|was) (?:there|it) (?:a |my )?(?:lift|booking) (?:booked|on|for)|"
+         r"(?:did|have) (?:i|you) (?:got )?(?:book|booked)(?: me)?(?: a| my)? (?:lift|in|for|on)|"
          r"(?:what|which|any) (?:lifts|bookings|rides)|"
          r"(?:when|what time|what day|which day)(?: s| is| are)? (?:is |are )?my "
          r"(?:lift|ride|booking|driver|pick ?up)|whens my|"
@@ -194,6 +217,19 @@ _THANKS_EMOJI = ("\U0001f44d", "\U0001f64f", "\U0001f60a", "\u2764", "\U0001f44c
                  "\U0001f600", "\U0001f970", "\U0001f618", "\u263a")
 
 
+def asks_for_person(text: str) -> bool:
+    """A plain request for a person ("HELP", "?", "can someone ring me"): it pre-empts any
+    question, unlike a message that merely contains "help" ("I walk without help")."""
+    norm = normalise(text)
+    clean = words_only(norm)
+    if not clean:
+        return bool(norm) and set(norm) <= set("?¿ ")
+    if norm.startswith("/help") or clean in ("help", "help me", "help please", "please help"):
+        return True
+    return _has(_HUMAN, clean) and not _has(r"driver|drivers|when (?:you|they|he|she) arrive",
+                                            clean)
+
+
 def classify(text: str) -> Intent:
     """What a free-text message is for (a booking, a cancellation, thanks, an opt-out, ...)."""
     norm = normalise(text)
@@ -207,24 +243,47 @@ def classify(text: str) -> Intent:
         if answer is False:
             return Intent.NO
         return Intent.THANKS if answer else Intent.UNKNOWN
-    if clean in _STOP_WORDS:
+    if clean in _STOP_WORDS or _has(topics.OPT_OUT, clean):
         return Intent.STOP
     if clean in _START_WORDS or norm.startswith("/start"):
         return Intent.START
     if norm.startswith("/help") or clean == "help":
         return Intent.HELP
+    if clean in ("join", "join please", "join me up", "sign me up", "register"):
+        return Intent.JOIN
+    return _by_topic(norm, clean)
+
+
+def _by_topic(norm: str, clean: str) -> Intent:
+    """Phrases, most specific first: each is checked before the words it could be taken for."""
+    if _has(topics.MISTAKE, clean):
+        return Intent.MISTAKE
+    if topics.bad_news(clean):
+        return Intent.BAD_NEWS
+    if _has(topics.VOLUNTEER, clean):
+        return Intent.VOLUNTEER
     if _has(_HUMAN, clean) and not _has(r"driver|drivers|when (?:you|they|he|she) arrive", clean):
         return Intent.HELP
+    if _has(topics.ETA, clean):
+        return Intent.ETA
+    if _has(_CHANGE, clean) and not _has(r"change my mind|changed my mind", clean):
+        return Intent.CHANGE
     if _has(_CANCEL, clean) and not _has(_NOT_CANCEL, clean):
         return Intent.CANCEL
     if _has(_LIST, clean):
         return Intent.LIST
+    if topics.faq_topic(norm, clean) is not None:
+        return Intent.FAQ
     if _has(_THANKS_FOR, clean) or _thanks_after_a_trip(norm, clean):
         return Intent.THANKS
+    if topics.not_medical(clean) and _has(_BOOK + r"|need|want|go|going|get", clean):
+        return Intent.NOT_MEDICAL
     if _has(_BOOK, clean):
         return Intent.BOOK
     if _has(_HELP, clean):
         return Intent.HELP
+    if _has(topics.GOODWILL, clean):
+        return Intent.THANKS
     answer, strong = _yes_no_detail(norm)
     if answer is False:
         return Intent.NO
@@ -235,6 +294,78 @@ def classify(text: str) -> Intent:
     if answer is True or _has(_THANKS, clean) or any(e in norm for e in _THANKS_EMOJI):
         return Intent.THANKS
     return Intent.UNKNOWN
+
+
+def request_inside_thanks(text: str, parts: RequestParts) -> bool:
+    """A thank-you that also carries a new booking ("Friarage Thursday 2pm, thank you";
+    "thanks for Tuesday, I need another to Hawes on the 15th"), not thanks for a past lift."""
+    norm = normalise(text)
+    clean = words_only(norm)
+    asking = _ASKING.search(clean) is not None
+    complete = bool(parts.places) and bool(parts.day or parts.time)
+    if not complete and not (asking and (parts.places or parts.day)):
+        return False
+    if _thanks_after_a_trip(norm, clean):
+        return False  # opens with thanks and asks for nothing: about a lift already given
+    return asking or not _has(_THANKS_FOR, clean)
+
+
+# --- companions and the way home ----------------------------------------------------------
+
+_KIN = (r"husband|hubby|wife|partner|son|daughter|mum|mother|dad|father|sister|brother|"
+        r"carer|friend|neighbour|grandson|granddaughter|niece|nephew|helper")
+_FETCH = (r"collect\w*|pick(?:ing)? me up|fetch\w*|bring\w* me (?:back|home)|take me home|"
+          r"get me (?:back|home)|run me (?:back|home)|come (?:and|to) get me|drive me (?:back|"
+          r"home)|get (?:the|a) (?:bus|train|taxi)|(?:find|make) my own way")
+_ONE_WAY = (r"just there|there only|only there|one way|single journey|just one way|"
+            r"(?:my (?:" + _KIN + r")|someone|somebody|(?:i|we)(?: ll| will| can| shall)?|"
+            r"ill|im|we ll|well) (?:\w+ ){0,3}?(?:" + _FETCH + r")|"
+            r"(?:no|dont|do not) need (?:a lift |a ride |to be brought |taking )?(?:back|home)|"
+            r"no (?:lift|ride) (?:back|home)|no need (?:for the driver )?to wait|"
+            r"dont need (?:you|the driver|anyone) to wait")
+_WAIT = r"wait (?:for me|and bring|and take|with me)|(?:driver|you) (?:can |could )?wait"
+_LATER = (r"(?:collect|pick) me (?:up )?(?:after\w*|later)|come back (?:for me|and collect|"
+          r"later)")
+_BOTH = (r"there and back|and back again|both ways|return (?:journey|trip)|and home again|"
+         r"(?:bring|take|get) me (?:back|home)(?: again)?|back home after")
+_ALONE = (r"just me|only me|on my own|by myself|no companion|no one else|nobody else|alone|"
+          r"(?:nobody|no one|noone) (?:is )?coming")
+_WITH = (r"(?:me and|and|with|bring\w*|taking|plus) (?:my|our) (?P<a>" + _KIN + r")|"
+         r"(?:my|our) (?P<b>" + _KIN + r") (?:\w+ ){0,2}?(?:coming|come\b(?! (?:and|to) get)|"
+         r"travel\w*|too|as well|with me|joining)|(?P<two>two|2|both) of us|"
+         r"with (?:a|my) (?P<c>carer|friend|companion|helper)")
+
+
+def return_in(text: str) -> str | None:
+    """The way home a request asks for: one_way, wait, collect_later, or "both" (there and
+    back, the plan left to the destination's kind); None when it says nothing about it."""
+    clean = words_only(normalise(text))
+    if _has(_ONE_WAY, clean):
+        return "one_way"
+    if _has(_LATER, clean):
+        return "collect_later"
+    if _has(_WAIT, clean):
+        return "wait"
+    if _has(_BOTH, clean):
+        return "both"
+    return None
+
+
+def companion_in(text: str) -> tuple[bool | None, str]:
+    """Whether someone travels with the resident, and who ("your husband"), as the request
+    says; (None, "") when it says nothing about it."""
+    clean = words_only(normalise(text))
+    if _has(_ALONE, clean):
+        return False, ""
+    match = re.search(r"(?<![a-z0-9])(?:" + _WITH + r")(?![a-z0-9])", clean)
+    if match is None:
+        return None, ""
+    kin = match.group("a") or match.group("b") or match.group("c")
+    if kin is None:
+        return True, ""
+    if kin in ("hubby",):
+        kin = "husband"
+    return True, f"your {kin}"
 
 
 # --- postcodes -------------------------------------------------------------------------

@@ -363,3 +363,35 @@ def when_from_norm(norm: str, now: datetime, tz: ZoneInfo) -> tuple[When, list[t
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> When:
     """Day and time from one message; "past" also when today's time has already gone."""
     return when_from_norm(normalise(text), now, tz)[0]
+
+
+_CORRECTION = re.compile(
+    r"\b(?:meant|make it|change it to|changed to|moved to|now|instead of|not|its|it is|"
+    r"should be|to)\s+(?:at\s+)?(?P<h>\d{1,2})(?:[.:](?P<m>[0-5]\d))?(?!\s*(?:st|nd|rd|th)\b)"
+    r"(?![\d/.:])(?!\s*(?:days?|weeks?|months?|miles?|people|of\b))")
+
+
+def correction_time(text: str) -> time | None:
+    """A time in a correction that names only the hour ("make it 11 instead", "sorry, I
+    meant 2"): a bare number is a time only after such words (GP hours: 1-7 mean pm)."""
+    norm = normalise(text)
+    masked = mask(norm, (c.span for c in _date_candidates(norm)))
+    # "11 not 10.40", "11 instead of 10.40": the time after "not" is the old one.
+    masked = re.sub(r"\b(?:not|instead of|rather than)\s+(?:at\s+)?[\w.:]+",
+                    lambda m: " " * len(m.group()), masked)
+    found = first_time(masked)
+    if found is not None:
+        return found
+    instead = re.search(r"\b(\d{1,2})(?:[.:]([0-5]\d))?\s+instead\b", norm)
+    if instead is not None and 1 <= int(instead.group(1)) <= 12:
+        hour = int(instead.group(1))
+        return time(hour + 12 if hour <= 7 else hour, int(instead.group(2) or 0))
+    for m in _CORRECTION.finditer(masked):
+        if m.group(0).startswith(("not", "instead of")):
+            continue  # "11 not 10": the time meant is the other one
+        hour, minute = int(m.group("h")), int(m.group("m") or 0)
+        if 1 <= hour <= 12:
+            return time(hour + 12 if hour <= 7 else hour, minute)
+        if 13 <= hour <= 19:
+            return time(hour, minute)
+    return None

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.messages import Option
+from bot.dialogue.asking import ask
+from bot.messages import Option, Outcome, Reply
 
 YES_NO = (Option("yes", "Yes"), Option("no", "No"))
 
+# Labels are typed back as answers, so none may contain a keyword (HELP, STOP, CANCEL):
+# "I walk without help" once called a coordinator and threw a half-done join away.
 MOBILITY_OPTIONS = (
-    Option("mob:unaided", "I walk without help"),
+    Option("mob:unaided", "I walk unaided"),
     Option("mob:walking_aid", "I use a stick or walker"),
     Option("mob:folding_wheelchair", "Folding wheelchair"),
     Option("mob:wheelchair_vehicle", "I need a wheelchair car"),
@@ -30,12 +33,21 @@ RETURN_OPTIONS = (
 )
 
 RETURN_READBACK = {
-    "wait": "Your driver will wait and bring you home.",
-    "collect_later": "A driver will collect you afterwards.",
-    "one_way": "This is a lift there only.",
+    "wait": "the driver waits and brings you home",
+    "collect_later": "a driver collects you after",
+    "one_way": "a lift there only, not home",
 }
 
 EXAMPLE = '"Leyburn surgery Tuesday 10.40"'
+
+
+def idle_menu(opening: str, *, understood: bool = True) -> Outcome:
+    """The resident's menu after `opening`. Kept to one text: the example of a booking is
+    left to the "Book a lift" question, which the menu leads to."""
+    outcome = ask("idle", {}, Reply(f"{opening} What would you like to do?"
+                                    if not opening.endswith("?") else opening, MENU))
+    outcome.understood = understood
+    return outcome
 
 
 def day_text(instant: datetime, tz: ZoneInfo) -> str:

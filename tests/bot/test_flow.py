@@ -60,7 +60,8 @@ MOBILITY = ("mob:unaided", "mob:walking_aid", "mob:folding_wheelchair", "mob:whe
 YES_NO = ("yes", "no")
 MENU = ("menu:book", "menu:list", "menu:cancel", "menu:help")
 RETURNS = ("ret:wait", "ret:collect_later", "ret:one_way")
-CHANGES = ("change:place", "change:day", "change:time", "change:return", "change:stop")
+CHANGES = ("change:place", "change:day", "change:time", "change:return", "change:companion",
+           "change:stop")
 
 
 def day(offset: int) -> str:
@@ -217,11 +218,11 @@ JOIN_CASES = [
 BOOK_CASES = [
     Case("one message is read back", ("Lift to Leyburn surgery Thursday 10.40 please",),
          "book_confirm",
-         ("Leyburn Medical Practice", day_words(THU), "10:40", "wait and bring you home"),
+         ("Leyburn Medical Practice", day_words(THU), "10:40", "waits and brings you home"),
          YES_NO, draft={"place": LEYBURN, "day": day(THU), "time": "10:40"}),
     Case("one message and yes books the lift",
          ("Lift to Leyburn surgery Thursday 10.40 please", "yes"), "idle",
-         (day_words(THU), "who is driving", "CANCEL"),
+         (day_words(THU), "who is driving"),
          effects=(RequestLift(LEYBURN, at(THU, 10, 40), "wait", False),)),
     Case("a vague booking offers every place", ("I need a lift",), "book_place",
          ("Where",), PLACE_OPTIONS),
@@ -261,7 +262,7 @@ BOOK_CASES = [
     Case("change the place", (Inbound(choice="change:place"),), "book_place", ("Where",),
          PLACE_OPTIONS, start="book_change", data={"draft": THU_DRAFT}),
     Case("change the way home", (Inbound(choice="change:return"), "3"), "book_confirm",
-         ("lift there only",), YES_NO, start="book_change", data={"draft": THU_DRAFT}),
+         ("a lift there only",), YES_NO, start="book_change", data={"draft": THU_DRAFT}),
     Case("stop from the change menu books nothing", (Inbound(choice="change:stop"),), "idle",
          ("Nothing has been booked",), start="book_change", data={"draft": THU_DRAFT}),
     Case("cancel while booking stops the booking", ("cancel",), "idle",
@@ -273,7 +274,7 @@ BOOK_CASES = [
          "idle", (day_words(THU),),
          effects=(RequestLift(FRIARAGE, at(THU, 14), "collect_later", False),)),
     Case("a GP lift never asks about the way home", ("lift to reeth surgery friday 3pm",),
-         "book_confirm", ("wait and bring you home",), YES_NO),
+         "book_confirm", ("waits and brings you home",), YES_NO),
     Case("'1' at the read-back means yes", ("1",), "idle", ("who is driving",),
          start="book_confirm", data={"draft": THU_DRAFT, "options": list(YES_NO)},
          effects=(RequestLift(LEYBURN, at(THU, 10, 40), "wait", False),)),
@@ -325,19 +326,21 @@ CANCEL_CASES = [
          (day_words(8),), effects=(CancelLift(12),), lifts=(LIFT_THU, LIFT_NEXT_TUE)),
     Case("cancel with nothing booked", ("cancel",), "idle", ("nothing to cancel",)),
     Case("my lifts lists them with their status", ("my lifts",), "idle",
-         ("Leyburn Medical Practice", "Friarage Hospital", "driver confirmed",
-          "waiting for a driver"), lifts=(LIFT_THU, LIFT_NEXT_TUE), absent=("Reeth",)),
+         ("11: ", "Leyburn surgery", "12: ", "Friarage Hospital", "(confirmed)", "(waiting)",
+          "CANCEL and its number"), lifts=(LIFT_THU, LIFT_NEXT_TUE), absent=("Reeth",)),
     Case("my lifts with none booked", ("have I got any lifts",), "idle", ("no lifts booked",)),
-    Case("menu number 2 lists lifts", ("hello", "2"), "idle", ("Your lifts",),
+    Case("menu number 2 lists lifts", ("hello", "2"), "idle",
+         ("Your lift:", "waiting for a driver", "CANCEL 11"),
          lifts=(LIFT_THU,)),
 ]
 
 KEYWORD_CASES = [
     Case("HELP alerts a coordinator", ("HELP",), "idle", ("coordinator",),
          effects=(AlertCoordinator,)),
-    Case("asking for a human mid-booking alerts a coordinator", ("can someone ring me",),
-         "idle", ("coordinator",), effects=(AlertCoordinator,), start="book_day",
-         data={"draft": {"place": LEYBURN}}),
+    Case("asking for a human mid-booking alerts a coordinator and keeps the booking",
+         ("can someone ring me", "thursday"), "book_time", ("What time",),
+         effects=(AlertCoordinator,), start="book_day", data={"draft": {"place": LEYBURN}},
+         draft={"place": LEYBURN, "day": day(THU)}),
     Case("menu number 4 is help", ("hello", "4"), "idle", ("coordinator",),
          effects=(AlertCoordinator,)),
     Case("STOP opts out of texts", ("STOP",), "idle", ("START",),
@@ -465,6 +468,14 @@ RESIDENT_STATES: list[tuple[str, dict[str, Any]]] = [
     ("book_change", {"draft": THU_DRAFT, "options": list(CHANGES)}),
     ("cancel_pick", {"options": ["lift:11", "lift:12"]}),
     ("cancel_confirm", {"lift": 11, "options": list(YES_NO)}),
+    ("book_companion", {"draft": THU_DRAFT, "options": list(YES_NO)}),
+    ("change_pick", {"said": "make it 11", "options": ["lift:11", "lift:12"]}),
+    ("change_when", {"lift": 11}),
+    ("change_confirm", {"lift": 11, "at": "2026-12-10T11:00:00+00:00",
+                        "options": list(YES_NO)}),
+    ("change_confirm", {"lift": 11, "at": "not a time"}),
+    ("answer_news", {"lifts": [11, 12, "x"], "options": list(YES_NO)}),
+    ("answer_other", {"options": list(YES_NO)}),
 ]
 JOIN_STATES: list[tuple[str, dict[str, Any]]] = [
     ("idle", {}),

@@ -135,7 +135,7 @@ def test_booked_by_sms_offered_on_telegram_accepted_and_confirmed(day: Day) -> N
     day.run("dispatch")
     confirmation = day.texts_to_resident()[0]
     first = name.split()[0]
-    assert f"{first} will collect you between" in confirmation
+    assert f"{first} collects you" in confirmation
     assert "Leyburn" not in confirmation  # no clinic on a lock screen
     with Session(day.engine) as session:
         request = session.exec(select(LiftRequest)).one()
@@ -218,7 +218,7 @@ def test_early_warning_when_nobody_can_drive(day: Day) -> None:
     day.clock.now = monday_morning() + timedelta(days=2, hours=9, minutes=35)  # Wed 19:05
     assert day.run("warn") == 1
     day.run("dispatch")
-    assert "haven't found a driver" in day.texts_to_resident()[0]
+    assert "no driver yet" in day.texts_to_resident()[0]
     with Session(day.engine) as session:
         request = session.exec(select(LiftRequest)).one()
         assert request.status == "unserved"

@@ -120,7 +120,7 @@ def resident_confirmation(driver_name: str, car: str, pickup_at: datetime, retur
     if home_driver and return_plan != "one_way":
         home = f"; {home_driver} takes you home"
     first = driver_name.split()[0] if driver_name else "Your driver"
-    return (f"Lift confirmed for {day_time(pickup_at, tz)[:-6]}: {first} collects you "
+    return (f"Confirmed for {day_time(pickup_at, tz)[:-6]}: {first} will collect you "
             f"{hm(start, tz)}-{hm(end, tz)} in a {car}{home}.{cancel_hint(request_id)}")
 
 

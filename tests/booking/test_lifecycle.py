@@ -157,7 +157,7 @@ def test_confirmation_names_the_driver_who_collects_first(world: Engine) -> None
         (confirmation,) = _bodies(session, edith, "confirmation")
         reminders = _bodies(session, edith, "reminder")
     car = "silver Honda Jazz"
-    assert "Margaret collects you" in confirmation and car in confirmation
+    assert "Margaret will collect you" in confirmation and car in confirmation
     assert "David takes you home" in confirmation
     assert reminders and all("Margaret" in r and "David" not in r for r in reminders)
 

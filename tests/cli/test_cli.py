@@ -31,7 +31,7 @@ def test_demo_prints_both_conversations(tmp_path: Path) -> None:
     assert "Resident (SMS)" in out and "Resident (Telegram)" in out
     assert out.count("Your lift request for") == 5  # two newcomers, three known residents
     assert "taps Decline" in out and "taps Accept" in out  # drivers answer offers
-    assert out.count("Lift confirmed for") >= 4  # residents hear only after a driver accepts
+    assert out.count("Confirmed for") >= 4  # residents hear only after a driver accepts
     assert "Roster for Thursday" in out and "run sheet" in out
 
 

@@ -135,7 +135,7 @@ def test_booked_by_sms_offered_on_telegram_accepted_and_confirmed(day: Day) -> N
     day.run("dispatch")
     confirmation = day.texts_to_resident()[0]
     first = name.split()[0]
-    assert f"{first} collects you" in confirmation
+    assert f"{first} will collect you" in confirmation
     assert "Leyburn" not in confirmation  # no clinic on a lock screen
     with Session(day.engine) as session:
         request = session.exec(select(LiftRequest)).one()

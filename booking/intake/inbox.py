@@ -380,10 +380,10 @@ class _Effects:
                 if request.status_reason == HOME_UNKNOWN:
                     self.said.append(residents.ADDRESS_TO_CONFIRM)
             case effects.ChangeLift():
-                # The core side (amend, re-plan, tell the driver who accepted) is coming with
-                # the trip life-cycle work; until then nothing is half-changed.
-                raise Refused("Sorry, I can't move a lift by text yet. Please reply CANCEL "
-                              f"{effect.request_id} and book the new time, or send HELP.")
+                request = residents.change_lift(session, person, effect.request_id,
+                                                effect.appointment_at, now=now)
+                if request.status_reason == HOME_UNKNOWN:
+                    self.said.append(residents.ADDRESS_TO_CONFIRM)
             case effects.CancelLift():
                 residents.cancel_lift(session, person, effect.request_id, now=now)
             case effects.SetAvailability():

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from itertools import count
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from booking.intake.effects import ChangeLift
+from booking.intake.inbox import Envelope, Handled, handle
 from bot.dialogue.flow import step
 from bot.messages import Inbound, Outcome
+from storage.tables import LiftRequest
 from tests.bot.test_flow import (
     FRI,
     LIFT_NEXT_TUE,
     LIFT_THU,
+    NOW,
     THU,
     TUE,
     WED,
@@ -20,6 +27,7 @@ from tests.bot.test_flow import (
     day_words,
     snapshot,
 )
+from tests.support.world import SCHEME_NUMBER, seed
 
 
 def play(*says: str, lifts: tuple[Any, ...] = (LIFT_THU,)) -> list[Outcome]:
@@ -110,3 +118,27 @@ def test_nothing_booked_nothing_to_change() -> None:
     """With no lifts, a change request says so and changes nothing."""
     (outcome,) = play("can you make it 11 instead", lifts=())
     assert "no lifts booked" in said(outcome) and not outcome.effects
+
+
+def test_a_change_by_text_moves_the_stored_lift(engine: Engine) -> None:
+    """Through the real inbox: book Thursday 10:40, then 'make it 11 instead' and yes."""
+    seed(engine, NOW)
+    ids = count(1)
+
+    def send(text: str, minutes: int) -> Handled:
+        env = Envelope("sms", "+447911123401", f"SMchg{next(ids):04d}",
+                       to_number=SCHEME_NUMBER)
+        handled = handle(engine, env, now=NOW + timedelta(minutes=minutes),
+                         decide=lambda snap: step(snap, Inbound(text=text)))
+        assert handled is not None and handled.refused is None, text
+        return handled
+
+    send("lift to leyburn surgery thursday 10.40", 0)
+    send("yes", 1)
+    readback = send("can you make it 11 instead", 2)
+    assert "to " + day_words(THU) + " at 11:00" in said(readback.decision)
+    done = send("yes", 3)
+    assert "moving to" in said(done.decision)
+    with Session(engine) as session:
+        (lift,) = session.exec(select(LiftRequest)).all()
+    assert lift.appointment_at == at(THU, 11) and lift.status == "requested"

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from booking.messaging.gsm import SINGLE, is_gsm7, septets
+from booking.gsm import SINGLE, is_gsm7, septets
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from booking.messaging.gsm import to_gsm7
+from booking.gsm import to_gsm7
 from bot.messages import Reply
 
 _YES_NO = ("yes", "no")

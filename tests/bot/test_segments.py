@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from booking.messaging.gsm import is_gsm7, segments, septets, to_gsm7
+from booking.gsm import is_gsm7, segments, septets, to_gsm7
 from booking.rules import SchemeRules, rules_from, set_rule
 from bot.messages import Option, Reply
 from bot.render import sms_text

@@ -2,6 +2,7 @@
 
 One character outside GSM-7 (a curly quote, an emoji, "ë") sends the whole text as UCS-2,
 70 characters a segment instead of 160, so every text we send goes through `to_gsm7`.
+Pure, and below every booking/ layer: the scheme rules validate the FAQ texts with it.
 """
 
 from __future__ import annotations

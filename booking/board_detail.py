@@ -19,7 +19,6 @@ from storage.tables import (
     Offer,
     Person,
     Place,
-    PlanJob,
     Scheme,
 )
 
@@ -183,10 +182,3 @@ def help_calls(session: Session, scheme_id: int) -> list[HelpCall]:
                               (person.phone if person else call.address) or "",
                               call.opened_at))
     return calls
-
-
-def plan_job_in_scheme(session: Session, scheme_id: int, job_id: int) -> bool:
-    """Whether a planning job belongs to this scheme (coordinator.planning_status does not
-    say, and one scheme must not see another's plans)."""
-    job = session.get(PlanJob, job_id)
-    return job is not None and job.scheme_id == scheme_id

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from booking import audit
 from booking.audit import Actor
-from booking.domain.outcomes import Refused
+from booking.domain.outcomes import NotFound, Refused
 from booking.help import mark_handled
 from booking.intake import effects
 from booking.intake.residents import cancel_request, request_lift
@@ -47,14 +47,14 @@ class NeedsOverride:
 def _request(session: Session, scheme_id: int, request_id: int) -> LiftRequest:
     request = session.get(LiftRequest, request_id)
     if request is None or request.scheme_id != scheme_id:
-        raise Refused(f"There is no request #{request_id}.")
+        raise NotFound(f"There is no request #{request_id}.")
     return request
 
 
 def _person(session: Session, scheme_id: int, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None or person.scheme_id != scheme_id:
-        raise Refused("There is no such person in this scheme.")
+        raise NotFound("There is no such person in this scheme.")
     return person
 
 
@@ -217,15 +217,16 @@ def request_planning(session: Session, scheme_id: int, day: date, actor: Actor,
     return job_id
 
 
-def planning_status(session: Session, job_id: int) -> PlanJobView:
-    """Where a queued plan stands."""
+def planning_status(session: Session, scheme_id: int, job_id: int) -> PlanJobView:
+    """Where a queued plan of this scheme stands (another scheme's is not found)."""
     view = jobs.status(session, job_id)
-    if view is None:
-        raise Refused("There is no such planning run.")
+    if view is None or view.scheme_id != scheme_id:
+        raise NotFound("There is no such planning run.")
     return view
 
 
 
-__all__ = ["VERDICTS", "Actor", "Done", "NeedsOverride", "PlanJobView", "Refused", "assign",
+__all__ = ["VERDICTS", "Actor", "Done", "NeedsOverride", "NotFound", "PlanJobView", "Refused",
+           "assign",
            "book_for", "broadcast", "cancel", "handle_help", "message_person",
            "planning_status", "request_planning", "unassign"]

@@ -24,6 +24,9 @@ from pydantic import (
 from booking.gsm import SINGLE, is_gsm7, septets
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The window a resident is told to be ready in, around the planned pickup.
+PICKUP_WINDOW_BEFORE = timedelta(minutes=5)
+PICKUP_WINDOW_AFTER = timedelta(minutes=10)
 
 
 class SchemeRules(BaseModel):

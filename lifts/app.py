@@ -220,6 +220,7 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float | No
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        _say_channels(lifts.settings)
         async with contextlib.AsyncExitStack() as stack:
             if lifts.telegram is not None:
                 await _start_telegram(lifts, stack)
@@ -297,6 +298,14 @@ async def _start_telegram(lifts: Lifts, stack: contextlib.AsyncExitStack) -> Non
             secret_token=settings.telegram_webhook_secret or None,
             allowed_updates=ALLOWED_UPDATES)
         log.info("Telegram: webhook set")
+
+
+def _say_channels(settings: Settings) -> None:
+    """One line each at start-up: which channels are on, and why one is off."""
+    log.info("Telegram: %s", "on" if settings.telegram_enabled
+             else "off (no TELEGRAM_BOT_TOKEN)")
+    log.info("SMS: %s", "on" if settings.sms_enabled else
+             "off (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER not all set)")
 
 
 def _oldest_overdue_seconds(engine: Engine, now: datetime) -> float:

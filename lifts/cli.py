@@ -158,21 +158,26 @@ def scheme_set(
 
 
 def _day(text: str, tz: ZoneInfo) -> date:
-    """'today', 'tomorrow' or an ISO date (2026-12-01)."""
+    """A day as people write it: an ISO date, 'today', 'tomorrow', 'thursday', '3 Dec'..."""
+    from bot.dialogue.understand_when import parse_date
+
     today = datetime.now(tz).date()
-    words = {"today": today, "tomorrow": today + timedelta(days=1)}
-    if text.lower() in words:
-        return words[text.lower()]
     try:
         return date.fromisoformat(text)
-    except ValueError as exc:
-        console.print(f"[red]Not a date:[/] {text!r} (use YYYY-MM-DD, today or tomorrow)")
-        raise typer.Exit(2) from exc
+    except ValueError:
+        pass
+    found = parse_date(text, today) if text.strip() else None
+    if found is None or found.day is None:
+        console.print(f"[red]Not a date:[/] {text!r} (e.g. 2026-12-03, today, tomorrow, "
+                      "thursday or '3 Dec')")
+        raise typer.Exit(2)
+    return found.day
 
 
 @app.command()
 def plan(
-    day: Annotated[str, typer.Option("--date", help="Day to plan: YYYY-MM-DD, today, tomorrow.")
+    day: Annotated[str, typer.Option(
+        "--date", help="Day to plan: YYYY-MM-DD, today, tomorrow, thursday, '3 Dec'...")
                    ] = "tomorrow",
     slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
     time_limit: Annotated[float | None, typer.Option(help="Solver seconds.")] = None,
@@ -202,8 +207,8 @@ def plan(
 
 @app.command()
 def roster(
-    day: Annotated[str, typer.Option("--date", help="YYYY-MM-DD, today or tomorrow.")
-                   ] = "today",
+    day: Annotated[str, typer.Option(
+        "--date", help="YYYY-MM-DD, today, tomorrow, thursday, '3 Dec'...")] = "today",
     slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
 ) -> None:
     """Print a day's roster: each driver's trips, and what is still unassigned."""
@@ -218,14 +223,20 @@ def roster(
         target = _day(day, tz)
         rows = legs_on(session, scheme.id or 0, target, tz)
         table = Table("pick-up", "driver", "passenger", "leg", "destination", "status",
-                      "miles", title=f"{scheme.name}: {target:%A %d %B %Y}")
+                      "miles aboard", title=f"{scheme.name}: {target:%A %d %B %Y}")
+        totals: dict[str, float] = {}
         for row in rows:
             when = f"{row.leg.pickup_at.astimezone(tz):%H:%M}" if row.leg.pickup_at else "-"
             table.add_row(when, row.driver.name if row.driver else "[red]unassigned[/]",
                           row.resident.name, row.leg.direction, row.place.name,
                           row.leg.status + (f" ({row.leg.reason})" if row.leg.reason else ""),
-                          f"{row.leg.driver_miles:.1f}")
+                          f"{row.leg.passenger_miles:.1f}")
+            if row.driver is not None:  # a route's miles are shared among its legs
+                totals[row.driver.name] = totals.get(row.driver.name, 0.0) + \
+                    row.leg.driver_miles
     console.print(table if rows else f"No trips for {target:%A %d %B %Y}.")
+    for driver, miles in sorted(totals.items()):
+        console.print(f"{driver}: about {miles:.0f} miles in all, from home and back")
 
 
 @app.command()
@@ -234,6 +245,10 @@ def invite(
     slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
 ) -> None:
     """Make a one-time code for a new driver (they send JOIN CODE, or /start CODE)."""
+    name = " ".join(name.split())
+    if sum(c.isalpha() for c in name) < 2 or len(name) > 120:
+        console.print("[red]Please give the driver's name[/], e.g. lifts invite \"Jo Smith\"")
+        raise typer.Exit(2)
     from booking.intake.drivers import new_invitation
     from booking.schemes import get_scheme
     from lifts.app import system_clock
@@ -351,6 +366,33 @@ def _scheme_or_exit(get_scheme: Callable[[Session, str], Scheme], session: Sessi
     except LookupError as exc:
         console.print("[red]No scheme yet.[/] Run `lifts seed-demo` first.")
         raise typer.Exit(1) from exc
+
+
+@app.command("chat")
+def chat_command(
+    phone: Annotated[str, typer.Option("--as", help="The phone to text as, e.g. 07911 123401 "
+                                                   "(a resident, driver or coordinator, or "
+                                                   "someone new).")],
+    slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
+) -> None:
+    """Talk to the bot from this terminal as that phone would by text, through the same
+    dialogue and outbox (the messages it queues for others are shown too)."""
+    from booking.schemes import get_scheme
+    from bot.phones import to_e164
+    from lifts.app import travel
+    from lifts.chat import chat
+    from storage.db import make_engine, transaction
+
+    number = to_e164(phone)
+    if number is None:
+        console.print(f"[red]Not a phone number:[/] {phone!r} (e.g. 07911 123401)")
+        raise typer.Exit(2)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        scheme = _scheme_or_exit(get_scheme, session, slug)
+    chat(engine, number, console=console, ask=console.input, to_number=scheme.sms_number or "",
+         matrices=travel(settings).matrices, time_limit=min(5.0, settings.planner_time_limit))
 
 
 app.add_typer(bench_app, name="bench")

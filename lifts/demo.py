@@ -97,16 +97,19 @@ def _talk_sms(console: Console, engine: Engine, now: datetime) -> None:
 
 
 def _talk_telegram(console: Console, engine: Engine, now: datetime) -> None:
+    buttons: dict[str, str] = {}  # the buttons last shown: value -> what they say
     for n, item in enumerate(TELEGRAM_SCRIPT):
         inbound = item if isinstance(item, Inbound) else Inbound(text=item)
+        tapped = buttons.get(inbound.choice or "", inbound.choice)
         shown = ("[shares contact]" if inbound.contact_shared else
-                 f"[taps {inbound.choice}]" if inbound.choice else inbound.text)
+                 f"[taps {tapped}]" if inbound.choice else inbound.text)
         env = Envelope("telegram", "5550001", str(9000 + n), telegram_user_id=5550001,
                        verified_phone="+447911123420" if inbound.contact_shared else None)
         console.print(f"[cyan]Resident (Telegram):[/] {escape(shown)}")
         at = now + timedelta(minutes=30 + n)
         for reply in converse(engine, env, inbound, now=at):
             console.print(f"[green]Lifts (Telegram):[/] {escape(_telegram_text(reply))}\n")
+            buttons = {o.value: o.label for o in reply.options} or buttons
 
 
 def _telegram_text(reply: Reply) -> str:

@@ -55,6 +55,8 @@ def write_chart(figures: Impact, path: Path, title: str) -> None:
     weeks.set_xlabel("week starting")
     weeks.set_ylabel("lifts")
     weeks.yaxis.get_major_locator().set_params(integer=True)
+    # An empty month would otherwise get an axis from -0.04 to 0.04: counts start at nought.
+    weeks.set_ylim(0, max(1, max((w.requested for w in figures.weeks), default=0)) * 1.15)
     weeks.legend(frameon=False)
     reasons = figures.reasons.most_common(6)
     if reasons:

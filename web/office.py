@@ -14,7 +14,6 @@ from booking.board_detail import (
     help_calls,
     people,
     person_in_scheme,
-    plan_job_in_scheme,
     residents,
 )
 from booking.coordinator import PlanJobView
@@ -129,10 +128,8 @@ def plan_progress(ctx: Ctx) -> Response:
 
 def job_view(ctx: Ctx, job_id: int) -> PlanJobView:
     """A planning job of this scheme, or NotFound."""
-    if not plan_job_in_scheme(ctx.session, ctx.scheme_id, job_id):
-        raise NotFound("There is no such planning run.")
     try:
-        return coordinator.planning_status(ctx.session, job_id)
+        return coordinator.planning_status(ctx.session, ctx.scheme_id, job_id)
     except Refused as exc:
         raise NotFound("There is no such planning run.") from exc
 

@@ -17,6 +17,10 @@ class Refused(Exception):
     """A request the rules do not allow; the message is safe to show the person."""
 
 
+class NotFound(Refused):
+    """There is no such thing here: not in this scheme, or not at all (the console's 404)."""
+
+
 class Answer(StrEnum):
     """What became of a driver's yes or no to an offer."""
 

@@ -7,13 +7,11 @@ drivers get only what the trip needs, and full addresses only once they have acc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from booking.intake.views import MOBILITY_LABELS
-
-PICKUP_WINDOW_BEFORE = timedelta(minutes=5)
-PICKUP_WINDOW_AFTER = timedelta(minutes=10)
+from booking.rules import PICKUP_WINDOW_AFTER, PICKUP_WINDOW_BEFORE
 
 
 @dataclass(frozen=True)

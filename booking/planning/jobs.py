@@ -37,6 +37,7 @@ class PlanJobView:
     """Where a queued plan stands, for the console."""
 
     id: int
+    scheme_id: int
     day: date
     state: str
     requested_by: str
@@ -65,7 +66,7 @@ def status(session: Session, job_id: int) -> PlanJobView | None:
     job = session.get(PlanJob, job_id)
     if job is None:
         return None
-    return PlanJobView(job.id or 0, job.service_day, job.state, job.requested_by,
+    return PlanJobView(job.id or 0, job.scheme_id, job.service_day, job.state, job.requested_by,
                        job.created_at, job.started_at, job.finished_at, job.summary)
 
 

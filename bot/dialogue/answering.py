@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from booking.intake.effects import AlertCoordinator, CancelLift
 from booking.intake.views import LiftView, Snapshot
-from booking.messaging.notices import PICKUP_WINDOW_AFTER, PICKUP_WINDOW_BEFORE
+from booking.rules import PICKUP_WINDOW_AFTER, PICKUP_WINDOW_BEFORE
 from bot.dialogue import joining
 from bot.dialogue.asking import answer_yes_no, ask, say
 from bot.dialogue.understand import Intent, parse_when

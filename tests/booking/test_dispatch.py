@@ -408,6 +408,7 @@ def test_pacer_spaces_one_chat_at_one_a_second_and_all_at_the_rate() -> None:
 
 
 def test_dispatcher_keeps_a_chat_to_one_message_a_second(world: World) -> None:
+    """Three messages due at once to one chat arrive at least a second apart."""
     person = world.person()
     for n in range(3):
         world.enqueue(person, f"k{n}")
@@ -417,6 +418,8 @@ def test_dispatcher_keeps_a_chat_to_one_message_a_second(world: World) -> None:
     asyncio.run(dispatcher.run(lambda: now))
     calls = world.telegram.named("sendMessage")
     assert len(calls) == 3
+    gaps = [b.at - a.at for a, b in itertools.pairwise(calls)]
+    assert min(gaps) >= 0.95, gaps  # the arrival times at the fake Bot API
     with Session(world.engine) as session:
         assert session.exec(select(OutboxMessage).where(
             OutboxMessage.status == "sent")).all().__len__() == 3

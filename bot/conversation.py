@@ -50,7 +50,7 @@ def answer(
         return Answer([])
     replies = [Reply(text, tuple(Option(v, label) for v, label in choices), contact)
                for text, choices, contact in handled.texts]
-    if not handled.refused:  # the dialogue's own replies keep their exact form
+    if handled.decision is not None and not handled.refused:  # keep the dialogue's own form
         replies[:len(handled.decision.replies)] = list(handled.decision.replies)
         for effect in handled.deferred:
             if isinstance(effect, ActFor):
@@ -58,11 +58,12 @@ def answer(
     return Answer(replies, handled.reply_ids)
 
 
-def delivered(engine: Engine, owed: list[int], now: datetime) -> None:
+def delivered(engine: Engine, owed: list[int], now: datetime,
+              provider_ids: list[str] | None = None) -> None:
     """The replies went out with the answer: the outbox need not send them."""
     if owed:
         with transaction(engine) as session:
-            replied(session, owed, now)
+            replied(session, owed, now, provider_ids or ())
 
 
 def converse(

@@ -88,10 +88,10 @@ class Lifts:
         return await asyncio.to_thread(answer, self.engine, env, inbound, now=self.clock(),
                                        default_scheme=self.settings.default_scheme)
 
-    async def delivered(self, owed: list[int]) -> None:
+    async def delivered(self, owed: list[int], provider_ids: list[str] | None = None) -> None:
         """The webhook's answer went out: those replies need not be sent again."""
         if owed:
-            await asyncio.to_thread(delivered, self.engine, owed, self.clock())
+            await asyncio.to_thread(delivered, self.engine, owed, self.clock(), provider_ids)
 
     async def dispatch(self) -> DispatchReport:
         """Send whatever the outbox has due."""

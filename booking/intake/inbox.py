@@ -31,7 +31,7 @@ from booking.intake.views import LiftView, PersonView, PlaceView, Snapshot
 from booking.lifecycle import progress
 from booking.messaging import changes
 from booking.messaging.alerts import alert_coordinators
-from booking.messaging.outbox import DURABLE_CHANNELS, owe_replies
+from booking.messaging.outbox import DURABLE_CHANNELS, owe_replies, replay_replies
 from booking.offers import answers
 from booking.offers.by_hand import find_drivers
 from booking.reports import impact, roster
@@ -84,10 +84,13 @@ class Handled:
     said: list[str] = field(default_factory=list)  # replies produced by carrying out effects
     deferred: list[effects.Effect] = field(default_factory=list)  # to run after the commit
     reply_ids: list[int] = field(default_factory=list)  # the replies, owed in the outbox
+    replayed: list[tuple[str, tuple[tuple[str, str], ...], bool]] = field(default_factory=list)
 
     @property
     def texts(self) -> list[tuple[str, tuple[tuple[str, str], ...], bool]]:
         """(text, choices, asks for the contact) of every reply, in order."""
+        if self.decision is None and not self.refused:
+            return self.replayed  # a redelivery: the first answer, again
         if self.refused:
             return [(self.refused, (), False)]
         return [(r.text, tuple((o.value, o.label) for o in r.options),
@@ -99,11 +102,14 @@ def handle(
     engine: Engine, env: Envelope, *, now: datetime, decide: Callable[[Snapshot], Any],
     default_scheme: str = "",
 ) -> Handled | None:
-    """Process one message; None when it was already processed (a redelivery)."""
+    """Process one message. A redelivery is not processed again: it gets the first answer
+    again if that answer may not have arrived (None when there is nothing to say)."""
     with transaction(engine) as session:
         if not _first_delivery(session, env, now):
-            log.info("duplicate %s message ignored", env.channel)
-            return None
+            texts, ids = replay_replies(session, env) if env.channel in DURABLE_CHANNELS \
+                else ([], [])
+            log.info("duplicate %s message: %s replies answered again", env.channel, len(ids))
+            return Handled(None, replayed=texts, reply_ids=ids) if texts else None
         scheme, conversation, known = _scheme_and_conversation(session, env, default_scheme,
                                                                now)
         person = _identify(session, env, scheme, conversation, known)

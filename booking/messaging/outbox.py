@@ -107,11 +107,31 @@ def owe_replies(session: Session, env: Any, scheme_id: int | None, person_id: in
     return ids
 
 
-def replied(session: Session, ids: Sequence[int], now: datetime) -> int:
-    """The webhook's own answer went out: these replies need not be sent again."""
+def replied(session: Session, ids: Sequence[int], now: datetime,
+            provider_ids: Sequence[str] = ()) -> int:
+    """The webhook's own answer went out: these replies need not be sent again. With the
+    provider's ids (a Telegram sendMessage that succeeded) they are known to have arrived; an
+    answer in a TwiML response is not, so a redelivery answers it again."""
     rows = session.exec(select(OutboxMessage).where(
         col(OutboxMessage.id).in_(ids), OutboxMessage.status == "pending")).all()
+    known = dict(zip(ids, provider_ids, strict=False))
     for row in rows:
         row.status, row.sent_at = "sent", now
+        row.provider_message_id = known.get(row.id or 0)
         session.add(row)
     return len(rows)
+
+
+def replay_replies(session: Session, env: Any) -> tuple[list[tuple[str, tuple[tuple[str, str],
+                                                                      ...], bool]], list[int]]:
+    """The replies owed to a message the provider has sent again: a redelivery means our
+    answer never reached them, so it is answered again, unless the dispatcher has sent it
+    (through the API) or is sending it now."""
+    rows = session.exec(select(OutboxMessage).where(
+        col(OutboxMessage.idempotency_key).startswith(f"reply:{env.channel}:{env.provider_id}:"),
+        col(OutboxMessage.status).in_(("pending", "sent")),
+        col(OutboxMessage.provider_message_id).is_(None)).order_by(col(OutboxMessage.id))).all()
+    texts = [(row.body, tuple((c["value"], c["label"]) for c in row.choices if
+                              c["value"] != CONTACT),
+              any(c["value"] == CONTACT for c in row.choices)) for row in rows if row.body]
+    return texts, [row.id or 0 for row in rows if row.body]

@@ -34,7 +34,7 @@ from bot.phones import to_e164
 log = logging.getLogger(__name__)
 
 Converse = Callable[[Envelope, Inbound], Awaitable[Answer]]
-Delivered = Callable[[list[int]], Awaitable[None]]  # the owed replies went out
+Delivered = Callable[[list[int], list[str]], Awaitable[None]]  # owed replies, Telegram ids
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 ALLOWED_UPDATES = ["message", "callback_query"]  # asked of Telegram, and enforced here
 SORRY = ("Sorry, something went wrong on our side. Please try again in a few minutes, "
@@ -174,14 +174,15 @@ class TelegramChannel:
         said = await self._converse(env, inbound)
         for n, reply in enumerate(said.replies):
             try:
-                await self.bot.send_message(chat.id, reply.text, reply_markup=markup(reply)
-                                            or (ReplyKeyboardRemove() if verified else None))
+                sent = await self.bot.send_message(
+                    chat.id, reply.text,
+                    reply_markup=markup(reply) or (ReplyKeyboardRemove() if verified else None))
             except TelegramError as exc:  # the outbox sends it (and the rest) shortly
                 log.warning("Telegram reply not sent at once (%s): left to the outbox",
                             type(exc).__name__)
                 return
             if self._delivered is not None and n < len(said.owed):
-                await self._delivered([said.owed[n]])
+                await self._delivered([said.owed[n]], [str(sent.message_id)])
 
     async def _inbound(self, update: Update) -> tuple[Inbound, str | None]:
         query = update.callback_query

@@ -130,10 +130,11 @@ def test_thanks_after_booking_is_not_a_new_booking(stack: Stack) -> None:
 
 
 def test_redelivered_text_is_processed_once(stack: Stack) -> None:
-    """Twilio retrying the same MessageSid moves the conversation on only once."""
+    """Twilio retrying the same MessageSid (it retries when our answer did not reach it) gets
+    the same answer again, and moves the conversation on only once."""
     first = stack.phone.text("Mary wants a lift", sid="SMsame")
     again = stack.phone.text("Mary wants a lift", sid="SMsame")
-    assert first and again == []
+    assert first and again == first
     with Session(stack.engine) as session:
         assert len(session.exec(select(InboundMessage)).all()) == 1
 

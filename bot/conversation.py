@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
 
-from booking.intake.effects import ActFor
+from booking.intake.effects import ActFor, JoinResident
 from booking.intake.inbox import Envelope, handle
 from booking.messaging.outbox import replied
 from bot.dialogue.flow import step
-from bot.messages import Inbound, Option, Reply
+from bot.messages import Inbound, Option, Outcome, Reply
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class Answer:
 
 def answer(
     engine: Engine, env: Envelope, inbound: Inbound, *, now: datetime, default_scheme: str = "",
+    on_behalf_of: int | None = None,
 ) -> Answer:
     """Handle one message: the replies (none for a redelivery), also owed in the outbox.
 
@@ -42,7 +44,7 @@ def answer(
     """
     try:
         handled = handle(engine, env, now=now, default_scheme=default_scheme,
-                         decide=lambda snap: step(snap, inbound))
+                         decide=lambda snap: _recorded_by(step(snap, inbound), on_behalf_of))
     except LookupError:
         log.error("message received but no scheme is set up")
         return Answer([NOT_SET_UP])
@@ -54,8 +56,18 @@ def answer(
         replies[:len(handled.decision.replies)] = list(handled.decision.replies)
         for effect in handled.deferred:
             if isinstance(effect, ActFor):
-                replies += _act_for(engine, env, effect, now, default_scheme)
+                replies += _act_for(engine, env, effect, now, default_scheme,
+                                    handled.person_id)
     return Answer(replies, handled.reply_ids)
+
+
+def _recorded_by(outcome: Outcome, coordinator_id: int | None) -> Outcome:
+    """A join a coordinator answered for (/for, `coordinator_id` their Person): the consent
+    is recorded as taken by them on the phone, not as the person's own."""
+    if coordinator_id is not None:
+        outcome.effects = [dataclasses.replace(e, recorded_by=coordinator_id)
+                           if isinstance(e, JoinResident) else e for e in outcome.effects]
+    return outcome
 
 
 def delivered(engine: Engine, owed: list[int], now: datetime,
@@ -76,13 +88,13 @@ def converse(
 
 
 def _act_for(engine: Engine, env: Envelope, effect: ActFor, now: datetime,
-             default_scheme: str) -> list[Reply]:
+             default_scheme: str, coordinator_id: int | None) -> list[Reply]:
     """A coordinator speaking for a resident on the phone: the resident's text conversation
     takes the words, and what it would have said comes back to the coordinator, prefixed."""
     theirs = Envelope(channel="sms", address=effect.phone, provider_id=f"{env.provider_id}:for",
                       to_number=env.to_number, on_behalf=True)
     answers = answer(engine, theirs, Inbound(text=effect.text), now=now,
-                     default_scheme=default_scheme).replies
+                     default_scheme=default_scheme, on_behalf_of=coordinator_id).replies
     prefix = f"[for {effect.phone}] "
     return [Reply(prefix + said.text, said.options) for said in answers] or [
         Reply(prefix + "(no answer: that message was already handled)")]

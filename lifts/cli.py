@@ -15,6 +15,7 @@ from rich.table import Table
 
 from lifts.bench.cli import app as bench_app
 from lifts.cli_users import app as users_app
+from lifts.privacy_cli import app as privacy_app
 from lifts.settings import Settings
 
 if TYPE_CHECKING:
@@ -397,6 +398,7 @@ def chat_command(
 
 app.add_typer(bench_app, name="bench")
 app.add_typer(users_app, name="users")
+app.add_typer(privacy_app, name="privacy")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from booking.planning.day import Matrices, PlanSummary
 from booking.planning.due import days_due
 from booking.planning.jobs import PlanJobView, plan_locked, run_next
 from booking.planning.warnings import warn_unserved
+from booking.privacy.retention import Purge, run_due
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Ticks:
-    """The planner, offer expiry and early warnings, bound to one database and clock."""
+    """The planner, offer expiry, early warnings, daily messages and retention, bound to one
+    database and clock."""
 
     engine: Engine
     clock: Callable[[], datetime]
@@ -79,3 +81,11 @@ class Ticks:
     def _daily(self, now: datetime) -> int:
         with transaction(self.engine) as session:
             return queue_daily_messages(session, now)
+
+    async def retention(self) -> list[Purge]:
+        """Message words deleted once done with; each scheme's daily purge when it is due."""
+        return await asyncio.to_thread(self._retention, self.clock())
+
+    def _retention(self, now: datetime) -> list[Purge]:
+        with transaction(self.engine) as session:
+            return run_due(session, now)

@@ -75,7 +75,7 @@ class Person(SQLModel, table=True):
     mobility: str = Field(default="unaided", max_length=30)
     companion: bool = False
     assistance_dog: bool = False
-    consent_at: datetime | None = _ts(default=None)
+    consent_at: datetime | None = _ts(default=None)  # the current consent (see ConsentRecord)
     sms_opted_out: bool = False
     active: bool = True
     created_at: datetime = _ts(default_factory=utcnow)
@@ -85,6 +85,30 @@ class Person(SQLModel, table=True):
     dbs_checked_on: date | None = None
     licence_checked_on: date | None = None
     insurance_expires_on: date | None = None
+    # Set when retention or an erasure removed what identifies them (the row stays for counts).
+    anonymised_at: datetime | None = _ts(default=None)
+
+
+class ConsentRecord(SQLModel, table=True):
+    """A person agreed to a version of the privacy notice: when, how, and who recorded it.
+
+    Given by the person themselves (`given_by` "person"), or recorded by a coordinator on
+    their behalf ("coordinator", e.g. on the phone) until the person confirms it in their
+    own message (`confirmed_at`).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    notice_version: str = Field(max_length=20)
+    given_at: datetime = _ts()
+    channel: str = Field(max_length=20)  # sms | telegram | console | phone
+    given_by: str = Field(default="person", max_length=20)  # person | coordinator
+    recorded_by: str = Field(default="", max_length=120)  # the coordinator's name
+    recorded_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    confirmed_at: datetime | None = _ts(default=None)
+    confirmed_channel: str = Field(default="", max_length=20)
+    withdrawn_at: datetime | None = _ts(default=None)
 
 
 class Vehicle(SQLModel, table=True):
@@ -117,6 +141,8 @@ class LiftRequest(SQLModel, table=True):
     channel: str = Field(default="sms", max_length=20)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
+    # Set when retention or an erasure reduced it to what the impact report counts.
+    anonymised_at: datetime | None = _ts(default=None)
 
 
 class LiftRequestEvent(SQLModel, table=True):
@@ -192,8 +218,6 @@ class OutboxMessage(SQLModel, table=True):
     request_id: int | None = Field(default=None, foreign_key="liftrequest.id", index=True)
     created_at: datetime = _ts(default_factory=utcnow)
     sent_at: datetime | None = _ts(default=None)
-
-
 
 
 class Availability(SQLModel, table=True):

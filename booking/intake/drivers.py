@@ -16,6 +16,8 @@ from booking.domain.transitions import Cause
 from booking.intake import effects
 from booking.lifecycle.legs import free_all
 from booking.messaging.alerts import alert_coordinators
+from booking.privacy import consent
+from booking.privacy.notice import NOTICE_VERSION
 from booking.schemes import rules_for
 from storage.tables import (
     Absence,
@@ -106,7 +108,7 @@ def join_driver(session: Session, cmd: effects.JoinDriver, *, now: datetime, cha
     invitation = valid_invitation(session, cmd.code, now)
     _claim(session, invitation, now)
     person = Person(scheme_id=invitation.scheme_id, role="driver", name=cmd.name,
-                    preferred_channel=channel, address=cmd.home, consent_at=now,
+                    preferred_channel=channel, address=cmd.home,
                     dbs_checked_on=cmd.dbs_checked_on,
                     licence_checked_on=cmd.licence_checked_on,
                     insurance_expires_on=cmd.insurance_expires_on)
@@ -119,6 +121,8 @@ def join_driver(session: Session, cmd: effects.JoinDriver, *, now: datetime, cha
         person.lat, person.lon = place.lat, place.lon
     session.add(person)
     session.flush()
+    consent.record(session, person, channel=channel, now=now,
+                   version=cmd.notice_version or NOTICE_VERSION)
     session.add(Vehicle(driver_id=person.id or 0, description=cmd.car, seats=cmd.seats,
                         folding_wheelchair=cmd.folding_wheelchair or cmd.wheelchair_accessible,
                         wheelchair_accessible=cmd.wheelchair_accessible,

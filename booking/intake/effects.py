@@ -18,6 +18,10 @@ class JoinResident:
     companion: bool
     assistance_dog: bool
     phone: str | None = None  # verified (Telegram contact) or the SMS sender's number
+    notice_version: str = ""  # the privacy notice they agreed to ("": the current one)
+    # A coordinator (their Person id) answered for them on the phone (/for): the consent is
+    # recorded as given through that coordinator, until the person confirms it themselves.
+    recorded_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class JoinDriver:
     licence_checked_on: date | None
     insurance_expires_on: date | None
     phone: str | None = None
+    notice_version: str = ""  # the privacy notice they agreed to ("": the current one)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from booking.intake import effects
 from booking.lifecycle.legs import cancel_all, free_all
 from booking.lifecycle.requests import set_status
 from booking.messaging.alerts import alert_coordinators
+from booking.privacy import consent
+from booking.privacy.notice import NOTICE_VERSION
 from booking.rules import Verdict, judge_appointment
 from booking.schemes import rules_for
 from storage.tables import Leg, LiftRequest, Person, Place, Scheme
@@ -44,7 +46,6 @@ def join_resident(
     person.mobility = cmd.mobility
     person.companion = cmd.companion
     person.assistance_dog = cmd.assistance_dog
-    person.consent_at = now
     person.preferred_channel = channel
     if cmd.settlement_id is not None:
         place = session.get(Place, cmd.settlement_id)
@@ -57,12 +58,25 @@ def join_resident(
         person.phone = cmd.phone
     session.add(person)
     session.flush()
+    by = _coordinator(session, scheme, cmd.recorded_by)
+    consent.record(session, person, channel="phone" if by else channel, now=now, by=by,
+                   version=cmd.notice_version or NOTICE_VERSION)
     if person.lat is None:
         alert_coordinators(session, scheme.id or 0, f"New resident {cmd.name}: we could not "
                            "place their address on the map. Please confirm it with them.",
                            now=now, key=f"unlocated-join:{person.id}")
     log.info("resident %s joined scheme %s by %s", person.id, scheme.id, channel)
     return person
+
+
+def _coordinator(session: Session, scheme: Scheme, person_id: int | None) -> Actor | None:
+    """The coordinator who answered for a new resident, as the consent's recorder."""
+    if person_id is None:
+        return None
+    found = session.get(Person, person_id)
+    if found is None or found.scheme_id != scheme.id or found.role != "coordinator":
+        return None
+    return Actor(found.name, "phone", "coordinator", person_id=found.id)
 
 
 def request_lift(

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from booking.audit import Actor
-from booking.domain.outcomes import Refused
+if TYPE_CHECKING:  # the commands import what they need: `lifts --help` stays quick
+    from sqlalchemy import Engine
+    from sqlmodel import Session
 
-if TYPE_CHECKING:
+    from booking.audit import Actor
     from booking.privacy.erasure import Erasure
     from storage.tables import Person
 
@@ -36,6 +35,8 @@ def _engine() -> Engine:
 
 def _actor(by: str) -> Actor:
     """Who ran the command, for the audit trail (the login name unless told otherwise)."""
+    from booking.audit import Actor
+
     return Actor(by or f"{getpass.getuser()} (command line)", "cli", "admin")
 
 
@@ -50,15 +51,17 @@ def _phone(raw: str) -> str:
 
 
 def _scheme_id(session: Session, slug: str) -> int | None:
-    from booking.schemes import get_scheme
+    from sqlmodel import select
+
+    from storage.tables import Scheme
 
     if not slug:
         return None
-    try:
-        return get_scheme(session, slug).id
-    except LookupError as exc:
+    found = session.exec(select(Scheme.id).where(Scheme.slug == slug)).first()
+    if found is None:
         console.print(f"[red]No scheme called {slug!r}.[/]")
-        raise typer.Exit(1) from exc
+        raise typer.Exit(1)
+    return found
 
 
 def _now() -> datetime:
@@ -132,6 +135,7 @@ def erase(
 ) -> None:
     """Erase a person: future lifts cancelled (drivers told), then their details and history
     anonymised. The counts in reports stay the same."""
+    from booking.domain.outcomes import Refused
     from booking.privacy.erasure import erase as erase_person
     from booking.privacy.erasure import erase_traces, find
     from storage.db import transaction
@@ -174,6 +178,7 @@ def erase(
 
 
 def _preview(session: Session, person: Person | None) -> Erasure | None:
+    from booking.domain.outcomes import Refused
     from booking.privacy.erasure import preview
 
     if person is None:
@@ -202,6 +207,8 @@ def purge(
     by: By = "",
 ) -> None:
     """Run the retention purge now (it also runs every night): counts per table."""
+    from sqlmodel import Session
+
     from booking.privacy.retention import purge_all
 
     with Session(_engine(), expire_on_commit=False) as session:

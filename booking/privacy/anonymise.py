@@ -122,6 +122,7 @@ def anonymise_person(session: Session, person: Person, now: datetime) -> dict[st
     counts["planjob"] = _rowcount(session.execute(update(PlanJob).where(
         col(PlanJob.person_id) == pid).values(requested_by="")))
     counts["auditentry"] = _audit(session, person, name)
+    counts["outboxmessage"] += _scrub_unsent(session, person)
     for field, value in _CLEARED.items():
         setattr(person, field, value)
     person.name, person.anonymised_at = ANONYMISED, now
@@ -164,6 +165,22 @@ def _messages(session: Session, person: Person) -> int:
     return _rowcount(session.execute(update(OutboxMessage).where(
         to_them, or_(col(OutboxMessage.body) != "", col(OutboxMessage.address) != "")).values(
         body="", address="")))
+
+
+def _scrub_unsent(session: Session, person: Person) -> int:
+    """Messages still to go to other people (a coordinator's alert, a run sheet) lose the
+    person's name, phone and address: they are sent moments later, words and all."""
+    changed = 0
+    for value, instead in ((person.name, ANONYMISED), (person.phone or "", ""),
+                           (person.address, "")):
+        if len(value.strip()) < 3 or value == ANONYMISED:  # too short: it would hit words
+            continue
+        changed += _rowcount(session.execute(update(OutboxMessage).where(
+            col(OutboxMessage.scheme_id) == person.scheme_id,
+            col(OutboxMessage.status).in_(("pending", "sending")),
+            col(OutboxMessage.body).contains(value, autoescape=True)).values(
+            body=func.replace(OutboxMessage.body, value, instead))))
+    return changed
 
 
 def delete_conversations(session: Session, where: ColumnElement[bool]) -> int:

@@ -168,12 +168,28 @@ def _driving(session: Session, person: Person) -> Doc:
     }
 
 
+WITHHELD = "(held back: it is about someone else's lift)"
+ABOUT_OTHERS = ("run_sheet", "digest", "coordinator_alert", "assigned", "offer")
+
+
 def _messages(session: Session, person: Person) -> list[Doc]:
+    """Messages to them; the words only while unsent, and not when they are about another
+    person's lift (a driver's trip details name the passenger)."""
     rows = session.exec(select(OutboxMessage).where(
         OutboxMessage.person_id == person.id).order_by(col(OutboxMessage.id))).all()
+    own = set(session.exec(select(LiftRequest.id).where(
+        LiftRequest.resident_id == person.id)).all())
+
+    def words(m: OutboxMessage) -> str | None:
+        if m.status not in UNSENT:
+            return None
+        if m.kind in ABOUT_OTHERS or (m.request_id is not None and m.request_id not in own):
+            return WITHHELD
+        return m.body
+
     return [{"id": m.id, "kind": m.kind, "channel": m.channel, "to": m.address,
              "status": m.status, "due_at": _when(m.due_at), "sent_at": _when(m.sent_at),
-             "words": m.body if m.status in UNSENT else None} for m in rows]
+             "words": words(m)} for m in rows]
 
 
 def _conversations(session: Session, person: Person) -> list[Conversation]:

@@ -142,6 +142,31 @@ if __name__ == "__main__":
 
 
 @app.command()
+def purge(
+    database_url: str = typer.Option(
+        "sqlite:///", help="Where to make the scratch database (postgresql://… or sqlite:///)."),
+    per_day: int = typer.Option(60, help="Lift requests each weekday."),
+    days: int = typer.Option(450, help="Days of history (the retention period is 365)."),
+    seed: int = typer.Option(0, help="Seed of the generator."),
+) -> None:
+    """The retention purge on a generated year and more of a busy scheme (docs/benchmarks.md)."""
+    import tempfile
+
+    from lifts.bench import purge as bench
+
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = bench.run(database_url, Path(tmp), per_day=per_day, days=days, seed=seed)
+    console.print(f"{result.backend}: generated {sum(result.generated.values()):,} rows in "
+                  f"{result.generate_seconds:.1f} s: " + ", ".join(
+                      f"{table} {n:,}" for table, n in sorted(result.generated.items())))
+    table = Table("step", "seconds", "rows changed or removed", title=f"{result.backend}")
+    for timing in result.timings:
+        table.add_row(timing.what, f"{timing.seconds:.2f}", f"{timing.rows:,}")
+    console.print(table)
+
+
+@app.command()
 def outbox(
     database_url: str = typer.Option(
         "postgresql://postgres@127.0.0.1:5432/test",

@@ -27,6 +27,9 @@ from storage.tables import (
     Absence,
     AuditEntry,
     Availability,
+    ConsoleAccount,
+    ConsoleMembership,
+    ConsoleSession,
     Conversation,
     HelpRequest,
     InboundMessage,
@@ -122,6 +125,7 @@ def anonymise_person(session: Session, person: Person, now: datetime) -> dict[st
     counts["planjob"] = _rowcount(session.execute(update(PlanJob).where(
         col(PlanJob.person_id) == pid).values(requested_by="")))
     counts["auditentry"] = _audit(session, person, name)
+    counts["consoleaccount"] = _accounts(session, person, now)
     counts["outboxmessage"] += _scrub_unsent(session, person)
     for field, value in _CLEARED.items():
         setattr(person, field, value)
@@ -167,6 +171,24 @@ def _messages(session: Session, person: Person) -> int:
         body="", address="")))
 
 
+def _accounts(session: Session, person: Person, now: datetime) -> int:
+    """A coordinator's console login (found through their membership of the scheme): signed
+    out everywhere, disabled, and without email, name or phone."""
+    accounts = session.exec(select(ConsoleAccount).join(
+        ConsoleMembership, col(ConsoleMembership.account_id) == ConsoleAccount.id).where(
+        ConsoleMembership.person_id == person.id)).all()
+    for account in accounts:
+        account.email, account.name, account.phone = (f"erased-{account.id}@invalid",
+                                                      ANONYMISED, None)
+        account.password_hash, account.active = "", False
+        account.disabled_at = account.disabled_at or now
+        session.add(account)
+        session.execute(update(ConsoleSession).where(
+            col(ConsoleSession.account_id) == account.id,
+            col(ConsoleSession.revoked_at).is_(None)).values(revoked_at=now))
+    return len(accounts)
+
+
 def _scrub_unsent(session: Session, person: Person) -> int:
     """Messages still to go to other people (a coordinator's alert, a run sheet) lose the
     person's name, phone and address: they are sent moments later, words and all."""
@@ -201,8 +223,15 @@ def _audit(session: Session, person: Person, name: str) -> int:
     changed = _rowcount(session.execute(update(AuditEntry).where(
         col(AuditEntry.subject_person_id) == person.id, col(AuditEntry.detail) != "").values(
         detail="")))
-    changed += _rowcount(session.execute(update(AuditEntry).where(
-        col(AuditEntry.person_id) == person.id).values(actor_name=ANONYMISED)))
+    accounts = list(session.exec(select(ConsoleMembership.account_id).where(
+        ConsoleMembership.person_id == person.id)).all())
+    by_them = [col(AuditEntry.person_id) == person.id,
+               col(AuditEntry.account_id).in_(accounts)]
+    if len(name.strip()) >= 3 and name != ANONYMISED:
+        by_them.append((col(AuditEntry.scheme_id) == person.scheme_id)
+                       & (col(AuditEntry.actor_name) == name))
+    changed += _rowcount(session.execute(update(AuditEntry).where(or_(*by_them)).values(
+        actor_name=ANONYMISED)))
     if len(name.strip()) >= 3 and name != ANONYMISED:  # a name too short would hit words
         changed += _rowcount(session.execute(update(AuditEntry).where(
             col(AuditEntry.scheme_id) == person.scheme_id,

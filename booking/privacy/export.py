@@ -25,6 +25,8 @@ from storage.tables import (
     Absence,
     AuditEntry,
     Availability,
+    ConsoleAccount,
+    ConsoleMembership,
     Conversation,
     HelpRequest,
     Invitation,
@@ -72,6 +74,14 @@ def export_person(session: Session, person: Person, actor: Actor, now: datetime)
                            "handled_by": h.handled_by, "note": h.note}
                           for h in session.exec(select(HelpRequest).where(
                               HelpRequest.person_id == person.id)).all()],
+        "console_accounts": [{"email": a.email, "name": a.name, "role": a.role,
+                              "phone": a.phone, "active": a.active,
+                              "created_at": _when(a.created_at),
+                              "disabled_at": _when(a.disabled_at)}
+                             for a in session.exec(select(ConsoleAccount).join(
+                                 ConsoleMembership,
+                                 col(ConsoleMembership.account_id) == ConsoleAccount.id).where(
+                                 ConsoleMembership.person_id == person.id)).all()],
         "audit": [{"at": _when(a.at), "by": a.actor_name, "role": a.actor_role,
                    "channel": a.channel, "action": a.action, "request": a.request_id,
                    "about_them": a.subject_person_id == person.id, "detail": a.detail}
@@ -273,6 +283,9 @@ def as_text(doc: Doc) -> str:
                   for c in doc["conversations"]]
     if doc["help_requests"]:
         lines += ["", f"Times you asked for a person (HELP): {len(doc['help_requests'])}"]
+    lines += [f"  Console sign-in: {a['email']} ({a['role']}"
+              + (", disabled" if not a["active"] else "") + ")"
+              for a in doc.get("console_accounts", [])]
     lines += ["", f"Actions our coordinators took about you ({len(doc['audit'])})"]
     lines += [f"  {_local(a['at'], tz)} {a['by']}: {a['action'].replace('_', ' ')}"
               + (f" (#{a['request']})" if a["request"] else "") for a in doc["audit"]] or [

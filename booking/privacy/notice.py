@@ -28,7 +28,10 @@ def notice_text(scheme_name: str, retention_days: int) -> str:
             "To see, correct or delete your details, send HELP or phone us.")
 
 
-def consent_question() -> str:
-    """Asked at the end of joining (a yes records consent to NOTICE_VERSION)."""
-    return ("Last thing: we keep your details only to arrange lifts, and drivers see just "
-            "what a trip needs. Send PRIVACY to read more. Is that OK?")
+# Explicit consent names the health data it covers (ICO): travel needs and appointments.
+RESIDENT_QUESTION = ("Last thing: may we keep your details, travel needs and appointments to "
+                     "arrange lifts? Drivers see only what a trip needs. Send PRIVACY to read "
+                     "more.")
+DRIVER_QUESTION = ("Last thing: may we keep these details, and your check dates, to offer you "
+                   "trips? Passengers see only your first name and car. Send PRIVACY to read "
+                   "more.")

@@ -23,12 +23,14 @@ from booking.schemes import scheme_rules
 from storage.db import is_sqlite
 from storage.tables import (
     AuditEntry,
+    CodeAttempt,
     Conversation,
     HelpRequest,
     InboundMessage,
     Invitation,
     Leg,
     LiftRequest,
+    LoginAttempt,
     MileageEntry,
     OutboxMessage,
     Person,
@@ -45,6 +47,9 @@ INBOUND_IDS_KEPT = timedelta(days=7)
 STRANGER_HELP_KEPT = timedelta(days=30)
 # A text's words wait for its delivery report: an "undelivered" re-sends them by Telegram.
 SMS_REPORT_WAIT = timedelta(hours=48)
+# Sign-in and invitation-code tries (a keyed hash of who, never a number or an email): the
+# throttles look back 15 minutes; a month leaves time to look into an attack.
+ATTEMPTS_KEPT = timedelta(days=30)
 PURGE_AT = time(2, 0)  # local time after which a scheme's daily purge is due
 ACTION = "retention"  # the audit action of a purge (and how a day's purge is found)
 
@@ -76,10 +81,12 @@ class Purge:
 
 def sweep_bodies(session: Session, now: datetime, scheme_id: int | None = None) -> int:
     """Blank the words of every message that is done with: delivered, failed, cancelled or
-    expired; sent by Telegram; sent by SMS and past the wait for its delivery report."""
+    expired; sent by Telegram; a reply answered in the webhook; sent by SMS and past the
+    wait for its delivery report."""
     done = or_(col(OutboxMessage.status).in_(DONE_WITH),
                (col(OutboxMessage.status) == "sent")
                & ((col(OutboxMessage.channel) != "sms")
+                  | (col(OutboxMessage.kind) == "reply")  # answered in TwiML: no report comes
                   | (col(OutboxMessage.sent_at) < now - SMS_REPORT_WAIT)))
     query = update(OutboxMessage).where(done, col(OutboxMessage.body) != "")
     if scheme_id is not None:
@@ -100,6 +107,10 @@ def purge(session: Session, scheme: Scheme, now: datetime, *, actor: Actor = SYS
             col(OutboxMessage.scheme_id) == scheme_id,
             col(OutboxMessage.due_at) < cutoff))))
     _conversations(session, scheme_id, now, result)
+    result.add("outboxmessage: deleted (replies to a stranger, a week old)", _count(
+        session.execute(delete(OutboxMessage).where(
+            col(OutboxMessage.scheme_id) == scheme_id, col(OutboxMessage.person_id).is_(None),
+            col(OutboxMessage.due_at) < now - ABANDONED_AFTER))))
     _help(session, scheme_id, now, cutoff, result)
     result.add("invitation: names cleared", _count(session.execute(update(Invitation).where(
         col(Invitation.scheme_id) == scheme_id, col(Invitation.name) != "",
@@ -137,6 +148,9 @@ def purge_shared(session: Session, now: datetime) -> Purge:
     result.add("conversation: deleted (a stranger, abandoned)", delete_conversations(
         session, col(Conversation.scheme_id).is_(None)
         & (col(Conversation.updated_at) < now - ABANDONED_AFTER)))
+    for table in (LoginAttempt, CodeAttempt):  # throttling needs minutes; a month for inquiry
+        result.add(f"{table.__tablename__}: deleted (a month old)", _count(session.execute(
+            delete(table).where(col(table.at) < now - ATTEMPTS_KEPT))))
     return result
 
 

@@ -4,6 +4,7 @@ told), the person and their history anonymised, the counts kept, the audit trail
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import Engine, text
@@ -17,13 +18,14 @@ from booking.help import open_help
 from booking.intake.effects import RequestLift
 from booking.intake.inbox import Envelope, handle
 from booking.intake.residents import request_lift
+from booking.intake.views import Snapshot
 from booking.lifecycle import progress
 from booking.privacy.erasure import erase, erase_traces, find, preview
 from booking.reports.impact import impact
 from booking.rules import local_instant
 from booking.schemes import rules_for
 from bot.dialogue.flow import step
-from bot.messages import Inbound
+from bot.messages import Inbound, Outcome
 from storage.db import transaction
 from storage.tables import (
     Absence,
@@ -69,6 +71,10 @@ def _past_lifts(engine: Engine) -> tuple[date, date]:
     driven_lift(engine, day, driver_miles=14.0, passenger_miles=9.0)
     driven_lift(engine, day + timedelta(days=1), driver_miles=11.0, passenger_miles=7.5)
     return day, day + timedelta(days=1)
+
+
+def _step(snap: Snapshot, *, inbound: Inbound) -> Outcome:
+    return step(snap, inbound)
 
 
 def _person(session: Session, phone: str) -> Person:
@@ -193,8 +199,8 @@ def test_a_number_nobody_has_loses_what_a_stranger_left(any_engine: Engine) -> N
     stranger = "+447911123778"
     for n, words in enumerate(("Hello, I'd like a lift please", "Mary Kettlewell")):
         env = Envelope("sms", stranger, f"SMx{n}", to_number=SCHEME_NUMBER)
-        handle(any_engine, env, now=NOW + timedelta(minutes=n),
-               decide=lambda snap, w=words: step(snap, Inbound(text=w)))
+        handle(any_engine, env, now=NOW + timedelta(minutes=n), decide=partial(
+            _step, inbound=Inbound(text=words)))
     with transaction(any_engine) as session:
         open_help(session, 1, None, channel="sms", address=stranger, now=NOW)
     assert set(held(any_engine, stranger, "Kettlewell")) == {stranger, "Kettlewell"}
@@ -224,3 +230,29 @@ def test_only_the_persons_own_scheme_is_touched(any_engine: Engine) -> None:
         assert left.name == "Edith Elsewhere"
         assert session.exec(select(Person).where(col(Person.anonymised_at).is_not(None))
                             ).one().scheme_id == 1
+
+
+def test_erasing_a_coordinator_closes_their_console_sign_in(any_engine: Engine) -> None:
+    """A coordinator's console account (linked by their membership) is signed out, disabled,
+    and keeps no email, name or phone; the actions they took stay in the trail, unnamed."""
+    from booking.accounts import create_account, open_session, signed_in
+    from lifts.seed import DEMO_COORDINATOR_PHONE
+    from storage.tables import ConsoleAccount
+
+    seed(any_engine, NOW)
+    with transaction(any_engine) as session:
+        create_account(session, email="pat@example.org", name="Pat Coordinator",
+                       role="coordinator", password="a long enough password 123",
+                       scheme_ids=[1], now=NOW, phone=DEMO_COORDINATOR_PHONE)
+        account = session.exec(select(ConsoleAccount)).one()
+        token = open_session(session, account.id or 0, 1, NOW)
+    _future_lift(any_engine)  # assigned by Pat: an audit entry with Pat as the actor
+    with transaction(any_engine) as session:
+        erase(session, _person(session, DEMO_COORDINATOR_PHONE), ADMIN, NOW)
+    with Session(any_engine) as session:
+        account = session.exec(select(ConsoleAccount)).one()
+        assert (account.email, account.name, account.phone, account.active) == (
+            f"erased-{account.id}@invalid", "Anonymised", None, False)
+        assert signed_in(session, token, NOW, idle=timedelta(hours=1)) is None
+    assert held(any_engine, "pat@example.org", "Pat Coordinator",
+                DEMO_COORDINATOR_PHONE) == {}

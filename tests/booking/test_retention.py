@@ -357,3 +357,23 @@ def test_a_run_at_any_hour_is_safe_to_repeat(any_engine: Engine) -> None:
         assert len(run_due(session, at)) == 2  # the scheme, and what belongs to none
     with transaction(any_engine) as session:
         assert run_due(session, at + timedelta(minutes=10)) == []
+
+
+def test_throttling_records_go_after_a_month(any_engine: Engine) -> None:
+    """Sign-in and invitation-code tries (hashes, no numbers) are kept a month, then deleted."""
+    from booking.privacy.retention import purge_shared
+    from storage.tables import CodeAttempt, LoginAttempt
+
+    seed(any_engine, NOW)
+    with transaction(any_engine) as session:
+        for days in (1, 29, 31, 90):
+            at = NOW - timedelta(days=days)
+            session.add(LoginAttempt(at=at, client_hash=f"c{days}", success=False))
+            session.add(CodeAttempt(at=at, sender_hash=f"s{days}", ok=False))
+    with transaction(any_engine) as session:
+        counts = purge_shared(session, NOW).counts
+    with Session(any_engine) as session:
+        logins = sorted(a.client_hash for a in session.exec(select(LoginAttempt)))
+        codes = sorted(a.sender_hash for a in session.exec(select(CodeAttempt)))
+    assert (logins, codes) == (["c1", "c29"], ["s1", "s29"])
+    assert counts["loginattempt: deleted (a month old)"] == 2

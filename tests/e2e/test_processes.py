@@ -69,7 +69,7 @@ def test_one_leader_and_takeover_within_30_seconds(pg_engine: Engine, tmp_path: 
                     for s in servers].count(True) == 1
             with pg_engine.connect() as conn:
                 jobs = set(conn.execute(text("select id from apscheduler_jobs")).scalars())
-            assert {"planning", "offers:expire", "early-warning"} <= jobs
+            assert {"planning", "offers:expire", "early-warning", "privacy:retention"} <= jobs
             leader, follower = servers[leaders[0]], servers[1 - leaders[0]]
             killed = time.monotonic()
             leader.kill()

@@ -1,7 +1,7 @@
 """privacy: consent records, anonymised people and requests
 
 Revision ID: 8ece888519a3
-Revises: bccf3799a698
+Revises: 6b2596c57ece
 Create Date: 2026-12-01 10:58:52.995939
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision: str = '8ece888519a3'
-down_revision: str | None = 'bccf3799a698'
+down_revision: str | None = '6b2596c57ece'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -29,9 +29,8 @@ def notice_text(scheme_name: str, retention_days: int) -> str:
 
 
 # Explicit consent names the health data it covers (ICO): travel needs and appointments.
+# One segment by SMS with the " Reply YES or NO." the channel adds (143 characters at most).
 RESIDENT_QUESTION = ("Last thing: may we keep your details, travel needs and appointments to "
-                     "arrange lifts? Drivers see only what a trip needs. Send PRIVACY to read "
-                     "more.")
-DRIVER_QUESTION = ("Last thing: may we keep these details, and your check dates, to offer you "
-                   "trips? Passengers see only your first name and car. Send PRIVACY to read "
-                   "more.")
+                     "arrange lifts? Drivers see just what they need. Send PRIVACY for more.")
+DRIVER_QUESTION = ("Last thing: may we keep these details and dates to offer you trips? "
+                   "Passengers see only your first name and car. Send PRIVACY for more.")

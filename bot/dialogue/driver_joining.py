@@ -8,6 +8,7 @@ from typing import Any
 
 from booking.intake.effects import CheckInvitation, JoinDriver, SetAvailability
 from booking.intake.views import Snapshot
+from booking.privacy.notice import DRIVER_QUESTION, NOTICE_VERSION
 from bot.dialogue.asking import answer_yes_no, ask, say
 from bot.dialogue.understand import PlaceName, match_place
 from bot.dialogue.understand_driver import (
@@ -72,6 +73,8 @@ def step(snap: Snapshot, text: str, choice: str | None) -> Outcome:
         data["phone"] = snap.data["verified_phone"]
         return _next(data, "djoin_contact")
     if state == "djoin_confirm":
+        return _confirm(data, text, choice)
+    if state == "djoin_consent":
         return _finish(snap, data, text, choice)
     value, problem = _read(snap, state, text, choice)
     if problem:
@@ -130,7 +133,8 @@ def _summary(data: dict[str, Any]) -> str:
     return f"{data['name']}: {car}. Free: {free}."
 
 
-def _finish(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None) -> Outcome:
+def _confirm(data: dict[str, Any], text: str, choice: str | None) -> Outcome:
+    """The summary is right (then the privacy question), or start again."""
     answer = answer_yes_no(text, choice)
     if answer is None:
         return ask("djoin_confirm", data, Reply("Please answer yes or no.", YES_NO))
@@ -138,6 +142,20 @@ def _finish(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None)
         fresh = {k: data[k] for k in ("code", "driver", "phone") if k in data}
         return ask("djoin_name", fresh, Reply("No problem, let's start again. "
                                               + QUESTIONS["djoin_name"]))
+    return ask("djoin_consent", data, Reply(DRIVER_QUESTION, YES_NO))
+
+
+def _finish(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None) -> Outcome:
+    """A yes to keeping their details makes them a driver (consent recorded); a no keeps
+    nothing."""
+    answer = answer_yes_no(text, choice)
+    if answer is None:
+        return ask("djoin_consent", data, Reply("Please answer yes or no: may we keep your "
+                                                "details to offer you trips?", YES_NO))
+    if not answer:
+        return Outcome("idle", {}, say(
+            "That's fine. We can't offer trips without keeping your details, so nothing has "
+            "been saved. Your coordinator can tell you more."))
     settlement = next((p for p in snap.settlements if p.id == data.get("home")), None)
 
     def day(key: str) -> date | None:
@@ -149,7 +167,8 @@ def _finish(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None)
         seats=int(data["seats"]), folding_wheelchair=bool(data.get("folding")),
         wheelchair_accessible=bool(data.get("wav")), accepts_dogs=bool(data.get("dogs")),
         dbs_checked_on=day("dbs"), licence_checked_on=day("licence"),
-        insurance_expires_on=day("insurance"), phone=data.get("phone"))
+        insurance_expires_on=day("insurance"), phone=data.get("phone"),
+        notice_version=NOTICE_VERSION)
     slots = tuple(tuple(s) for s in data.get("weekly", []))
     return Outcome("idle", {}, say(
         f"Welcome aboard, {data['name'].split()[0]}! I'll send you trips to accept or decline. "

@@ -26,6 +26,7 @@ from bot.dialogue import (
     driver_joining,
     driving,
     joining,
+    privacy,
 )
 from bot.dialogue.understand import (
     Intent,
@@ -55,10 +56,14 @@ def step(snap: Snapshot, inbound: Inbound) -> Outcome:
     if snap.person is None and driver_joining.invitation_code(text):
         return _newcomer(snap, text, choice, intent)  # "/start K7QP2M" is not a bare START
     if intent in (Intent.STOP, Intent.START):
-        return _opt_out_or_in(snap, intent)
+        return privacy.erasure_too(snap, text, _opt_out_or_in(snap, intent))
+    if intent is Intent.PRIVACY:
+        return privacy.notice(snap, text)
     role = snap.person.role if snap.person else None
     if role == "coordinator":
         return coordinating.step(snap, text)  # their own "ring me" must not alert themselves
+    if intent is Intent.ERASE:
+        return privacy.erasure(snap)
     if intent is Intent.HELP and (choice == "menu:help" or asks_for_person(text)):
         return _help(snap)
     if intent is Intent.BAD_NEWS and role != "driver" and snap.person is not None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from booking.intake.effects import JoinResident
 from booking.intake.views import Snapshot
+from booking.privacy.notice import NOTICE_VERSION, RESIDENT_QUESTION
 from bot.dialogue import book
 from bot.dialogue.asking import answer_yes_no, ask, say
 from bot.dialogue.understand import (
@@ -158,9 +159,7 @@ def _yes_no_question(state: str, data: dict[str, Any], text: str,
         data["companion"] = answer
         return ask("join_dog", data, Reply("Do you travel with an assistance dog?", YES_NO))
     data["dog"] = answer
-    return ask("join_consent", data, Reply(
-        "Last thing: we keep your details to arrange your lifts, and share only what a "
-        "driver needs with them. Is that OK?", YES_NO))
+    return ask("join_consent", data, Reply(RESIDENT_QUESTION, YES_NO))
 
 
 def _consent(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None,
@@ -180,7 +179,7 @@ def _consent(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None
         name=data["name"], address=data.get("address", ""), postcode=data.get("postcode", ""),
         settlement_id=data.get("settlement_id"), mobility=data.get("mobility", "unaided"),
         companion=bool(data.get("companion")), assistance_dog=bool(data.get("dog")),
-        phone=data.get("verified_phone"),
+        phone=data.get("verified_phone"), notice_version=NOTICE_VERSION,
     )
     first = data["name"].split()[0]
     welcome = Reply(f"Thank you, {first}, you're all set! To book a lift, tell me where and "

@@ -66,6 +66,8 @@ class Intent(Enum):
     NOT_MEDICAL = "not_medical"  # shopping, the hairdresser: trips the scheme doesn't make
     VOLUNTEER = "volunteer"  # offering to drive
     BAD_NEWS = "bad_news"  # a death in the family, a stay in hospital
+    PRIVACY = "privacy"  # PRIVACY, or how do you use my details (the short notice)
+    ERASE = "erase"  # "please delete my details" (an erasure request for a coordinator)
     UNKNOWN = "unknown"
 
 
@@ -251,6 +253,10 @@ def classify(text: str) -> Intent:
         return Intent.HELP
     if clean in ("join", "join please", "join me up", "sign me up", "register"):
         return Intent.JOIN
+    if _has(topics.ERASE, clean):
+        return Intent.ERASE
+    if _has(topics.PRIVACY, clean) or _has(topics.ACCESS, clean):
+        return Intent.PRIVACY
     return _by_topic(norm, clean)
 
 

@@ -48,6 +48,19 @@ OPT_OUT = (r"(?:stop|quit|cease|pack in) (?:\w+ ){0,2}?(?:sending|texting|messag
            r"(?:off|from) (?:your|the|this) (?:list|system|books|records)|"
            r"unsubscribe me|opt me out|(?:let me|i want to|id like to) (?:opt|unsubscribe)")
 
+# Data protection: asking how we use their details, to see them, or to have them deleted.
+PRIVACY = (r"privacy(?: notice| policy| statement)?|data protection|gdpr|"
+           r"what (?:data|information|info|details) (?:do )?you (?:hold|keep|store)|"
+           r"what (?:data|information|info|details) (?:do )?you have (?:about|on) me|"
+           r"what (?:do )?you (?:do|keep) with my (?:data|details|information|info)")
+ACCESS = (r"(?:see|get|have|send me|want|copy of) (?:a copy of )?(?:all )?(?:my|the) "
+          r"(?:data|details|information|info|records?) (?:you (?:hold|keep|have)|about me|"
+          r"on me)|subject access")
+# ("Take me off your list" or "remove my number" only stops the texts: see OPT_OUT.)
+ERASE = (r"(?:delete|remove|erase|wipe|destroy) (?:all )?(?:of )?my (?:data|details|"
+         r"information|info|records?|account|personal)|forget me|"
+         r"right to (?:be forgotten|erasure)")
+
 # Good wishes and thanks in other words: never a booking.
 GOODWILL = (r"bless (?:you|them|her|him|all)|god bless|(?:youre|you are|your) (?:all )?"
             r"(?:so |very |really )?(?:kind|stars?|angels?|wonderful|marvellous|brilliant|"

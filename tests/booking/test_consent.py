@@ -91,7 +91,7 @@ def test_a_driver_consents_at_joining(any_engine: Engine) -> None:
                               now=NOW).code
     driver = "+447911123620"
     _sms(any_engine, driver, f"JOIN {code}", "Sam Dale", "Leyburn", "blue Ford Focus", "3",
-         "yes", "no", "yes", "3/2025", "10/2026", "31/8/2027", "Mondays 9 till 1", "yes")
+         "yes", "no", "yes", "3/2025", "10/2026", "31/8/2027", "Mondays 9 till 1", "yes", "yes")
     (record,) = _records(any_engine, driver)
     assert (record.notice_version, record.channel, record.given_by) == (
         NOTICE_VERSION, "sms", "person")

@@ -25,6 +25,7 @@ from booking.intake.effects import (
     SetSmsOptOut,
 )
 from booking.intake.views import LiftView, PersonView, PlaceView, Snapshot
+from booking.privacy.notice import NOTICE_VERSION
 from booking.rules import SchemeRules
 from bot.dialogue.flow import step
 from bot.messages import Inbound, Outcome
@@ -187,7 +188,8 @@ JOIN_CASES = [
           "yes"),
          "idle", ("all set", "Mary"),
          effects=(JoinResident("Mary Kettlewell", "4 Chapel Row, Middleham", "DL8 4PU",
-                               MIDDLEHAM, "walking_aid", False, True, None),),
+                               MIDDLEHAM, "walking_aid", False, True, None,
+                               notice_version=NOTICE_VERSION),),
          person=None),
     Case("telegram newcomer is asked to share their contact", ("hello",), "join_contact",
          ("Share my phone number",), person=None, channel="telegram"),
@@ -200,7 +202,8 @@ JOIN_CASES = [
          "idle", ("all set", "George"),
          effects=(JoinResident("George Alderson", "Town Foot, Hawes", "DL8 3NT",
                                next(v.id for v in SETTLEMENT_VIEWS if v.name == "Hawes"),
-                               "folding_wheelchair", True, False, VERIFIED),),
+                               "folding_wheelchair", True, False, VERIFIED,
+                               notice_version=NOTICE_VERSION),),
          start="join_contact", data={"verified_phone": VERIFIED}, person=None,
          channel="telegram"),
     Case("a booking sent before joining is read back once joined",

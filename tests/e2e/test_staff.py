@@ -76,6 +76,7 @@ def test_coordinator_invites_and_the_driver_joins_on_telegram(staff: Staff) -> N
     summary = texts(staff.driver.say("31/8/2027") + staff.driver.say(
         "Mondays and Thursdays 9 till 1"))
     assert "Mon 09:00-13:00" in summary[-1] and "blue Ford Focus" in summary[-1]
+    assert "may we keep these details" in texts(staff.driver.press("yes"))[0]
     assert "Welcome aboard" in texts(staff.driver.press("yes"))[0]
     with Session(staff.engine) as session:
         jo = session.exec(select(Person).where(Person.name == "Jo Smith")).one()

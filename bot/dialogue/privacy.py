@@ -4,7 +4,7 @@ month). The notice's words live in booking.privacy.notice."""
 
 from __future__ import annotations
 
-from booking.intake.effects import AlertCoordinator
+from booking.intake.effects import AlertCoordinator, Effect
 from booking.intake.views import Snapshot
 from booking.privacy.notice import notice_text
 from bot.dialogue.understand_text import normalise, words_only
@@ -26,7 +26,7 @@ def notice(snap: Snapshot, text: str) -> Outcome:
     """The short privacy notice; where the conversation stood is kept (a join can go on).
     Asking for a copy of their data also asks a coordinator to send it."""
     replies = [Reply(notice_text(snap.scheme_name, snap.rules.retention_days))]
-    effects = []
+    effects: list[Effect] = []
     if has(ACCESS, words_only(normalise(text))):
         replies.append(Reply(SENDING))
         effects.append(AlertCoordinator(

@@ -17,8 +17,6 @@ from booking.rules import SchemeRules, local_instant
 from booking.schemes import scheme_rules
 from storage.tables import Leg, LiftRequest, Offer, Person, Place, Scheme
 
-NO_DRIVERS = "no driver available that day (none free, or checks out of date)"
-
 Point = tuple[float, float]
 Matrices = Callable[[list[Point]], tuple[Any, Any]]  # points -> (seconds, metres)
 
@@ -39,6 +37,7 @@ class RequestRow:
     dog: bool
     declined_by: frozenset[int]
     held: dict[str, int]  # direction -> driver id, for accepted legs
+    village: str = ""  # where they live, to say where a driver is needed
 
 
 @dataclass
@@ -110,4 +109,10 @@ def _request_row(session: Session, request: LiftRequest, resident: Person,
         destination_kind=place.kind, appointment=request.appointment_at,
         return_plan=request.return_plan, mobility=request.mobility,
         seats=1 + int(request.companion), dog=request.assistance_dog,
-        declined_by=frozenset(declined), held=held)
+        declined_by=frozenset(declined), held=held, village=village_of(resident.address))
+
+
+def village_of(address: str) -> str:
+    """The last part of an address, where people write the village ('2 Church Lane, Wensley')."""
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    return parts[-1] if len(parts) > 1 else ""

@@ -16,7 +16,8 @@ from booking.domain.status import LEG_HELD, LegStatus
 from booking.domain.transitions import Cause
 from booking.lifecycle.legs import ensure_legs, move_leg
 from booking.offers.making import offer_planned
-from booking.planning.day import NO_DRIVERS, DayData, PlanSummary
+from booking.planning.day import DayData, PlanSummary
+from booking.planning.explain import explain
 from booking.planning.limits import AT_LIMIT
 from booking.planning.problem import Built
 from storage.tables import Leg, LiftRequest, PlanRun
@@ -38,14 +39,16 @@ def store_plan(session: Session, data: DayData, built: Built, plan: routing.Plan
                now: datetime, trigger: str) -> PlanSummary:
     """Write the plan: legs get drivers and times, new trips are offered, the rest get reasons."""
     assigned = _assignments(built, plan)
-    reasons = {u.request: f"{u.reason.value}{': ' + u.detail if u.detail else ''}"
-               for u in plan.unserved}
-    if not data.drivers:  # say it plainly: no driver at all, not a capability problem
-        reasons = dict.fromkeys(reasons, NO_DRIVERS)
-    for leg_id, given in reasons.items():  # barred by limits, the solver blames the car
-        if built.leg_of[leg_id][0] in built.barred and \
-                given.startswith(routing.Reason.NO_CAPABLE_VEHICLE.value):
-            reasons[leg_id] = AT_LIMIT
+    rows = {row.id: row for row in data.requests}
+    reasons = {}
+    for unserved in plan.unserved:
+        request_id = built.leg_of[unserved.request][0]
+        barred = request_id in built.barred and (  # the solver blames the car, or says busy
+            unserved.reason in (routing.Reason.NO_CAPABLE_VEHICLE,
+                                routing.Reason.CAPACITY_EXHAUSTED)
+            or unserved.detail == AT_LIMIT)
+        reasons[unserved.request] = explain(unserved.reason, rows[request_id], data,
+                                            at_limit=barred)
     run = PlanRun(scheme_id=data.scheme_id, service_day=data.day, trigger=trigger,
                   started_at=now, finished_at=now)
     session.add(run)

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from booking.domain.reasons import category
 from booking.domain.status import LEG_DRIVEN, LegStatus, RequestStatus
 from booking.reports.mileage import claims
 from booking.reports.roster import day_bounds
@@ -121,7 +122,7 @@ def impact(session: Session, scheme_id: int, first: date, last: date,
 def _reason(request: LiftRequest, legs: list[Leg]) -> str:
     """The coordinator-facing reason, without any detail that could identify someone."""
     said = request.status_reason or next((leg.reason for leg in legs if leg.reason), "")
-    return said.split(":")[0].strip() or "no reason recorded"
+    return category(said)
 
 
 def _hours(legs: list[Leg], rules: SchemeRules) -> float:

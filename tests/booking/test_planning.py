@@ -91,7 +91,8 @@ def test_no_accessible_car_is_the_reason_given(engine: Engine) -> None:
     summary = plan_day(engine, 1, thursday, now=now, trigger="test",
                        matrices=TRAVEL.matrices, time_limit=1.0)
     assert summary.unserved == 1
-    assert "capability" in next(iter(summary.reasons.values()))
+    reason = next(iter(summary.reasons.values()))
+    assert reason.startswith("needs a wheelchair-accessible car, and none is free that day")
 
 
 def _plan_and_accept_one(engine: Engine) -> tuple[datetime, date, int, int]:

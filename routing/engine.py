@@ -19,7 +19,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
-from routing.problem import Problem, Weights
+from routing.problem import Problem, Stop, Weights
 from routing.windows import tightened_windows
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
@@ -81,7 +81,7 @@ class _Model:
         self._pairs(node_penalty(problem, weights))
         self._vehicle_rules()
 
-    def _stop(self, code: int):  # noqa: ANN202 - Stop, kept private
+    def _stop(self, code: int) -> Stop:
         request = self.problem.requests[code // 2]
         return request.dropoff if code % 2 else request.pickup
 
@@ -205,7 +205,7 @@ class _Model:
 
     def initial(self, routes: Mapping[int, Sequence[int]]) -> pywrapcp.Assignment | None:
         local = {v: j for j, v in enumerate(self.vehicles)}
-        nodes = [[] for _ in self.vehicles]
+        nodes: list[list[int]] = [[] for _ in self.vehicles]
         for v, codes in routes.items():
             nodes[local[v]] = [self._index(self.node_of[c]) for c in codes]
         return self.routing.ReadAssignmentFromRoutes(nodes, True)

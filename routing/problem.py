@@ -163,7 +163,7 @@ class Problem:
         return next((lock for lock in self.locks if lock.request == request_id), None)
 
 
-def _unique(name: str, items: Sequence[Request] | Sequence[Vehicle]) -> dict[str, int]:
+def _unique(name: str, items: Sequence[Request | Vehicle]) -> dict[str, int]:
     index: dict[str, int] = {}
     for i, item in enumerate(items):
         if not isinstance(item.id, str) or not item.id:

@@ -139,7 +139,7 @@ def _confirm(data: dict[str, Any], text: str, choice: str | None) -> Outcome:
     if answer is None:
         return ask("djoin_confirm", data, Reply("Please answer yes or no.", YES_NO))
     if not answer:
-        fresh = {k: data[k] for k in ("code", "driver", "phone") if k in data}
+        fresh: dict[str, Any] = {k: data[k] for k in ("code", "driver", "phone") if k in data}
         return ask("djoin_name", fresh, Reply("No problem, let's start again. "
                                               + QUESTIONS["djoin_name"]))
     return ask("djoin_consent", data, Reply(DRIVER_QUESTION, YES_NO))
@@ -173,4 +173,4 @@ def _finish(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None)
     return Outcome("idle", {}, say(
         f"Welcome aboard, {data['name'].split()[0]}! I'll send you trips to accept or decline. "
         "Send TODAY or TOMORROW for your trips, AVAILABLE to change your times, or AWAY when "
-        "you're going away."), [join, SetAvailability(slots)])  # type: ignore[arg-type]
+        "you're going away."), [join, SetAvailability(slots)])

@@ -181,7 +181,7 @@ def _confirm(snap: Snapshot, text: str, choice: str | None, what: str) -> Outcom
     if what == "weekly":
         slots = tuple(tuple(s) for s in snap.data.get("slots", []))
         return Outcome("idle", {}, say("Thank you, I've saved when you're free."),
-                       [SetAvailability(slots)])  # type: ignore[arg-type]
+                       [SetAvailability(slots)])
     first = date.fromisoformat(str(snap.data["first"]))
     last = date.fromisoformat(str(snap.data["last"]))
     return Outcome("idle", {}, say("Thank you, I've noted that. Enjoy the break!"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from statistics import mean, median
 
@@ -91,9 +92,11 @@ def print_summary(console: Console, summaries: list[darp_bench.Summary], time_li
                       _fmt(s.gap(careful), ".2f"), _fmt(plain, ".2f"), _fmt(s.gap(plain), ".2f"),
                       _fmt(s.ratio(s.careful), ".3f"), _fmt(s.ratio(s.plain), ".3f"))
     console.print(table)
-    for label, pick in (("ours", lambda s: s.median_cost),
-                        ("careful", lambda s: s.careful.cost if s.careful else None),
-                        ("plain", lambda s: s.plain.cost if s.plain else None)):
+    picks: list[tuple[str, Callable[[darp_bench.Summary], float | None]]] = [
+        ("ours", lambda s: s.median_cost),
+        ("careful", lambda s: s.careful.cost if s.careful else None),
+        ("plain", lambda s: s.plain.cost if s.plain else None)]
+    for label, pick in picks:
         runs = [s for s in summaries if (label == "ours" and s.ours)
                 or (label == "careful" and s.careful) or (label == "plain" and s.plain)]
         if not runs:

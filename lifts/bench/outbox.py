@@ -32,6 +32,7 @@ from urllib.parse import parse_qs
 
 import httpx
 from sqlalchemy import Engine, insert, select
+from sqlmodel import col
 
 from storage.tables import InboundMessage, OutboxMessage
 
@@ -495,7 +496,7 @@ def run_inbound_chaos(url: str, workdir: Path, *, messages: int = 300, kill_ever
             stop.set()
             holder["server"].stop()
         with engine.connect() as conn:  # the messages some server took (and committed)
-            taken = {sid for (sid,) in conn.execute(select(InboundMessage.provider_id))}
+            taken = {sid for (sid,) in conn.execute(select(col(InboundMessage.provider_id)))}
     numbers = [f"+447700{n:06d}" for n in range(messages)]
     sids = {f"+447700{n:06d}": f"SMin{n:030d}" for n in range(messages)}
     outbox = Counter(sink.recipients)

@@ -38,7 +38,7 @@ def solve_plain(problem: Problem, time_limit: float) -> list[list[tuple[int, boo
     demand = [r.seats * s for r in problem.requests for s in (1, -1)] + [0] * 2 * m
 
     def demand_cb(i: int) -> int:
-        return demand[manager.IndexToNode(i)]
+        return int(demand[manager.IndexToNode(i)])
 
     routing.AddDimensionWithVehicleCapacity(routing.RegisterUnaryTransitCallback(demand_cb), 0,
                                             [v.seats for v in problem.vehicles], True, "Seats")

@@ -378,8 +378,8 @@ def chat_command(
 ) -> None:
     """Talk to the bot from this terminal as that phone would by text, through the same
     dialogue and outbox (the messages it queues for others are shown too)."""
+    from booking.phones import to_e164
     from booking.schemes import get_scheme
-    from bot.phones import to_e164
     from lifts.app import travel
     from lifts.chat import chat
     from storage.db import make_engine, transaction

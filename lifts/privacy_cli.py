@@ -41,7 +41,7 @@ def _actor(by: str) -> Actor:
 
 
 def _phone(raw: str) -> str:
-    from bot.phones import to_e164
+    from booking.phones import to_e164
 
     phone = to_e164(raw)
     if phone is None:

@@ -21,11 +21,11 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from booking.intake.inbox import Envelope
 from booking.messaging.sending import OPTED_OUT, REJECTED, UNREACHABLE, Outgoing, SendError
+from booking.phones import to_e164
 from bot.channels.breaker import CircuitBreaker
 from bot.channels.guard import INT, PROVIDER_ID, Rejected, read_limited
 from bot.conversation import Answer
 from bot.messages import Inbound, Option, Reply
-from bot.phones import to_e164
 from bot.render import sms_text
 
 log = logging.getLogger(__name__)

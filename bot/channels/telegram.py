@@ -26,10 +26,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from booking.intake.inbox import Envelope
 from booking.messaging.outbox import CONTACT
 from booking.messaging.sending import BLOCKED, REJECTED, Outgoing, SendError
+from booking.phones import to_e164
 from bot.channels.guard import Rejected, json_depth_ok, read_limited, small_int
 from bot.conversation import Answer
 from bot.messages import Inbound, Option, Reply
-from bot.phones import to_e164
 
 log = logging.getLogger(__name__)
 

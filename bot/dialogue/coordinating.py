@@ -17,11 +17,11 @@ from booking.intake.effects import (
     Unassign,
 )
 from booking.intake.views import Snapshot
+from booking.phones import to_e164
 from booking.rules import month_end
 from bot.dialogue.asking import say
 from bot.dialogue.understand import Intent, classify, parse_date
 from bot.messages import Outcome
-from bot.phones import to_e164
 
 HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <request no.>, "
         "/assign <request no.> <driver's name> [override], /unassign <request no.>, "

@@ -1,4 +1,5 @@
-"""Phone numbers as people type them, in E.164 as we store them."""
+"""Phone numbers as people type them, in E.164 as we store them (the dialogue, the console,
+the CLI and scheme files all read them the same way)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web import actions, admin, mapview, office, pages, printing, reports
+from web import actions, admin, mapview, office, pages, printing, privacy, reports
 from web.context import PREFIX, Console, guarded
 from web.login import choose_scheme, login_page, logout
 
@@ -60,6 +60,10 @@ def console_app(console: Console) -> ASGIApp:
         Route("/accounts", page(admin.add_account, admin=True), methods=["POST"]),
         Route("/accounts/{account:int}/disable", page(admin.disable, admin=True),
               methods=["POST"]),
+        Route("/privacy", page(privacy.privacy_page, admin=True), methods=["GET"]),
+        Route("/privacy", page(privacy.look_up, admin=True), methods=["POST"]),
+        Route("/privacy/export.json", page(privacy.download, admin=True), methods=["POST"]),
+        Route("/privacy/erase", page(privacy.erase_person, admin=True), methods=["POST"]),
         Route("/reports", page(reports.latest), methods=["GET"]),
         Route("/reports/{month}.csv", page(reports.report_csv), methods=["GET"]),
         Route("/reports/{month}.png", page(reports.report_chart, touch=False),

@@ -57,8 +57,8 @@ def test_an_admin_reads_and_erases_a_resident(console_page: Page, site: Site) ->
         statuses = set(session.exec(select(LiftRequest.status).where(
             LiftRequest.resident_id == person.id)).all())
         assert not statuses & set(REQUEST_WAITING)
-        actions = [a for a in session.exec(select(AuditEntry).where(
-            AuditEntry.subject_person_id == person.id)).all()]
+        actions = list(session.exec(select(AuditEntry).where(
+            AuditEntry.subject_person_id == person.id)).all())
     assert {"privacy_export", "privacy_erase"} <= {a.action for a in actions}
     assert all(person.name not in a.detail for a in actions)
     assert page.problems == [], page.problems  # type: ignore[attr-defined]

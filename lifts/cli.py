@@ -19,6 +19,7 @@ from lifts.privacy_cli import app as privacy_app
 from lifts.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlmodel import Session
 
     from storage.tables import Scheme
@@ -100,7 +101,12 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
 
 @app.command("seed-demo")
-def seed_demo_command() -> None:
+def seed_demo_command(
+    with_bookings: Annotated[bool, typer.Option(
+        "--with-bookings", help="Also book, plan and drive the past four weeks and book the "
+        "next week (adding fictional residents if there are few), so plan, roster, report "
+        "and mileage have something to show.")] = False,
+) -> None:
     """Load the Wensleydale demo scheme (surgeries, villages, 12 drivers, residents)."""
     from lifts.app import system_clock
     from lifts.seed import seed_demo
@@ -111,7 +117,32 @@ def seed_demo_command() -> None:
     upgrade(engine)
     with transaction(engine) as session:
         scheme = seed_demo(session, now=system_clock())
-    console.print(f"Demo scheme '{scheme.name}' ({scheme.slug}) is ready.")
+        scheme_id, name, slug = scheme.id or 0, scheme.name, scheme.slug
+    console.print(f"Demo scheme '{name}' ({slug}) is ready.")
+    if with_bookings:
+        _demo_bookings(engine, scheme_id)
+
+
+def _demo_bookings(engine: Engine, scheme_id: int) -> None:
+    from sqlmodel import Session, select
+
+    from lifts.app import system_clock
+    from lifts.demo_bookings import load_bookings
+    from storage.tables import LiftRequest
+
+    with Session(engine) as session:
+        if session.exec(select(LiftRequest.id).where(
+                LiftRequest.scheme_id == scheme_id)).first() is not None:
+            console.print("It already has bookings: none added.")
+            return
+    with console.status("Booking, planning and driving the past four weeks...") as status:
+        loaded = load_bookings(engine, scheme_id, system_clock(),
+                               step=lambda what: status.update(f"Planning and driving {what}"))
+    console.print(f"Loaded {loaded.booked} lifts: {loaded.driven} journeys driven, "
+                  f"{loaded.no_shows} no-show(s), {loaded.cancelled} cancelled in the past four "
+                  "weeks, and "
+                  f"{loaded.waiting} booked for the next week (planned at each cut-off by "
+                  "`lifts serve`, or now with `lifts plan`).")
 
 
 @app.command()

@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -137,6 +138,21 @@ def pg_engine(postgres: _PgDatabases) -> Iterator[Engine]:
     yield eng
     eng.dispose()
     postgres.drop(url)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, a worker hands its notice to the controller, which prints it."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["postgres_notice"] = _postgres_notice[:1]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any) -> None:
+    """The controller's side of the above (an xdist hook: optional without xdist)."""
+    notice = getattr(node, "workeroutput", {}).get("postgres_notice") or []
+    if notice and not _postgres_notice:
+        _postgres_notice.extend(notice)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -41,8 +41,11 @@ ROUTES = [
     ("POST", "/accounts"), ("POST", "/accounts/{account}/disable"), ("GET", "/reports"),
     ("GET", "/reports/{month}"), ("GET", "/reports/{month}.csv"),
     ("GET", "/reports/{month}.png"), ("POST", "/logout"), ("POST", "/scheme"),
+    ("GET", "/privacy"), ("POST", "/privacy"), ("POST", "/privacy/export.json"),
+    ("POST", "/privacy/erase"),
 ]
-ADMIN_ONLY = {"/accounts", "/accounts/{account}/disable"}
+ADMIN_ONLY = {"/accounts", "/accounts/{account}/disable", "/privacy", "/privacy/export.json",
+              "/privacy/erase"}
 WITH_IDS = [(m, p) for m, p in ROUTES if any(k in p for k in (
     "{request}", "{driver}", "{person}", "{help}", "{job}", "{account}"))]
 

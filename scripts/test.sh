@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n auto "$@"  # every core (pytest-xdist); -n 0 after it overrides
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -27,8 +27,9 @@ from booking.intake.residents import cancel_lift, join_resident, request_lift
 from booking.lifecycle.progress import report_progress
 from booking.messaging.dispatch import dispatch_due
 from booking.messaging.sending import Outgoing, Sender
-from booking.offers.answers import accept
+from booking.offers.answers import accept, expire_due
 from booking.planning.run import plan_day
+from booking.planning.warnings import warn_unserved
 from booking.rules import WEEKDAYS, SchemeRules, Verdict, judge_appointment, local_instant
 from booking.schemes import rules_for
 from routing.travel import Cached, Haversine
@@ -111,10 +112,19 @@ def load_bookings(engine: Engine, scheme_id: int, now: datetime, *,
                      matrices=travel.matrices, time_limit=1.0, seed=seed)
             _accept_offers(engine, scheme_id, at + timedelta(minutes=5))
             _send_due(engine, senders, at + timedelta(minutes=6))
+        _timers(engine, local_instant(day, time(7, 0), tz))  # as the scheduler's ticks would
         _send_due(engine, senders, local_instant(day, time(8, 30), tz))  # the day's reminders
         _drive(engine, rng, scheme_id, day, tz, loaded)
+        _timers(engine, local_instant(day, time(19, 0), tz))
         _send_due(engine, senders, local_instant(day, time(20, 0), tz))
     return loaded
+
+
+def _timers(engine: Engine, at: datetime) -> None:
+    """Offers left unanswered expire; whoever still has no driver is told (and counted)."""
+    with transaction(engine) as session:
+        expire_due(session, at)
+        warn_unserved(session, at)
 
 
 def _send_due(engine: Engine, senders: dict[str, Sender], at: datetime) -> None:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from booking import audit
+from booking import audit, closures
 from booking.audit import Actor
 from booking.domain.outcomes import NotFound, Refused
 from booking.help import mark_handled
@@ -144,7 +144,8 @@ def book_for(session: Session, scheme_id: int, resident_id: int, destination_id:
         raise Refused("Please choose one of the scheme's destinations.")
     if return_plan not in ("wait", "collect_later", "one_way"):
         raise Refused("Please choose how they get home.")
-    verdict = judge_appointment(appointment_at, now, rules_for(session, scheme_id))
+    verdict = judge_appointment(appointment_at, now, rules_for(session, scheme_id),
+                                closures.upcoming(session, scheme_id, now))
     if verdict not in (Verdict.OK, Verdict.SHORT_NOTICE):
         raise Refused(VERDICTS[verdict])
     request = request_lift(session, resident, effects.RequestLift(
@@ -163,6 +164,7 @@ VERDICTS = {
     Verdict.NOT_SERVICE_DAY: "The scheme does not run on that day.",
     Verdict.OUTSIDE_HOURS: "That time is outside the scheme's hours.",
     Verdict.BEYOND_HORIZON: "That is further ahead than the scheme books.",
+    Verdict.CLOSED: "The scheme is closed that day (a bank holiday or a closure).",
 }
 _MEDICAL = re.compile(r"\b(cancer|chemo\w*|dialysis|oncolog\w*|diagnos\w*|test results?|"
                       r"scan|biopsy|surgery for|operation|mental health|hiv|pregnan\w*)\b", re.I)

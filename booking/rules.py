@@ -6,9 +6,11 @@ Standard library and pydantic only: no storage, no channels. Every function take
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from booking import calendar as service_calendar
 from booking.gsm import SINGLE, is_gsm7, septets
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -36,6 +39,7 @@ class SchemeRules(BaseModel):
 
     timezone: str = "Europe/London"
     service_days: list[str] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    open_on_bank_holidays: bool = False  # England and Wales bank holidays (booking/calendar.py)
     service_start: time = time(8, 0)
     service_end: time = time(18, 30)
     booking_notice_hours: int = Field(48, ge=0, le=24 * 14)
@@ -147,9 +151,15 @@ class Verdict(Enum):
     OUTSIDE_HOURS = "outside_hours"
     BEYOND_HORIZON = "beyond_horizon"
     SHORT_NOTICE = "short_notice"  # allowed, but the coordinator must look at it
+    CLOSED = "closed"  # a bank holiday or one of the scheme's closure dates
 
 
-def judge_appointment(appointment: datetime, now: datetime, rules: SchemeRules) -> Verdict:
+Closures = Mapping[date, str]  # a scheme's own closure dates and why (booking/closures.py)
+NO_CLOSURES: Closures = MappingProxyType({})
+
+
+def judge_appointment(appointment: datetime, now: datetime, rules: SchemeRules,
+                      closures: Closures = NO_CLOSURES) -> Verdict:
     """Whether a lift to an appointment at `appointment` can be booked at `now`."""
     local = appointment.astimezone(rules.tz)
     last_day = now.astimezone(rules.tz).date() + timedelta(days=rules.booking_horizon_days)
@@ -160,11 +170,31 @@ def judge_appointment(appointment: datetime, now: datetime, rules: SchemeRules) 
         return Verdict.BEYOND_HORIZON
     if WEEKDAYS[local.weekday()] not in rules.service_days:
         return Verdict.NOT_SERVICE_DAY
+    if closed_reason(local.date(), rules, closures) is not None:
+        return Verdict.CLOSED
     if not rules.service_start <= local.time() <= rules.service_end:
         return Verdict.OUTSIDE_HOURS
     if appointment - now < timedelta(hours=rules.booking_notice_hours):
         return Verdict.SHORT_NOTICE
     return Verdict.OK
+
+
+def closed_reason(day: date, rules: SchemeRules, closures: Closures = NO_CLOSURES) -> str | None:
+    """Why the scheme is closed on `day` (a bank holiday's name, a closure's reason), or None."""
+    return service_calendar.closed_reason(day, closures,
+                                          bank_holidays=not rules.open_on_bank_holidays)
+
+
+def is_open_day(day: date, rules: SchemeRules, closures: Closures = NO_CLOSURES) -> bool:
+    """Whether lifts run on `day`: a service day, not a holiday or closure."""
+    return service_calendar.is_open(day, rules.service_days, closures,
+                                    bank_holidays=not rules.open_on_bank_holidays)
+
+
+def next_open_day(day: date, rules: SchemeRules, closures: Closures = NO_CLOSURES) -> date | None:
+    """The first day after `day` that lifts run (None if none within a month)."""
+    return service_calendar.next_open(day, rules.service_days, closures,
+                                      bank_holidays=not rules.open_on_bank_holidays)
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lifts.bench.cli import app as bench_app
+from lifts.cli_calendar import register as register_calendar
 from lifts.cli_users import app as users_app
 from lifts.privacy_cli import app as privacy_app
 from lifts.settings import Settings
@@ -430,6 +431,7 @@ def chat_command(
 app.add_typer(bench_app, name="bench")
 app.add_typer(users_app, name="users")
 app.add_typer(privacy_app, name="privacy")
+register_calendar(scheme_app)
 
 
 def main() -> None:

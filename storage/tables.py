@@ -439,3 +439,16 @@ class CodeAttempt(SQLModel, table=True):
     at: datetime = _ts(index=True)
     sender_hash: str = Field(max_length=64)
     ok: bool = False
+
+
+class SchemeClosure(SQLModel, table=True):
+    """A day a scheme does not run lifts, besides bank holidays (booking/calendar.py)."""
+
+    __table_args__ = (UniqueConstraint("scheme_id", "day", name="uq_closure_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    day: date
+    reason: str = Field(default="", max_length=60)  # told to residents: no health detail
+    created_at: datetime = _ts(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=120)

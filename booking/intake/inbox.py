@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from booking import coordinator
+from booking import closures, coordinator
 from booking.audit import Actor
 from booking.domain.outcomes import HOME_UNKNOWN, Refused
 from booking.domain.status import REQUEST_ACTIVE, OfferStatus
@@ -226,6 +226,8 @@ def _snapshot(session: Session, scheme: Scheme, env: Envelope, person: Person | 
         lifts=tuple(_lifts(session, person, now)), state=conversation.state,
         data=dict(conversation.data or {}),
         open_offers=_open_offers(session, person),
+        closures=closures.upcoming(session, scheme.id or 0, now) if person is not None
+        and person.role != "driver" else {},
     )
 
 

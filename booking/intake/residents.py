@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from booking import closures
 from booking.audit import SYSTEM, Actor
 from booking.domain.outcomes import HOME_UNKNOWN, Refused
 from booking.domain.status import (
@@ -165,7 +166,8 @@ def change_lift(session: Session, person: Person, request_id: int, appointment_a
     legs = session.exec(select(Leg).where(Leg.request_id == request.id)).all()
     if any(leg.status not in (*LEG_FREE, LegStatus.ACCEPTED) for leg in legs):
         raise Refused("That lift is already under way: please phone the scheme.")
-    verdict = judge_appointment(appointment_at, now, rules_for(session, request.scheme_id))
+    verdict = judge_appointment(appointment_at, now, rules_for(session, request.scheme_id),
+                                closures.upcoming(session, request.scheme_id, now))
     if verdict not in (Verdict.OK, Verdict.SHORT_NOTICE):
         raise Refused(CHANGE_REFUSED[verdict])
     if session.exec(select(LiftRequest.id).where(
@@ -200,4 +202,5 @@ CHANGE_REFUSED = {
     Verdict.NOT_SERVICE_DAY: "Sorry, we don't run lifts on that day.",
     Verdict.OUTSIDE_HOURS: "Sorry, that time is outside the hours we run lifts.",
     Verdict.BEYOND_HORIZON: "Sorry, that's further ahead than we can book.",
+    Verdict.CLOSED: "Sorry, we're closed that day.",
 }

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from booking.rules import SchemeRules
+from booking.rules import Closures, SchemeRules
 
 MOBILITY_LABELS = {
     "unaided": "walks unaided",
@@ -73,3 +73,5 @@ class Snapshot:
     state: str
     data: dict[str, Any] = field(default_factory=dict)
     open_offers: tuple[int, ...] = ()  # a driver's offers awaiting an answer, oldest first
+    # The scheme's own closure dates ahead (bank holidays are in booking/calendar.py).
+    closures: Closures = field(default_factory=dict)

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from booking.closures import closures
 from booking.domain.status import REQUEST_NEEDS_PLAN, LegStatus, RequestStatus
 from booking.reports.roster import (
     day_bounds,
 )
-from booking.rules import local_instant
+from booking.rules import closed_reason, local_instant
 from booking.schemes import scheme_rules
 from storage.tables import Leg, LiftRequest, PlanRun, Scheme
 
@@ -34,8 +35,12 @@ def days_due(session: Session, now: datetime) -> list[tuple[int, date]]:
     for scheme in session.exec(select(Scheme)).all():
         rules = scheme_rules(scheme)
         today = now.astimezone(rules.tz).date()
+        shut = closures(session, scheme.id or 0, today,
+                        today + timedelta(days=LOOK_AHEAD_DAYS))
         for offset in range(LOOK_AHEAD_DAYS + 1):
             day = today + timedelta(days=offset)
+            if closed_reason(day, rules, shut) is not None:
+                continue  # no lifts run: a coordinator moves anything booked before it closed
             cutoff = local_instant(day - timedelta(days=1), rules.planning_cutoff, rules.tz)
             if now >= cutoff and _has_work(session, scheme.id or 0, day, rules.tz):
                 due.append((scheme.id or 0, day))

@@ -12,7 +12,14 @@ from typing import Any
 
 from booking.intake.effects import RequestLift
 from booking.intake.views import PlaceView, Snapshot
-from booking.rules import Verdict, confirm_by, judge_appointment, local_instant
+from booking.rules import (
+    Verdict,
+    closed_reason,
+    confirm_by,
+    judge_appointment,
+    local_instant,
+    next_open_day,
+)
 from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
 from bot.dialogue.understand import (
     Intent,
@@ -31,6 +38,7 @@ from bot.dialogue.wording import (
     YES_NO,
     clock_text,
     day_text,
+    reason_text,
     when_text,
 )
 from bot.messages import Option, Outcome, Reply
@@ -86,6 +94,8 @@ def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
         return _next(snap, draft, [])
     if snap.state == "book_confirm":
         return _confirm(snap, draft, text, choice)
+    if snap.state == "book_nextday":
+        return _next_day(snap, draft, text, choice)
     if snap.state in ("book_return", "book_companion", "book_change"):
         # A correction sent instead of an answer ("sorry, I meant the 15th") is applied.
         if _take_details(snap, draft, text):
@@ -185,7 +195,7 @@ def _next(snap: Snapshot, draft: dict[str, Any], prefix: list[Reply]) -> Outcome
         return ask("book_time", {"draft": draft}, *prefix, Reply(
             "What time is the appointment? (e.g. 10.40 or 2pm)"))
     appointment = _appointment(snap, draft)
-    verdict = judge_appointment(appointment, snap.now, snap.rules)
+    verdict = judge_appointment(appointment, snap.now, snap.rules, snap.closures)
     refusal = _refusal(snap, draft, verdict, prefix)
     if refusal is not None:
         return refusal
@@ -232,6 +242,8 @@ def _refusal(snap: Snapshot, draft: dict[str, Any], verdict: Verdict,
         draft.pop("day", None)
         days = ", ".join(d.title() for d in rules.service_days)
         return _ask_day(draft, prefix + [Reply(f"Sorry, our drivers only go out on {days}.")])
+    if verdict is Verdict.CLOSED:
+        return _offer_next_day(snap, draft, prefix)
     if verdict is Verdict.OUTSIDE_HOURS:
         draft.pop("time", None)
         return ask("book_time", {"draft": draft}, *prefix, Reply(
@@ -243,6 +255,41 @@ def _refusal(snap: Snapshot, draft: dict[str, Any], verdict: Verdict,
             f"That's a long way off: we book up to {weeks} weeks ahead. Please ask again "
             "nearer the time."))
     return None
+
+
+def closed_text(snap: Snapshot, day: date) -> str:
+    """'Sorry, we're closed on Fri 25 Dec (Christmas Day).'"""
+    reason = closed_reason(day, snap.rules, snap.closures) or ""
+    return f"Sorry, we're closed on {day:%a} {day.day} {day:%b}{reason_text(reason)}."
+
+
+def _offer_next_day(snap: Snapshot, draft: dict[str, Any], prefix: list[Reply]) -> Outcome:
+    """A closed day (bank holiday, closure): the next open day, offered for a yes."""
+    day = date.fromisoformat(str(draft.pop("day")))
+    closed = closed_text(snap, day)
+    after = next_open_day(day, snap.rules, snap.closures)
+    if after is None:
+        return _ask_day(draft, prefix + [Reply(closed)])
+    return ask("book_nextday", {"draft": draft, "next": after.isoformat()}, *prefix, Reply(
+        f"{closed} Shall I ask for {after:%a} {after.day} {after:%b} instead?", YES_NO))
+
+
+def _next_day(snap: Snapshot, draft: dict[str, Any], text: str, choice: str | None) -> Outcome:
+    """The answer to the next open day: yes takes it, no asks for a day, a day is taken."""
+    answer = answer_yes_no(text, choice)
+    if answer is True:
+        draft["day"] = str(snap.data.get("next") or "") or None
+        if not draft["day"]:
+            draft.pop("day")
+        return _next(snap, draft, [])
+    if text and _take_details(snap, draft, text):
+        return _next(snap, draft, [])
+    if answer is False:
+        return _ask_day(draft, [])
+    outcome = ask("book_nextday", dict(snap.data), Reply("Sorry, please answer yes or no.",
+                                                         YES_NO))
+    outcome.understood = False
+    return outcome
 
 
 def _confirm(snap: Snapshot, draft: dict[str, Any], text: str, choice: str | None) -> Outcome:
@@ -259,7 +306,7 @@ def _confirm(snap: Snapshot, draft: dict[str, Any], text: str, choice: str | Non
                                                           CHANGE_OPTIONS))
     # The read-back may have been answered hours or days later: judge it again as of now.
     appointment = _appointment(snap, draft)
-    verdict = judge_appointment(appointment, snap.now, snap.rules)
+    verdict = judge_appointment(appointment, snap.now, snap.rules, snap.closures)
     refusal = _refusal(snap, draft, verdict, [])
     if refusal is not None:
         return refusal

@@ -12,9 +12,9 @@ from typing import Any
 
 from booking.intake.effects import ChangeLift
 from booking.intake.views import LiftView, Snapshot
-from booking.rules import Verdict, confirm_by, judge_appointment, local_instant
+from booking.rules import Verdict, confirm_by, judge_appointment, local_instant, next_open_day
 from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
-from bot.dialogue.book import place_names
+from bot.dialogue.book import closed_text, place_names
 from bot.dialogue.understand import Intent, correction_time, extract_request
 from bot.dialogue.wording import YES_NO, clock_text, when_text
 from bot.messages import Option, Outcome, Reply
@@ -78,7 +78,7 @@ def _to_when(snap: Snapshot, lift: LiftView, text: str, *, asked: bool = False) 
         return outcome
     old = lift.appointment_at.astimezone(tz)
     new = local_instant(parts.day or old.date(), at or old.time().replace(tzinfo=None), tz)
-    verdict = judge_appointment(new, snap.now, snap.rules)
+    verdict = judge_appointment(new, snap.now, snap.rules, snap.closures)
     if new == lift.appointment_at:
         return Outcome("idle", {}, say(f"Your lift is already booked for {when_text(new, tz)}, "
                                        "so nothing needs changing."))
@@ -86,6 +86,12 @@ def _to_when(snap: Snapshot, lift: LiftView, text: str, *, asked: bool = False) 
         weeks = snap.rules.booking_horizon_days // 7
         return Outcome("idle", {}, say(f"That's a long way off: we book up to {weeks} weeks "
                                        "ahead. Your lift stays as it is."))
+    if verdict is Verdict.CLOSED:
+        after = next_open_day(new.astimezone(tz).date(), snap.rules, snap.closures)
+        offer = f" The next day we run is {after:%a} {after.day} {after:%b}." if after else ""
+        return ask("change_when", {"lift": lift.id}, Reply(
+            f"{closed_text(snap, new.astimezone(tz).date())}{offer} What is the new day "
+            "and time?"))
     if verdict in _REFUSED:
         return ask("change_when", {"lift": lift.id}, Reply(
             f"{_REFUSED[verdict]} What is the new day and time?"))
@@ -110,8 +116,10 @@ def _confirm(snap: Snapshot, lift: LiftView, text: str, choice: str | None) -> O
         return Outcome("idle", {}, say(f"OK, your lift stays on "
                                        f"{when_text(lift.appointment_at, tz)}."))
     new = _new_time(snap.data)
-    verdict = judge_appointment(new, snap.now, snap.rules) if new else Verdict.PAST
-    if new is None or verdict in _REFUSED or verdict is Verdict.BEYOND_HORIZON:
+    verdict = judge_appointment(new, snap.now, snap.rules, snap.closures) if new else \
+        Verdict.PAST
+    if new is None or verdict in _REFUSED or verdict in (Verdict.BEYOND_HORIZON,
+                                                         Verdict.CLOSED):
         return ask("change_when", {"lift": lift.id}, Reply(
             "Sorry, that time can't be booked now. What is the new day and time?"))
     if verdict is Verdict.SHORT_NOTICE:

@@ -73,3 +73,8 @@ def clock_text(instant: datetime, tz: ZoneInfo) -> str:
     suffix = "am" if local.hour < 12 else "pm"
     minutes = f":{local.minute:02d}" if local.minute else ""
     return f"{hour}{minutes}{suffix} {day_text(instant, tz)}"
+
+
+def reason_text(reason: str) -> str:
+    """A closure's reason after a date: ' (Christmas Day)', or nothing."""
+    return f" ({reason})" if reason else ""

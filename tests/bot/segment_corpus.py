@@ -69,10 +69,12 @@ def _lift(v: Values, days: int, hour: int, status: str = "requested", **extra: A
 
 
 def _snap(v: Values, person: Any, state: str, data: dict[str, Any],
-          lifts: tuple[Any, ...]) -> Any:
+          lifts: tuple[Any, ...], kind: str = "") -> Any:
+    extra = {"closures": CLOSURES[kind]} if kind in CLOSURES else {}
     return Snapshot(now=NOW, scheme_name=v.scheme, rules=RULES, channel="sms",
                     address="+447911123401", person=person, places=v.places,
-                    settlements=SETTLEMENT_VIEWS, lifts=lifts, state=state, data=data)
+                    settlements=SETTLEMENT_VIEWS, lifts=lifts, state=state, data=data,
+                    **extra)
 
 
 def _resident(v: Values, companion: bool = False) -> Any:
@@ -108,7 +110,13 @@ SCRIPTS: tuple[Script, ...] = (
     ("volunteer", False, "none", ("do you need drivers?",)),
     ("bad news", False, "two", ("my husband passed away", "yes")),
     ("keywords", False, "one", ("help", "stop", "start", "thanks", "yes")),
+    ("closed day", False, "none", ("lift to the friarage thursday 10am", "purple", "yes",
+                                   "1", "yes")),
+    ("move onto a closed day", False, "one", ("it's moved to thursday at 11",)),
 )
+# Scripts run with closure dates (a long reason, as a coordinator might type one).
+CLOSURES = {kind: {at(3, 10).astimezone(TZ).date(): "Christmas Eve, the office is shut"}
+            for kind in ("closed day", "move onto a closed day")}
 
 
 def _lifts(v: Values, which: str) -> tuple[Any, ...]:
@@ -129,7 +137,8 @@ def dialogue_replies(v: Values) -> Iterator[tuple[str, Reply]]:
         state, data = "idle", {}
         person = None if stranger else _resident(v)
         for text in messages:
-            outcome = step(_snap(v, person, state, data, _lifts(v, lifts)), Inbound(text=text))
+            outcome = step(_snap(v, person, state, data, _lifts(v, lifts), kind),
+                           Inbound(text=text))
             for reply in outcome.replies:
                 yield kind, reply
             state, data = outcome.state, outcome.data

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 PLAN_JOBS_ID = "planning:requests"
+STANDING_ID = "standing-bookings"  # a standing booking's next lifts, made ahead
 PLAN_JOBS_EVERY = 2.0  # seconds: a coordinator's "plan now" starts within this
 # Every ten planning ticks (10 min): message words swept; each scheme's purge once a day.
 RETENTION_ID = "privacy:retention"
@@ -253,9 +254,10 @@ async def _start_scheduler(lifts: Lifts, stack: contextlib.AsyncExitStack, *,
         register(owner, "early-warning", lifts.ticks.early_warnings)
         register(owner, "daily-messages", lifts.ticks.daily_messages)
         register(owner, RETENTION_ID, lifts.ticks.retention)
+        register(owner, STANDING_ID, lifts.ticks.standing_bookings)
         timed = {"planning": plan_every, "offers:expire": max(1.0, plan_every / 2),
                  "early-warning": plan_every * 5, "daily-messages": plan_every * 5,
-                 RETENTION_ID: plan_every * 10}
+                 RETENTION_ID: plan_every * 10, STANDING_ID: plan_every * 5}
     stack.callback(unregister, owner)
     scheduler = build_scheduler(lifts.settings.tz)
     add_interval(scheduler, owner, DISPATCH_JOB_ID, every_seconds=dispatch_every)

@@ -21,6 +21,7 @@ from booking.planning.due import days_due
 from booking.planning.jobs import PlanJobView, plan_locked, run_next
 from booking.planning.warnings import warn_unserved
 from booking.privacy.retention import Purge, run_due
+from booking.standing import extend_all
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,14 @@ class Ticks:
     def _daily(self, now: datetime) -> int:
         with transaction(self.engine) as session:
             return queue_daily_messages(session, now)
+
+    async def standing_bookings(self) -> int:
+        """Make standing bookings' occurrences as they come within reach (idempotent)."""
+        return await asyncio.to_thread(self._standing, self.clock())
+
+    def _standing(self, now: datetime) -> int:
+        with transaction(self.engine) as session:
+            return extend_all(session, now)
 
     async def retention(self) -> list[Purge]:
         """Message words deleted once done with; each scheme's daily purge when it is due."""

@@ -452,3 +452,40 @@ class SchemeClosure(SQLModel, table=True):
     reason: str = Field(default="", max_length=60)  # told to residents: no health detail
     created_at: datetime = _ts(default_factory=utcnow)
     created_by: str = Field(default="", max_length=120)
+
+
+class StandingBooking(SQLModel, table=True):
+    """A repeat lift ("every Tuesday at 10.40 to the Friarage"): each occurrence becomes an
+    ordinary request some days ahead (booking/standing.py). Times are local wall-clock times
+    in the scheme's time zone, so 10:40 stays 10:40 across a clock change."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    resident_id: int = Field(foreign_key="person.id", index=True)
+    destination_id: int = Field(foreign_key="place.id")
+    weekdays: str = Field(max_length=20)  # "1" or "0,2,4" (0 = Monday)
+    every_weeks: int = Field(default=1, ge=1, le=4)  # 2: fortnightly
+    local_time: str = Field(max_length=5)  # "10:40" in the scheme's time zone
+    first_day: date  # the first occurrence (weeks are counted from its week)
+    until_day: date | None = None  # the last day it may fall on (None: until cancelled)
+    return_plan: str = Field(default="wait", max_length=20)
+    companion: bool | None = None  # None: as on the resident's record
+    booked_by_id: int | None = Field(default=None, foreign_key="person.id")  # a carer
+    channel: str = Field(default="sms", max_length=20)
+    created_at: datetime = _ts(default_factory=utcnow)
+    ended_at: datetime | None = _ts(default=None)  # cancelled: no more occurrences
+
+
+class StandingOccurrence(SQLModel, table=True):
+    """One date of a standing booking, made once: its request, or why there is none (a bank
+    holiday, a closure, cancelled ahead by the resident). Unique per date, so a restarted
+    scheduler never creates an occurrence twice."""
+
+    __table_args__ = (UniqueConstraint("standing_id", "day", name="uq_standing_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    standing_id: int = Field(foreign_key="standingbooking.id", index=True)
+    day: date
+    request_id: int | None = Field(default=None, foreign_key="liftrequest.id", index=True)
+    skipped: str = Field(default="", max_length=80)  # why no request was made
+    created_at: datetime = _ts(default_factory=utcnow)

@@ -36,6 +36,41 @@ class RequestLift:
 
 
 @dataclass(frozen=True)
+class StartStanding:
+    """Store a standing booking for the sender ("every Tuesday at 10.40"), read back and
+    agreed; its first occurrences are made at once."""
+
+    destination_id: int
+    weekdays: tuple[int, ...]  # 0 = Monday
+    every_weeks: int
+    local_time: str  # "10:40", the scheme's wall-clock time
+    first_day: date
+    until: date | None
+    return_plan: str
+    companion: bool | None = None
+
+
+@dataclass(frozen=True)
+class CancelStanding:
+    """End one of the sender's standing bookings, cancelling its lifts still to come."""
+
+    standing_id: int
+
+
+@dataclass(frozen=True)
+class SkipOccurrence:
+    """No lift on one date of a standing booking (made already or not yet)."""
+
+    standing_id: int
+    day: date
+
+
+@dataclass(frozen=True)
+class ShowStanding:
+    """A coordinator asks for the scheme's standing bookings."""
+
+
+@dataclass(frozen=True)
 class ChangeLift:
     """Move one of the sender's lifts to a new appointment time (read back and agreed)."""
 
@@ -199,6 +234,7 @@ class CreateInvitation:
 
 
 Effect = (CreateInvitation | JoinResident | RequestLift | ChangeLift | CancelLift
+          | StartStanding | CancelStanding | SkipOccurrence | ShowStanding
           | AlertCoordinator
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
           | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from booking import closures, coordinator
+from booking import closures, coordinator, standing
 from booking.audit import Actor
 from booking.domain.outcomes import HOME_UNKNOWN, Refused
 from booking.domain.status import REQUEST_ACTIVE, OfferStatus
@@ -228,6 +228,8 @@ def _snapshot(session: Session, scheme: Scheme, env: Envelope, person: Person | 
         open_offers=_open_offers(session, person),
         closures=closures.upcoming(session, scheme.id or 0, now) if person is not None
         and person.role != "driver" else {},
+        standing=tuple(standing.standing_of(session, person.id or 0))
+        if person is not None and person.role == "resident" else (),
     )
 
 
@@ -394,6 +396,16 @@ class _Effects:
                     self.said.append(residents.ADDRESS_TO_CONFIRM)
             case effects.CancelLift():
                 residents.cancel_lift(session, person, effect.request_id, now=now)
+            case effects.StartStanding():
+                _made, made = standing.start_standing(session, person, effect, now=now,
+                                                      channel=self.env.channel)
+                if person.lat is None and made.requests:
+                    self.said.append(residents.ADDRESS_TO_CONFIRM)
+            case effects.CancelStanding():
+                standing.cancel_standing(session, person, effect.standing_id, now=now)
+            case effects.SkipOccurrence():
+                standing.skip_occurrence(session, person, effect.standing_id, effect.day,
+                                         now=now)
             case effects.SetAvailability():
                 drivers.set_availability(session, person, effect)
             case effects.AddAbsence():
@@ -420,6 +432,9 @@ class _Effects:
                 self.said.append(roster.unassigned_text(session, scheme_id, day, tz))
             case effects.ShowRoster(day=day):
                 self.said.append(roster.roster_text(session, scheme_id, day, tz))
+            case effects.ShowStanding():
+                self.said.append(standing.listing_text(standing.listing(session, scheme_id,
+                                                                        now)))
             case effects.CreateInvitation():
                 invitation = drivers.new_invitation(session, self.scheme, name=effect.name,
                                                     now=now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from booking.rules import Closures, SchemeRules
@@ -58,6 +58,20 @@ class LiftView:
 
 
 @dataclass(frozen=True)
+class StandingView:
+    """One of the resident's standing bookings."""
+
+    id: int
+    destination: str
+    weekdays: tuple[int, ...]
+    every_weeks: int
+    local_time: str  # "10:40"
+    first_day: date
+    until: date | None
+    return_plan: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the dialogue may read to decide its next step."""
 
@@ -75,3 +89,4 @@ class Snapshot:
     open_offers: tuple[int, ...] = ()  # a driver's offers awaiting an answer, oldest first
     # The scheme's own closure dates ahead (bank holidays are in booking/calendar.py).
     closures: Closures = field(default_factory=dict)
+    standing: tuple[StandingView, ...] = ()  # the resident's standing bookings

@@ -26,6 +26,7 @@ from storage.tables import (
     Offer,
     OutboxMessage,
     Person,
+    StandingBooking,
 )
 
 REASON = "cancelled at the resident's request"
@@ -98,6 +99,11 @@ def erase(session: Session, person: Person, actor: Actor, now: datetime) -> Eras
                      detail="erasure")
     for offer in _driver_offers(session, person):
         answers.decline(session, person, offer.id or 0, now)  # drop-outs re-plan and tell
+    for repeat in session.exec(select(StandingBooking).where(  # no more lifts are made
+            StandingBooking.resident_id == person.id,
+            col(StandingBooking.ended_at).is_(None))).all():
+        repeat.ended_at = now
+        session.add(repeat)
     session.flush()
     if owed_before:
         session.execute(update(OutboxMessage).where(

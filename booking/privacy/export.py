@@ -39,6 +39,7 @@ from storage.tables import (
     Person,
     Place,
     Scheme,
+    StandingBooking,
     Vehicle,
 )
 
@@ -65,6 +66,13 @@ def export_person(session: Session, person: Person, actor: Actor, now: datetime)
                      "withdrawn_at": _when(c.withdrawn_at)}
                     for c in records(session, person.id or 0)],
         "requests": _requests(session, person),
+        "standing_bookings": [{"weekdays": b.weekdays, "every_weeks": b.every_weeks,
+                               "time": b.local_time, "first_day": _when(b.first_day),
+                               "until": _when(b.until_day), "return_plan": b.return_plan,
+                               "created_at": _when(b.created_at),
+                               "ended_at": _when(b.ended_at)}
+                              for b in session.exec(select(StandingBooking).where(
+                                  StandingBooking.resident_id == person.id))],
         "trips_driven": _driving(session, person),
         "messages": _messages(session, person),
         "conversations": [{"channel": c.channel, "state": c.state, "data": c.data,

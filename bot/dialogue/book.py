@@ -20,6 +20,7 @@ from booking.rules import (
     local_instant,
     next_open_day,
 )
+from bot.dialogue import repeating
 from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
 from bot.dialogue.understand import (
     Intent,
@@ -119,12 +120,16 @@ def _take_details(snap: Snapshot, draft: dict[str, Any], text: str) -> bool:
     if not text:
         return False
     text = _NEGATED.sub(" ", text)  # "it's Hawes not Leyburn": Leyburn is what it isn't
+    had_repeat = "repeat" in draft
+    text = repeating.take(snap, draft, text)  # "every Tuesday until 20 Feb"
     parts = extract_request(text, snap.now, snap.rules.tz, place_names(snap))
-    found = False
+    found = "repeat" in draft and not had_repeat
     if parts.places:
         found = True
         _take_places(draft, parts.places)
-    if parts.day is not None:
+    if parts.day is not None and "repeat" in draft:
+        found, draft["repeat"]["from"] = True, parts.day.isoformat()  # the first lift's hint
+    elif parts.day is not None:
         found, draft["day"] = True, parts.day.isoformat()
     at = parts.time or correction_time(text)
     if at is not None:
@@ -142,7 +147,7 @@ def _fill(snap: Snapshot, draft: dict[str, Any], text: str, prefix: list[Reply])
     """Take every detail the text gives, then ask for the next missing one."""
     if text:
         parts = extract_request(text, snap.now, snap.rules.tz, place_names(snap))
-        if parts.date_problem and parts.day is None:
+        if parts.date_problem and parts.day is None and not repeating.asked(snap, text):
             _take_details(snap, draft, text)
             return _ask_day(draft, prefix + [Reply(_PROBLEMS.get(parts.date_problem, ""))])
     found = _take_details(snap, draft, text)
@@ -189,11 +194,18 @@ def _next(snap: Snapshot, draft: dict[str, Any], prefix: list[Reply]) -> Outcome
     place = _place(snap, draft.get("place"))
     if place is None:
         return _ask_place(snap, draft, prefix)
-    if not draft.get("day"):
+    repeat = draft.get("repeat")
+    if not draft.get("day") and not (repeat and (repeat.get("days") or repeat.get("from"))):
         return _ask_day(draft, prefix)
     if not draft.get("time"):
         return ask("book_time", {"draft": draft}, *prefix, Reply(
             "What time is the appointment? (e.g. 10.40 or 2pm)"))
+    if repeat:
+        hint = repeat.get("from") or draft.get("day")
+        question = repeating.settle(snap, draft, prefix,
+                                    date.fromisoformat(str(hint)) if hint else None)
+        if question is not None:
+            return question
     appointment = _appointment(snap, draft)
     verdict = judge_appointment(appointment, snap.now, snap.rules, snap.closures)
     refusal = _refusal(snap, draft, verdict, prefix)
@@ -209,6 +221,10 @@ def _next(snap: Snapshot, draft: dict[str, Any], prefix: list[Reply]) -> Outcome
                 "Hospital visits can be long. How would you like to get home?",
                 RETURN_OPTIONS))
     draft["short_notice"] = verdict is Verdict.SHORT_NOTICE
+    if repeat:
+        label = place_labels([place])[0]
+        return ask("book_confirm", {"draft": draft}, *prefix, Reply(repeating.readback(
+            draft, place, _travellers(snap, draft), label), YES_NO))
     return ask("book_confirm", {"draft": draft}, *prefix,
                Reply(readback(snap, draft, place, appointment), YES_NO))
 
@@ -312,6 +328,8 @@ def _confirm(snap: Snapshot, draft: dict[str, Any], text: str, choice: str | Non
         return refusal
     short = verdict is Verdict.SHORT_NOTICE
     companion = draft.get("companion")
+    if draft.get("repeat"):
+        return repeating.confirm(snap, draft, companion)
     effect = RequestLift(destination_id=int(draft["place"]),
                          appointment_at=appointment.astimezone(UTC),
                          return_plan=str(draft.get("return") or "wait"), short_notice=short,
@@ -333,6 +351,8 @@ def _change(snap: Snapshot, draft: dict[str, Any], what: str) -> Outcome:
     field = {"place": "place", "day": "day", "time": "time", "return": "return"}.get(what)
     if field:
         draft.pop(field, None)
+    if what == "day" and draft.get("repeat"):
+        draft["repeat"]["days"], draft["repeat"]["from"] = [], None
     if what == "companion":
         return ask("book_companion", {"draft": draft}, Reply(
             "Is someone coming with you this time?", YES_NO))

@@ -13,6 +13,7 @@ from datetime import date
 
 from booking.intake.effects import CancelLift
 from booking.intake.views import LiftView, Snapshot
+from bot.dialogue import repeating
 from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
 from bot.dialogue.book import place_labels
 from bot.dialogue.understand import Intent, parse_when
@@ -40,6 +41,12 @@ def cancelling_hint(lift_id: int) -> str:
 
 def _upcoming(snap: Snapshot) -> list[LiftView]:
     return [lift for lift in snap.lifts if lift.appointment_at > snap.now]
+
+
+def _short_names(snap: Snapshot) -> dict[str, str]:
+    """Each place's short name ("Hawes surgery"), so a list of lifts fits one text."""
+    places = list(snap.places)
+    return dict(zip((p.name for p in places), place_labels(places), strict=True))
 
 
 def _label(snap: Snapshot, lift: LiftView) -> str:
@@ -83,9 +90,37 @@ def list_lifts(snap: Snapshot, text: str = "") -> Outcome:
     return Outcome("idle", {}, say(heading + "\n" + "\n".join(lines) + "\n" + hint))
 
 
+_NO_LIFT = re.compile(r"^\W*(?:no|not|dont need (?:a|my|the)|do not need (?:a|my|the)|"
+                      r"skip(?: my| the)?) (?:lift|ride|pick ?up)s?\b")
+
+
+_END_ALL = re.compile(r"\b(?:(?:dont|do not|no longer) (?:\w+ )?(?:need|want)|any ?more|"
+                      r"no more|(?:stop|end|cancel) (?:my|the|all|every|those|these))\b")
+
+
+def ends_standing(text: str) -> bool:
+    """'I don't need my regular lifts any more': a standing booking to end."""
+    return repeating.means_all(text) and _END_ALL.search(
+        normalise(text).replace("'", "")) is not None
+
+
+def no_lift(text: str) -> bool:
+    """'No lift next Tuesday', 'skip my lift on the 15th': one date off."""
+    return _NO_LIFT.match(normalise(text)) is not None
+
+
 def start(snap: Snapshot, text: str = "") -> Outcome:
-    """Ask which lift to cancel (or confirm the one meant: by number, by day, or the only)."""
+    """Ask which lift to cancel (or confirm the one meant: by number, by day, or the only);
+    a standing booking's lifts all together, or one date of it not yet booked."""
+    if snap.standing and text and repeating.means_all(text):
+        return repeating.ask_cancel_all(repeating.which_standing(snap, text),
+                                          _short_names(snap))
     lifts = _upcoming(snap)
+    day_asked, _on = _on_day(snap, lifts, text)
+    if day_asked is not None and not _on and snap.standing:
+        skip = repeating.skip_question(snap, day_asked)
+        if skip is not None:
+            return skip
     if not lifts:
         return Outcome("idle", {}, say("You have no lifts booked, so there's nothing to cancel."))
     numbered = _NUMBERED.match(normalise(text)) if text else None
@@ -105,6 +140,8 @@ def start(snap: Snapshot, text: str = "") -> Outcome:
 
 def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outcome:
     """One answer while cancelling."""
+    if snap.state in ("cancel_standing", "cancel_standing_pick", "cancel_skip"):
+        return _standing_step(snap, text, choice, intent)
     if snap.state == "cancel_pick":
         lift = _chosen(snap, choice)
         if lift is None:
@@ -126,6 +163,33 @@ def step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
     return Outcome("idle", {}, say(
         f"Your lift on {when_text(lift.appointment_at, snap.rules.tz)} is cancelled. "
         "Thank you for letting us know."), [CancelLift(lift.id)])
+
+
+def _standing_step(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outcome:
+    """Answers about a standing booking: which one, and the yes to end it or skip a date."""
+    if snap.state == "cancel_standing_pick":
+        wanted = choice_id(choice, "standing:")
+        picked = next((s for s in snap.standing if s.id == wanted), None)
+        if picked is None:
+            if intent is Intent.NO:
+                return Outcome("idle", {}, say("OK, nothing has been cancelled."))
+            outcome = repeating.ask_cancel_all(list(snap.standing), _short_names(snap))
+            outcome.understood = False
+            return outcome
+        return repeating.ask_cancel_all([picked], _short_names(snap))
+    standing = next((s for s in snap.standing if s.id == snap.data.get("standing")), None)
+    answer = answer_yes_no(text, choice)
+    if standing is None or answer is False:
+        return Outcome("idle", {}, say("OK, nothing has been cancelled."))
+    if answer is None:
+        outcome = ask(snap.state, dict(snap.data), Reply("Sorry, please answer yes or no.",
+                                                         YES_NO))
+        outcome.understood = False
+        return outcome
+    if snap.state == "cancel_skip":
+        return repeating.skip_done(standing.id, date.fromisoformat(
+            str(snap.data.get("day"))))
+    return repeating.cancel_all(standing, _short_names(snap))
 
 
 def _chosen(snap: Snapshot, choice: str | None) -> LiftView | None:

@@ -14,6 +14,7 @@ from booking.intake.effects import (
     PlanNow,
     ShowReport,
     ShowRoster,
+    ShowStanding,
     Unassign,
 )
 from booking.intake.views import Snapshot
@@ -26,10 +27,11 @@ from bot.messages import Outcome
 HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <request no.>, "
         "/assign <request no.> <driver's name> [override], /unassign <request no.>, "
         "/for <resident's phone> <what they said>, "
-        "/report [month], /invite <driver's name>. Days like "
+        "/report [month], /invite <driver's name>, /standing. Days like "
         "'tomorrow', 'tue' or '3 Dec'; default today (tomorrow for /plan).")
 _COMMAND = re.compile(
-    r"^\s*/?(roster|unassigned|unassign|plan|broadcast|assign|for|report|invite)\b\s*(.*)$",
+    r"^\s*/?(roster|unassigned|unassign|plan|broadcast|assign|for|report|invite|standing)\b"
+    r"\s*(.*)$",
     re.I)
 
 
@@ -46,6 +48,8 @@ def step(snap: Snapshot, text: str) -> Outcome:
         return Outcome("idle", {}, say(f"Hello {name}. {HELP}"))
     command, rest = match.group(1).lower(), match.group(2).strip()
     today = snap.now.astimezone(snap.rules.tz).date()
+    if command == "standing":
+        return Outcome("idle", {}, [], [ShowStanding()])
     if command == "invite":
         if not re.search(r"[A-Za-z]{2}", rest):
             return Outcome("idle", {}, say("Please give the driver's name: /invite Jo Smith"))

@@ -115,7 +115,9 @@ def idle(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
         return book.start(snap, "")
     if choice == "menu:list" or intent is Intent.LIST:
         return cancelling.list_lifts(snap, text)
-    if choice == "menu:cancel" or intent is Intent.CANCEL:
+    if choice == "menu:cancel" or intent is Intent.CANCEL or (
+            (snap.lifts or snap.standing) and cancelling.no_lift(text)) or (
+            snap.standing and cancelling.ends_standing(text)):
         return cancelling.start(snap, text)
     if intent is Intent.CHANGE:
         return changing.start(snap, text)

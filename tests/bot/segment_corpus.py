@@ -70,7 +70,9 @@ def _lift(v: Values, days: int, hour: int, status: str = "requested", **extra: A
 
 def _snap(v: Values, person: Any, state: str, data: dict[str, Any],
           lifts: tuple[Any, ...], kind: str = "") -> Any:
-    extra = {"closures": CLOSURES[kind]} if kind in CLOSURES else {}
+    extra: dict[str, Any] = {"closures": CLOSURES[kind]} if kind in CLOSURES else {}
+    if kind in STANDING:
+        extra["standing"] = STANDING[kind](v)
     return Snapshot(now=NOW, scheme_name=v.scheme, rules=RULES, channel="sms",
                     address="+447911123401", person=person, places=v.places,
                     settlements=SETTLEMENT_VIEWS, lifts=lifts, state=state, data=data,
@@ -113,10 +115,37 @@ SCRIPTS: tuple[Script, ...] = (
     ("closed day", False, "none", ("lift to the friarage thursday 10am", "purple", "yes",
                                    "1", "yes")),
     ("move onto a closed day", False, "one", ("it's moved to thursday at 11",)),
+    ("standing booking", False, "none", (
+        "dialysis every mon wed and fri at 8am until the 26th of march to the friarage",
+        "1", "yes")),
+    ("standing booking step by step", False, "none", (
+        "every other tuesday please", "the friarage", "10.40", "2", "no", "4", "1", "yes")),
+    ("cancel standing", False, "one", ("cancel my regular lifts", "maybe", "yes")),
+    ("cancel two standing", False, "none", ("cancel all my lifts", "1", "yes")),
+    ("skip a date", False, "none", ("no lift on monday", "maybe", "yes")),
 )
 # Scripts run with closure dates (a long reason, as a coordinator might type one).
 CLOSURES = {kind: {at(3, 10).astimezone(TZ).date(): "Christmas Eve, the office is shut"}
             for kind in ("closed day", "move onto a closed day")}
+CLOSURES["standing booking"] = {at(14, 10).astimezone(TZ).date(): "the volunteers' day out"}
+
+
+def _standing(v: Values, count: int) -> tuple[Any, ...]:
+    try:
+        from booking.intake.views import StandingView
+    except ImportError:  # older code: no standing bookings
+        return ()
+    first = at(7, 10).astimezone(TZ).date()
+    views = (StandingView(v.lift_id + 100, v.places[5].name, (0, 2, 4), 1, "08:00", first,
+                          None, "wait"),
+             StandingView(v.lift_id + 101, v.places[0].name, (3,), 2, "14:00", first,
+                          None, "collect_later"))
+    return views[:count]
+
+
+STANDING = {"cancel standing": lambda v: _standing(v, 1),
+            "cancel two standing": lambda v: _standing(v, 2),
+            "skip a date": lambda v: _standing(v, 1)}
 
 
 def _lifts(v: Values, which: str) -> tuple[Any, ...]:
@@ -176,6 +205,13 @@ def notice_texts(v: Values) -> Iterator[tuple[str, str]]:
             yield name, text
     if residents is not None:
         yield "address to confirm", residents.ADDRESS_TO_CONFIRM
+    try:
+        from booking.standing import skipped_text
+    except ImportError:
+        return
+    yield "standing date skipped", skipped_text(pickup.astimezone(TZ).date(),
+                                                "Christmas Eve, the office is shut",
+                                                "every Mon, Wed and Fri")
 
 
 def _inline_notices(when: str) -> list[tuple[str, str]]:

@@ -49,6 +49,19 @@ def update_rule(session: Session, scheme: Scheme, key: str, value: str) -> dict[
     return scheme.rules
 
 
+class UnknownScheme(LookupError):
+    """A slug that names no scheme (the message lists the ones there are)."""
+
+
 def get_scheme(session: Session, slug: str = "") -> Scheme:
-    """A scheme by slug, or the only/first one when no slug is given."""
-    return resolve_scheme(session, default_slug=slug)
+    """A scheme by slug, or the only/first one when no slug is given. An unknown slug is an
+    error, never quietly another scheme."""
+    if slug:
+        found = session.exec(select(Scheme).where(Scheme.slug == slug)).first()
+        if found is None:
+            known = session.exec(select(Scheme.slug).order_by(Scheme.slug)).all()
+            raise UnknownScheme(f"There is no scheme {slug!r}" + (
+                f" (there is {', '.join(known)})." if known else
+                ": none is set up yet (`lifts scheme import FILE` or `lifts seed-demo`)."))
+        return found
+    return resolve_scheme(session)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from lifts import scheme_cli
 from lifts.bench.cli import app as bench_app
 from lifts.cli_calendar import register as register_calendar
 from lifts.cli_users import app as users_app
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Lifts: a chatbot and optimiser for rural volunteer car schemes.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
-scheme_app = typer.Typer(help="A scheme's rules.", no_args_is_help=True)
+scheme_app = typer.Typer(help="A scheme: its file (import, export) and its rules.",
+                         no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(scheme_app, name="scheme")
 console = Console()
@@ -108,7 +110,8 @@ def seed_demo_command(
         "next week (adding fictional residents if there are few), so plan, roster, report "
         "and mileage have something to show.")] = False,
 ) -> None:
-    """Load the Wensleydale demo scheme (surgeries, villages, 12 drivers, residents)."""
+    """Load the demo scheme from examples/wensleydale.toml (surgeries, villages, and its demo
+    drivers and residents)."""
     from lifts.app import system_clock
     from lifts.seed import seed_demo
     from storage.db import make_engine, transaction
@@ -394,10 +397,18 @@ def _month(month: str, today: date) -> tuple[date, date]:
 
 def _scheme_or_exit(get_scheme: Callable[[Session, str], Scheme], session: Session,
                     slug: str) -> Scheme:
+    from booking.schemes import UnknownScheme
+
     try:
         return get_scheme(session, slug)
+    except UnknownScheme as exc:
+        from rich.markup import escape
+
+        console.print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
+        raise typer.Exit(1) from exc
     except LookupError as exc:
-        console.print("[red]No scheme yet.[/] Run `lifts seed-demo` first.")
+        console.print("[red]No scheme yet.[/] Run `lifts scheme import FILE.toml` or "
+                      "`lifts seed-demo` first.")
         raise typer.Exit(1) from exc
 
 
@@ -428,6 +439,8 @@ def chat_command(
          matrices=travel(settings).matrices, time_limit=min(5.0, settings.planner_time_limit))
 
 
+scheme_app.command("import")(scheme_cli.import_command)
+scheme_app.command("export")(scheme_cli.export_command)
 app.add_typer(bench_app, name="bench")
 app.add_typer(users_app, name="users")
 app.add_typer(privacy_app, name="privacy")

@@ -17,13 +17,15 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 # Commands that may create the database (the rest need one that exists).
 CREATE = {"db", "seed-demo", "serve", "demo", "bench", "users"}
+CREATE_SUB = {("scheme", "import"), ("geo", "import-postcodes")}
 HELP = {"--help", "-h", "--version", "--install-completion", "--show-completion"}
 
 
 def missing_sqlite(database_url: str, argv: Sequence[str]) -> str | None:
     """The line to print when a command would open a SQLite file that is not there (opening
     it would leave an empty file behind), else None."""
-    if not argv or argv[0] in CREATE or any(a in HELP for a in argv):
+    if not argv or argv[0] in CREATE or tuple(argv[:2]) in CREATE_SUB \
+            or any(a in HELP for a in argv):
         return None
     try:
         url = make_url(database_url)

@@ -1,42 +1,50 @@
-"""`lifts seed-demo`: the Wensleydale demo scheme (fictional people, real places)."""
+"""`lifts seed-demo`: the demo scheme from `examples/wensleydale.toml` (real places, fictional
+people), imported like any scheme file, plus the file's demo-only drivers and residents."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from lifts.wensleydale import DEMO_DRIVERS, DEMO_RESIDENTS, SETTLEMENTS, SITES, settlement_by_name
-from storage.tables import Availability, Person, Place, Scheme, Vehicle
+from booking.audit import Actor
+from booking.setup.importing import import_scheme
+from lifts.demo_scheme import (
+    DEMO_COORDINATOR_PHONE,
+    DEMO_DRIVERS,
+    DEMO_RESIDENTS,
+    DEMO_SLUG,
+    demo_spec,
+    settlement_by_name,
+)
+from storage.tables import Availability, Person, Scheme, Vehicle
 
-DEMO_SLUG = "wensleydale"
-DEMO_NAME = "Wensleydale Lifts"
-DEMO_COORDINATOR_PHONE = "+447911123499"
+__all__ = ["DEMO_COORDINATOR_PHONE", "DEMO_SLUG", "demo_availability", "seed_demo"]
+SEEDER = Actor("lifts seed-demo", "cli", "admin")
 
 
 def seed_demo(session: Session, *, now: datetime, sms_number: str = "") -> Scheme:
-    """Create the demo scheme once; running it again changes nothing."""
-    existing = session.exec(select(Scheme).where(Scheme.slug == DEMO_SLUG)).first()
-    if existing is not None:
-        return existing
-    scheme = Scheme(slug=DEMO_SLUG, name=DEMO_NAME, sms_number=sms_number or None, rules={})
-    session.add(scheme)
-    session.flush()
+    """Create the demo scheme once; running it again changes nothing. (Imported from the
+    file already? Then only its demo people are added, once.)"""
+    scheme = session.exec(select(Scheme).where(Scheme.slug == DEMO_SLUG)).first()
+    if scheme is None:
+        spec = demo_spec()
+        if sms_number:
+            spec = replace(spec, scheme=replace(spec.scheme, sms_number=sms_number))
+        scheme = import_scheme(session, spec, now=now, by=SEEDER).scheme
     sid = scheme.id or 0
+    if session.exec(select(Person.id).where(Person.scheme_id == sid,
+                                            Person.role != "coordinator")).first():
+        return scheme
+    for coordinator in session.exec(select(Person).where(Person.scheme_id == sid)).all():
+        coordinator.consent_at = now  # the demo's coordinator has agreed to the notice
+        session.add(coordinator)
     today = now.date()
-    for site in SITES:
-        session.add(Place(scheme_id=sid, kind=site.kind, name=site.name, town=site.town,
-                          postcode=site.postcode, lat=site.lat, lon=site.lon,
-                          aliases=list(site.aliases), notes=site.notes))
-    for village in SETTLEMENTS:
-        session.add(Place(scheme_id=sid, kind="settlement", name=village.name,
-                          town=village.name, lat=village.lat, lon=village.lon))
-    session.add(Person(scheme_id=sid, role="coordinator", name="Pat Coordinator",
-                       phone=DEMO_COORDINATOR_PHONE, preferred_channel="sms", consent_at=now))
     for n, driver in enumerate(DEMO_DRIVERS, start=1):
         home = settlement_by_name(driver.village)
         person = Person(scheme_id=sid, role="driver", name=driver.name,
-                        phone=f"+4479111236{n:02d}", preferred_channel="telegram",
+                        phone=driver.phone, preferred_channel="telegram",
                         address=driver.village, lat=home.lat, lon=home.lon, consent_at=now,
                         dbs_checked_on=today - timedelta(days=200 + 30 * n),
                         licence_checked_on=today - timedelta(days=40 + 7 * n),

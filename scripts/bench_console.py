@@ -31,8 +31,8 @@ from booking.accounts import create_account
 from booking.board import day_board
 from booking.planning.run import plan_day
 from lifts.app import asgi, build
+from lifts.demo_scheme import SETTLEMENTS
 from lifts.seed import demo_availability
-from lifts.wensleydale import SETTLEMENTS
 from storage.db import make_engine, normalise_url, transaction
 from storage.migrate import upgrade
 from storage.tables import Availability, Person, Vehicle

@@ -31,6 +31,7 @@ class Scheme(SQLModel, table=True):
     slug: str = Field(unique=True, max_length=64)
     name: str = Field(max_length=200)
     sms_number: str | None = Field(default=None, max_length=20, index=True)
+    office_phone: str | None = Field(default=None, max_length=20)  # the number people ring
     rules: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = _ts(default_factory=utcnow)
 
@@ -48,6 +49,8 @@ class Place(SQLModel, table=True):
     lon: float
     aliases: list[str] = Field(default_factory=list, sa_type=JSON)
     notes: str = Field(default="", max_length=500)
+    # A village's postcode districts or sectors ("DL8 3"): homes there are located at it.
+    postcode_prefixes: list[str] = Field(default_factory=list, sa_type=JSON)
     active: bool = True
 
 
@@ -66,6 +69,8 @@ class Person(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     telegram_user_id: int | None = Field(default=None, sa_type=BigInteger)
     telegram_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    telegram_username: str | None = Field(default=None, max_length=40)  # coordinators
+    email: str | None = Field(default=None, max_length=254)  # coordinators
     preferred_channel: str = Field(default="sms", max_length=20)  # sms | telegram
     address: str = Field(default="", max_length=300)
     postcode: str = Field(default="", max_length=10)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
-from lifts.wensleydale import SETTLEMENTS, SITES
+from lifts.demo_scheme import SETTLEMENTS, SITES
 from routing import Lock, Need, Plan, Problem, Request, Stop, Vehicle, check, solve
 from routing.travel import Haversine, Point
 

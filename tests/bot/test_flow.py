@@ -29,7 +29,7 @@ from booking.privacy.notice import NOTICE_VERSION
 from booking.rules import SchemeRules
 from bot.dialogue.flow import step
 from bot.messages import Inbound, Outcome
-from lifts.wensleydale import SETTLEMENTS, SITES
+from lifts.demo_scheme import SETTLEMENTS, SITES
 from tests.support.world import monday_morning
 
 LONDON = ZoneInfo("Europe/London")

@@ -26,7 +26,7 @@ from bot.dialogue.understand import (
     parse_when,
     yes_no,
 )
-from lifts.wensleydale import SITES
+from lifts.demo_scheme import SITES
 
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")

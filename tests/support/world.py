@@ -17,9 +17,9 @@ from booking.lifecycle import progress
 from booking.lifecycle.legs import ensure_legs
 from booking.planning.run import plan_day
 from booking.rules import local_instant
+from lifts.demo_scheme import SETTLEMENTS
 from lifts.seed import seed_demo
 from lifts.settings import Settings
-from lifts.wensleydale import SETTLEMENTS
 from routing.travel import Cached, Haversine
 from storage.db import transaction
 from storage.tables import Person, Place

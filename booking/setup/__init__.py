@@ -1,0 +1,1 @@
+"""Setting up and keeping a scheme: its file, imported and exported, and locating homes."""

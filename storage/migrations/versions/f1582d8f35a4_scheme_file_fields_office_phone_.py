@@ -1,7 +1,7 @@
 """scheme file fields: office phone, coordinator contacts, postcode prefixes
 
 Revision ID: f1582d8f35a4
-Revises: 8ece888519a3
+Revises: e689ee0d5ae1
 Create Date: 2026-12-01 13:24:23.895124
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision: str = 'f1582d8f35a4'
-down_revision: str | None = '8ece888519a3'
+down_revision: str | None = 'e689ee0d5ae1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -249,6 +249,16 @@ def _other_address(person: Person, failed_channel: str) -> tuple[str, str] | Non
     return None
 
 
+NUMBERS_TTL = 30.0  # seconds: a scheme's new SMS number is used within half a minute
+
+
+def scheme_numbers(engine: Engine) -> dict[int, str]:
+    """Each scheme's own SMS number (texts go out from the number the person knows)."""
+    with Session(engine) as session:
+        return {sid or 0: number for sid, number in session.exec(
+            select(Scheme.id, Scheme.sms_number)).all() if number}
+
+
 @dataclass
 class Dispatcher:
     """Sends what is due, batch after batch, with bounded concurrency and per-channel pacing.
@@ -263,6 +273,8 @@ class Dispatcher:
     concurrency: int = 16
     max_seconds: float = 20.0  # one pass stops claiming after this (the next pass continues)
     claim_timeout: timedelta = CLAIM_TIMEOUT
+    # scheme id -> its SMS number, read again every NUMBERS_TTL seconds
+    _numbers: tuple[float, dict[int, str]] = field(default=(0.0, {}), init=False, repr=False)
 
     async def run(self, clock: Callable[[], datetime]) -> DispatchReport:
         """Claim and send until nothing is due (or the pass has run for max_seconds)."""
@@ -273,6 +285,9 @@ class Dispatcher:
             now = clock()
             rows = await asyncio.to_thread(claim_due, self.engine, now, limit=self.batch,
                                            claim_timeout=self.claim_timeout)
+            if rows and time.monotonic() - self._numbers[0] > NUMBERS_TTL:
+                self._numbers = (time.monotonic(),
+                                 await asyncio.to_thread(scheme_numbers, self.engine))
             await asyncio.gather(*(self._one(row, clock, gate, report) for row in rows))
             if len(rows) < self.batch or time.monotonic() - started > self.max_seconds:
                 return report
@@ -289,7 +304,8 @@ class Dispatcher:
                     await pacer.wait(row.address)
                 try:
                     provider_id = await sender.send(Outgoing(row.address, row.body, tuple(
-                        (c["value"], c["label"]) for c in row.choices), str(row.id)))
+                        (c["value"], c["label"]) for c in row.choices), str(row.id),
+                        self._numbers[1].get(row.scheme_id or 0, "")))
                 except SendError as exc:
                     error = exc
                 except Exception as exc:  # noqa: BLE001 - a bug in a sender must not lose the row

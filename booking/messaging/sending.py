@@ -34,6 +34,9 @@ class Outgoing:
     text: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
     reference: str = ""  # our outbox id, echoed back by delivery reports
+    # The scheme's own number (several schemes on one install): replies come from the number
+    # the person texts. Empty: the channel's configured default.
+    from_number: str = ""
 
 
 class Sender(Protocol):

@@ -170,7 +170,8 @@ class SmsSender:
         loop = asyncio.get_running_loop()
         try:
             sid = await loop.run_in_executor(self._pool, self._send_blocking, message.address,
-                                             sms_text(reply), message.reference)
+                                             sms_text(reply), message.reference,
+                                             message.from_number)
         except SendError as exc:
             if not exc.permanent:
                 self.breaker.failed()
@@ -178,8 +179,9 @@ class SmsSender:
         self.breaker.succeeded()
         return sid
 
-    def _send_blocking(self, to: str, body: str, reference: str = "") -> str:
-        kwargs: dict[str, Any] = {"to": to, "from_": self._from, "body": body}
+    def _send_blocking(self, to: str, body: str, reference: str = "",
+                       from_number: str = "") -> str:
+        kwargs: dict[str, Any] = {"to": to, "from_": from_number or self._from, "body": body}
         if self._status_callback:
             # Our id in the callback URL: a report that beats our 'sent' still finds its row.
             kwargs["status_callback"] = (f"{self._status_callback}?{urlencode({'ref': reference})}"

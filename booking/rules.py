@@ -6,6 +6,7 @@ Standard library and pydantic only: no storage, no channels. Every function take
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -72,6 +73,30 @@ class SchemeRules(BaseModel):
                        "get there another way.")
     faq_volunteer: str = ("Thank you! We're always glad of new drivers. A coordinator will "
                           "ring you to talk it through.")
+    # WhatsApp: the Content SIDs (HX + 32 hex) of the approved templates for what we send
+    # first (outside the 24-hour session); empty: that kind goes by the notice template,
+    # and with no template at all by SMS. See docs/whatsapp-and-calls.md for their texts.
+    whatsapp_template_confirmation: str = ""
+    whatsapp_template_reminder: str = ""
+    whatsapp_template_unserved: str = ""
+    whatsapp_template_offer: str = ""
+    whatsapp_template_notice: str = ""
+    # Calls to landlines and to people who prefer a call: only in these hours (local time),
+    # retried once this many minutes after no answer; 3 on the keypad rings the office
+    # (the scheme's office_phone).
+    call_hours_start: time = time(9, 0)
+    call_hours_end: time = time(19, 0)
+    call_retry_minutes: int = Field(30, ge=5, le=24 * 60)
+
+    @field_validator("whatsapp_template_confirmation", "whatsapp_template_reminder",
+                     "whatsapp_template_unserved", "whatsapp_template_offer",
+                     "whatsapp_template_notice")
+    @classmethod
+    def _content_sid(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"HX[0-9a-fA-F]{32}", value):
+            raise ValueError("a Twilio Content SID is HX followed by 32 hex digits")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -113,6 +138,8 @@ class SchemeRules(BaseModel):
             raise ValueError("arrive_early_min_minutes must not exceed arrive_early_max_minutes")
         if self.service_start >= self.service_end:
             raise ValueError("service_start must be before service_end")
+        if self.call_hours_start >= self.call_hours_end:
+            raise ValueError("call_hours_start must be before call_hours_end")
         return self
 
     @property
@@ -248,6 +275,21 @@ def after_quiet_hours(instant: datetime, rules: SchemeRules) -> datetime:
     local = instant.astimezone(tz)
     day = local.date() if local.time() < rules.quiet_hours_end else local.date() + timedelta(1)
     return local_instant(day, rules.quiet_hours_end, tz)
+
+
+def in_call_hours(instant: datetime, rules: SchemeRules) -> bool:
+    """True when the scheme may ring people at `instant` (local calling hours)."""
+    local = instant.astimezone(rules.tz).time()
+    return rules.call_hours_start <= local < rules.call_hours_end
+
+
+def next_call_hours(instant: datetime, rules: SchemeRules) -> datetime:
+    """The first instant at or after `instant` inside the calling hours."""
+    if in_call_hours(instant, rules):
+        return instant
+    local = instant.astimezone(rules.tz)
+    day = local.date() if local.time() < rules.call_hours_start else local.date() + timedelta(1)
+    return local_instant(day, rules.call_hours_start, rules.tz)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from bot.channels.telegram import (
     TelegramSender,
     build_application,
 )
+from bot.channels.whatsapp import WhatsAppSender
 from bot.conversation import Answer, answer, delivered
 from bot.messages import Inbound
 from lifts import logs
@@ -152,7 +153,8 @@ def pacers(settings: Settings) -> dict[str, Pacer]:
     """Per-process send rates: the configured totals shared among the worker processes."""
     share = settings.workers
     return {"telegram": Pacer(settings.telegram_rate_per_second / share, per_address=1.0),
-            "sms": Pacer(settings.sms_rate_per_second / share)}
+            "sms": Pacer(settings.sms_rate_per_second / share),
+            "whatsapp": Pacer(settings.sms_rate_per_second / share)}
 
 
 def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None,
@@ -174,6 +176,12 @@ def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | N
         lifts.senders["sms"] = SmsSender(
             account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
             from_number=settings.twilio_from_number,
+            api_base_url=settings.twilio_api_base_url, status_callback=callback)
+    if settings.whatsapp_enabled:
+        callback = f"{settings.public_base_url}/sms/status" if settings.public_base_url else ""
+        lifts.senders["whatsapp"] = WhatsAppSender(
+            account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
+            from_number=settings.twilio_whatsapp_from,
             api_base_url=settings.twilio_api_base_url, status_callback=callback)
     return lifts
 
@@ -214,7 +222,8 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float | No
                                  "leader": bool(leadership and leadership.leader),
                                  "election": leadership.backend if leadership else None},
                              "telegram": lifts.telegram is not None,
-                             "sms": "sms" in lifts.senders})
+                             "sms": "sms" in lifts.senders,
+                             "whatsapp": "whatsapp" in lifts.senders})
 
     async def telegram_webhook(request: Request) -> Response:
         if lifts.telegram is None:
@@ -312,6 +321,8 @@ def _say_channels(settings: Settings) -> None:
              else "off (no TELEGRAM_BOT_TOKEN)")
     log.info("SMS: %s", "on" if settings.sms_enabled else
              "off (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER not all set)")
+    log.info("WhatsApp: %s", "on" if settings.whatsapp_enabled else
+             "off (no TWILIO_WHATSAPP_FROM)")
 
 
 def _oldest_overdue_seconds(engine: Engine, now: datetime) -> float:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     twilio_auth_token: str = ""
     twilio_from_number: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
+    # WhatsApp through the same Twilio account: the approved WhatsApp sender's number
+    # (+44…, or whatsapp:+44…); empty: WhatsApp off. Templates are scheme rules.
+    twilio_whatsapp_from: str = ""
 
     scheme_timezone: str = "Europe/London"
     default_scheme: str = ""
@@ -128,6 +131,12 @@ class Settings(BaseSettings):
     def telegram_enabled(self) -> bool:
         """Telegram is on when a bot token is set."""
         return bool(self.telegram_bot_token)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """WhatsApp is on when the Twilio account and a WhatsApp sender are configured."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token
+                    and self.twilio_whatsapp_from)
 
     @property
     def sms_enabled(self) -> bool:

@@ -71,7 +71,7 @@ class Person(SQLModel, table=True):
     telegram_chat_id: int | None = Field(default=None, sa_type=BigInteger)
     telegram_username: str | None = Field(default=None, max_length=40)  # coordinators
     email: str | None = Field(default=None, max_length=254)  # coordinators
-    preferred_channel: str = Field(default="sms", max_length=20)  # sms | telegram
+    preferred_channel: str = Field(default="sms", max_length=20)  # sms | telegram | whatsapp
     address: str = Field(default="", max_length=300)
     postcode: str = Field(default="", max_length=10)
     lat: float | None = None
@@ -82,6 +82,12 @@ class Person(SQLModel, table=True):
     assistance_dog: bool = False
     consent_at: datetime | None = _ts(default=None)  # the current consent (see ConsentRecord)
     sms_opted_out: bool = False
+    # WhatsApp: their last message to us (free text may be sent for 24 h after it; after
+    # that only approved templates). Calls: a coordinator's mark, or a number that is a
+    # landline (its type, or Twilio refusing a text to it): confirmations and reminders ring.
+    whatsapp_seen_at: datetime | None = _ts(default=None)
+    prefers_call: bool = False
+    landline: bool = False
     active: bool = True
     created_at: datetime = _ts(default_factory=utcnow)
     # Drivers only: preferences and the checks that must be in date before any assignment.
@@ -212,6 +218,8 @@ class OutboxMessage(SQLModel, table=True):
     address: str = Field(max_length=64)
     body: str = Field(max_length=4000)
     choices: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    # The facts a WhatsApp template or a call script is filled from ({"day": "Tue 1 Dec"...})
+    variables: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     urgent: bool = False
     due_at: datetime = _ts()
     stale_after: datetime | None = _ts(default=None)  # not worth sending after this (a reminder)

@@ -112,8 +112,9 @@ def join_driver(session: Session, cmd: effects.JoinDriver, *, now: datetime, cha
                     dbs_checked_on=cmd.dbs_checked_on,
                     licence_checked_on=cmd.licence_checked_on,
                     insurance_expires_on=cmd.insurance_expires_on)
-    if channel == "sms":
+    if channel in ("sms", "whatsapp"):
         person.phone = address
+        person.whatsapp_seen_at = now if channel == "whatsapp" else None
     else:
         person.phone = cmd.phone
         person.telegram_user_id, person.telegram_chat_id = telegram_user_id, int(address)

@@ -233,9 +233,26 @@ class CreateInvitation:
     name: str
 
 
+@dataclass(frozen=True)
+class SetChannel:
+    """The person chooses how we reach them: sms | whatsapp | telegram."""
+
+    channel: str
+
+
+@dataclass(frozen=True)
+class SetReachFor:
+    """A coordinator sets how someone is reached (/channel PHONE whatsapp, /call PHONE on):
+    a channel, or whether they prefer a call (None leaves it as it is)."""
+
+    phone: str  # E.164
+    channel: str | None = None
+    prefers_call: bool | None = None
+
+
 Effect = (CreateInvitation | JoinResident | RequestLift | ChangeLift | CancelLift
           | StartStanding | CancelStanding | SkipOccurrence | ShowStanding
-          | AlertCoordinator
+          | AlertCoordinator | SetChannel | SetReachFor
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
           | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster
           | PlanNow | Broadcast | AssignByHand | Unassign | ActFor | ShowReport)

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from booking import closures, coordinator, standing
+from booking import closures, coordinator, people, standing
 from booking.audit import Actor
 from booking.domain.outcomes import HOME_UNKNOWN, Refused
 from booking.domain.status import REQUEST_ACTIVE, OfferStatus
@@ -55,8 +55,8 @@ log = logging.getLogger(__name__)
 class Envelope:
     """Who sent a message, through what, and the provider's id for it."""
 
-    channel: str  # sms | telegram | local
-    address: str  # E.164 phone for SMS; chat id for Telegram
+    channel: str  # sms | telegram | whatsapp | local
+    address: str  # E.164 phone for SMS and WhatsApp; chat id for Telegram
     provider_id: str
     to_number: str = ""
     telegram_user_id: int | None = None
@@ -117,6 +117,9 @@ def handle(
             # /for speaks for residents only: never a driver's answer to an offer
             return Handled(None, refused=f"That number is one of the scheme's {person.role}s: "
                            "/for is only for residents.", scheme_id=scheme.id)
+        if person is not None and env.channel == "whatsapp":
+            person.whatsapp_seen_at = now  # their 24-hour WhatsApp session opens again
+            session.add(person)
         snapshot = _snapshot(session, scheme, env, person, conversation, now)
         decision = decide(snapshot)
         handled = Handled(decision, scheme_id=scheme.id)
@@ -195,7 +198,7 @@ def _identify(session: Session, env: Envelope, scheme: Scheme, conversation: Con
     person: Person | None = known
     if person is None and conversation.person_id is not None:
         person = session.get(Person, conversation.person_id)
-    if person is None and env.channel == "sms":
+    if person is None and env.channel in ("sms", "whatsapp"):
         person = session.exec(select(Person).where(
             Person.scheme_id == scheme.id, Person.phone == env.address)).first()
     if person is None and env.telegram_user_id is not None:
@@ -358,6 +361,14 @@ class _Effects:
                 self._alert(effect.reason)
             case effects.SetSmsOptOut():
                 residents.set_sms_opt_out(session, self.person, effect.opted_out)
+            case effects.SetChannel():
+                if self.person is None:
+                    raise Refused("Please join first: send JOIN.")
+                try:  # a choice we cannot honour is answered, the conversation kept
+                    self.said.append(people.set_channel(session, self.person,
+                                                        effect.channel, now=now))
+                except Refused as refusal:
+                    self.said.append(str(refusal))
             case _:
                 self._as_person(effect)
 
@@ -457,6 +468,14 @@ class _Effects:
             case effects.Unassign():
                 self.said.append(coordinator.unassign(session, scheme_id, effect.request_id,
                                                       self._actor(person), now).message)
+            case effects.SetReachFor():
+                who = people.find_by_phone(session, scheme_id, effect.phone)
+                if effect.channel is not None:
+                    self.said.append(people.set_channel(session, who, effect.channel, now=now,
+                                                        actor=self._actor(person)))
+                if effect.prefers_call is not None:
+                    self.said.append(people.set_prefers_call(
+                        session, who, effect.prefers_call, now=now, actor=self._actor(person)))
             case effects.PlanNow():
                 coordinator.request_planning(session, scheme_id, effect.day,
                                              self._actor(person), now)
@@ -483,4 +502,4 @@ class _Effects:
         return result.message
 
 def _home_channel(env: Envelope) -> str:
-    return "telegram" if env.channel == "telegram" else "sms"
+    return env.channel if env.channel in ("telegram", "whatsapp") else "sms"

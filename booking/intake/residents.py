@@ -53,10 +53,12 @@ def join_resident(
         if place is not None:
             person.lat, person.lon = place.lat, place.lon
 
-    if channel == "sms":
+    if channel in ("sms", "whatsapp"):
         person.phone = address
     elif cmd.phone:
         person.phone = cmd.phone
+    if channel == "whatsapp":
+        person.whatsapp_seen_at = now
     session.add(person)
     session.flush()
     by = _coordinator(session, scheme, cmd.recorded_by)

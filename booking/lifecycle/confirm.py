@@ -36,13 +36,15 @@ def if_complete(session: Session, request: LiftRequest, now: datetime) -> None:
                                                                               driver.id):
         other = session.get(Person, back.driver_id)
         home_driver = other.name.split()[0] if other and other.name else ""
-    text = notices.resident_confirmation(
-        driver.name, vehicle.description if vehicle else "car", first.pickup_at,
-        request.return_plan if first.direction == "out" else "one_way",
-        rules_for(session, request.scheme_id).tz, home_driver=home_driver,
-        request_id=request.id)
+    facts = (driver.name, vehicle.description if vehicle else "car", first.pickup_at,
+             request.return_plan if first.direction == "out" else "one_way",
+             rules_for(session, request.scheme_id).tz)
+    text = notices.resident_confirmation(*facts, home_driver=home_driver,
+                                         request_id=request.id)
     back_driver = back.driver_id if back is not None else None
     enqueue(session, key=f"confirm:{request.id}:{first.driver_id}:{back_driver}:"
             f"{first.pickup_at.isoformat()}", person=resident, kind="confirmation", body=text,
-            due_at=now, urgent=True, request_id=request.id, stale_after=first.pickup_at)
+            due_at=now, urgent=True, request_id=request.id, stale_after=first.pickup_at,
+            variables=notices.confirmation_facts(*facts, home_driver=home_driver,
+                                                 request_id=request.id))
     schedule_reminders(session, request, resident, driver, first.pickup_at, now)

@@ -25,8 +25,19 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from booking.messaging.alerts import alert_coordinators
-from booking.messaging.sending import BLOCKED, OPTED_OUT, Outgoing, Sender, SendError
-from booking.rules import after_quiet_hours, in_quiet_hours
+from booking.messaging.outbox import is_landline, rings
+from booking.messaging.sending import (
+    BLOCKED,
+    LANDLINE,
+    NO_ANSWER,
+    OPTED_OUT,
+    UNREACHABLE,
+    Outgoing,
+    Sender,
+    SendError,
+)
+from booking.messaging.templates import WhatsAppForm, whatsapp_form
+from booking.rules import after_quiet_hours, in_call_hours, in_quiet_hours, next_call_hours
 from booking.schemes import scheme_rules
 from storage.db import is_sqlite, transaction
 from storage.tables import OutboxMessage, Person, Scheme
@@ -37,8 +48,10 @@ CLAIM_TIMEOUT = timedelta(minutes=5)  # a 'sending' row older than this was orph
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 15.0  # seconds before the first retry; doubles each time
 BACKOFF_CAP = 3600.0
-CHANNEL_NAMES = {"sms": "text", "telegram": "Telegram"}
+CHANNEL_NAMES = {"sms": "text", "telegram": "Telegram", "whatsapp": "WhatsApp",
+                 "voice": "phone call"}
 TELEGRAM_CHAT_GAP = timedelta(seconds=1)  # Telegram: about one message a second per chat
+LANDLINE_CODE = "30006"  # Twilio: the text went to a landline (or an unreachable carrier)
 CLAIM_LOCK = 0x11F7_5C4E_D02E  # the claims' pg_advisory_xact_lock key (leader: ..._D01E)
 
 
@@ -148,6 +161,11 @@ def claim_due(engine: Engine, now: datetime, *, limit: int = 50,
                 schemes[row.scheme_id] = session.get(Scheme, row.scheme_id)
             scheme = schemes.get(row.scheme_id) if row.scheme_id else None
             rules = scheme_rules(scheme) if scheme else None
+            if rules and row.channel == "voice" and not in_call_hours(now, rules):
+                # Calls only in the scheme's calling hours, however urgent: it waits here.
+                row.due_at, row.status = next_call_hours(now, rules), "pending"
+                session.add(row)
+                continue
             if rules and not row.urgent and in_quiet_hours(now, rules):
                 row.due_at = after_quiet_hours(now, rules)
                 row.status = "pending"  # an orphaned claim found in quiet hours waits too
@@ -206,10 +224,17 @@ def give_up(session: Session, row: OutboxMessage, reason: str, now: datetime) ->
         if reason == BLOCKED and person.preferred_channel == "telegram":
             person.preferred_channel = "sms"
             session.add(person)
+        if reason in (BLOCKED, UNREACHABLE) and row.channel == "whatsapp" \
+                and person.preferred_channel == "whatsapp":  # not on WhatsApp, or blocked us
+            person.preferred_channel = "sms"
+            session.add(person)
         if reason == OPTED_OUT and not person.sms_opted_out:
             person.sms_opted_out = True
             session.add(person)
-        other = _other_address(person, row.channel)
+        if reason == LANDLINE and not person.landline:
+            person.landline = True  # from now on its confirmations and reminders ring
+            session.add(person)
+        other = _other_address(person, row.channel, row.kind)
     if other is not None:
         channel, address = other
         key = f"{row.idempotency_key}:via:{channel}"[:200]
@@ -222,7 +247,7 @@ def give_up(session: Session, row: OutboxMessage, reason: str, now: datetime) ->
             idempotency_key=key,
             scheme_id=row.scheme_id, person_id=row.person_id, kind=row.kind,
             channel=channel, address=address, body=row.body, choices=row.choices,
-            urgent=row.urgent, due_at=now, stale_after=row.stale_after,
+            variables=row.variables, urgent=row.urgent, due_at=now, stale_after=row.stale_after,
             request_id=row.request_id))
     log.warning("outbox message %s (%s) undeliverable by %s (%s); fallback: %s",
                 row.id, row.kind, row.channel, reason or "error", other[0] if other else "none")
@@ -231,7 +256,8 @@ def give_up(session: Session, row: OutboxMessage, reason: str, now: datetime) ->
         how = CHANNEL_NAMES.get(row.channel, row.channel)
         then = (f"Sent by {CHANNEL_NAMES.get(other[0], other[0])} instead." if other
                 else "No other way to reach them by message: please phone or call round.")
-        why = {BLOCKED: "they have blocked the bot", OPTED_OUT: "they have texted STOP",
+        why = {BLOCKED: "they have blocked us", OPTED_OUT: "they have texted STOP",
+               LANDLINE: "the number is a landline", NO_ANSWER: "no answer, twice",
                }.get(reason, reason or "a provider error")
         alert_coordinators(
             session, row.scheme_id,
@@ -241,11 +267,27 @@ def give_up(session: Session, row: OutboxMessage, reason: str, now: datetime) ->
     return other[0] if other else None
 
 
-def _other_address(person: Person, failed_channel: str) -> tuple[str, str] | None:
-    if failed_channel == "telegram" and person.phone and not person.sms_opted_out:
-        return "sms", person.phone
-    if failed_channel == "sms" and person.telegram_chat_id:
-        return "telegram", str(person.telegram_chat_id)
+def _other_address(person: Person, failed_channel: str,
+                   kind: str = "") -> tuple[str, str] | None:
+    """Where a message goes when its channel failed: Telegram or WhatsApp to a text (a call
+    for a landline), a text to Telegram (a call once it proved a landline), a call nobody
+    answered to a text when the number can take one. A chat they use beats a call."""
+    chat = ("telegram", str(person.telegram_chat_id)) if person.telegram_chat_id else None
+    texts = bool(person.phone) and not person.sms_opted_out and not (
+        person.landline or is_landline(person.phone))
+    if failed_channel in ("telegram", "whatsapp") and person.phone:
+        if rings(person, kind):
+            return "voice", person.phone
+        if texts:
+            return "sms", person.phone
+    if failed_channel == "whatsapp":
+        return chat
+    if failed_channel == "sms":
+        if chat is None and person.phone and rings(person, kind):
+            return "voice", person.phone
+        return chat
+    if failed_channel == "voice":
+        return ("sms", person.phone) if texts and person.phone else chat
     return None
 
 
@@ -299,13 +341,20 @@ class Dispatcher:
             if sender is None:
                 error = SendError(f"no {row.channel} channel configured", permanent=False)
             else:
+                form = WhatsAppForm(True)
+                if row.channel == "whatsapp":
+                    form = await asyncio.to_thread(_whatsapp_form, self.engine, row, clock())
                 pacer = self.pacers.get(row.channel)
                 if pacer is not None:
                     await pacer.wait(row.address)
                 try:
-                    provider_id = await sender.send(Outgoing(row.address, row.body, tuple(
-                        (c["value"], c["label"]) for c in row.choices), str(row.id),
-                        self._numbers[1].get(row.scheme_id or 0, "")))
+                    provider_id = await sender.send(Outgoing(
+                        row.address, row.body,
+                        tuple((c["value"], c["label"]) for c in row.choices), str(row.id),
+                        from_number=self._numbers[1].get(row.scheme_id or 0, ""),
+                        kind=row.kind, variables=tuple(sorted((row.variables or {}).items())),
+                        template=form.content_sid, content_variables=form.content_variables,
+                        session_open=form.session_open))
                 except SendError as exc:
                     error = exc
                 except Exception as exc:  # noqa: BLE001 - a bug in a sender must not lose the row
@@ -322,6 +371,16 @@ class Dispatcher:
                 report.failed += 1
             else:
                 report.retried += 1
+
+
+def _whatsapp_form(engine: Engine, row: OutboxMessage, now: datetime) -> WhatsAppForm:
+    """Free text inside the person's 24-hour WhatsApp session, else the approved template."""
+    with Session(engine) as session:
+        person = session.get(Person, row.person_id) if row.person_id else None
+        scheme = session.get(Scheme, row.scheme_id) if row.scheme_id else None
+        return whatsapp_form(row.kind, dict(row.variables or {}), row.body,
+                             scheme_rules(scheme) if scheme else None,
+                             person.whatsapp_seen_at if person else None, now)
 
 
 async def dispatch_due(engine: Engine, senders: Mapping[str, Sender], now: datetime,
@@ -341,6 +400,7 @@ def record_delivery(engine: Engine, provider_id: str, status: str, error_code: s
     alert as a permanent send failure would.
     """
     order = ["sending", "sent", "delivered"]
+    status = "delivered" if status == "read" else status  # WhatsApp's read receipt
     with transaction(engine) as session:
         row = session.exec(select(OutboxMessage).where(
             OutboxMessage.provider_message_id == provider_id)).first()
@@ -359,7 +419,9 @@ def record_delivery(engine: Engine, provider_id: str, status: str, error_code: s
             row.last_error = f"provider reported {status}" + (
                 f" (error {error_code})" if error_code else "")
             session.add(row)
-            give_up(session, row, f"the text was {status}", now or datetime.now(UTC))
+            reason = LANDLINE if error_code == LANDLINE_CODE and row.channel == "sms" \
+                else f"the message was {status}"
+            give_up(session, row, reason, now or datetime.now(UTC))
         elif status in order and row.status in order and \
                 order.index(status) > order.index(row.status):
             row.status = status

@@ -122,6 +122,28 @@ def resident_confirmation(driver_name: str, car: str, pickup_at: datetime, retur
             f"{hm(start, tz)}-{hm(end, tz)} in a {car}{home}.{cancel_hint(request_id)}")
 
 
+def confirmation_facts(driver_name: str, car: str, pickup_at: datetime, return_plan: str,
+                       tz: ZoneInfo, *, home_driver: str = "",
+                       request_id: int | None = None) -> dict[str, str]:
+    """The confirmation's facts, for its WhatsApp template and its call (templates.py)."""
+    start, end = pickup_at - PICKUP_WINDOW_BEFORE, pickup_at + PICKUP_WINDOW_AFTER
+    home = {"wait": "They will bring you home.", "collect_later": "We'll collect you after.",
+            }.get(return_plan, "No lift home is booked.")
+    if home_driver and return_plan != "one_way":
+        home = f"{home_driver} will take you home."
+    return {"day": day_time(pickup_at, tz)[:-6],
+            "driver": driver_name.split()[0] if driver_name else "Your driver",
+            "window": f"{hm(start, tz)}-{hm(end, tz)}", "car": car, "home": home,
+            "ref": str(request_id or "")}
+
+
+def reminder_facts(pickup_at: datetime, driver_first: str, tz: ZoneInfo, *, soon: bool,
+                   request_id: int | None = None) -> dict[str, str]:
+    """A reminder's facts, for its WhatsApp template and its call."""
+    when = f"today at {hm(pickup_at, tz)}" if soon else f"tomorrow, {day_time(pickup_at, tz)}"
+    return {"driver": driver_first, "when": when, "ref": str(request_id or "")}
+
+
 def reminder_text(pickup_at: datetime, driver_first: str, tz: ZoneInfo, *, soon: bool,
                   request_id: int | None = None) -> str:
     """A reminder for the resident (no clinic name: it may show on a lock screen)."""
@@ -134,6 +156,16 @@ def unserved_text(when: str, *, request_id: int | None = None) -> str:
     hint = f" Reply CANCEL {request_id} if you don't need it." if request_id else ""
     return (f"Sorry, no driver yet for your lift on {when}. A coordinator is still trying,"
             f" but you may want to make other plans.{hint}")
+
+
+def unserved_facts(when: str, *, request_id: int | None = None) -> dict[str, str]:
+    """The early warning's facts, for its WhatsApp template and its call."""
+    return {"day": when, "ref": str(request_id or "")}
+
+
+def offer_facts(offer_id: int, text: str) -> dict[str, str]:
+    """An offer's facts, for its WhatsApp template (its words, and the number to answer)."""
+    return {"details": text, "ref": str(offer_id)}
 
 
 def still_looking_text(when: str) -> str:

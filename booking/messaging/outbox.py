@@ -6,15 +6,47 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import phonenumbers
 from sqlmodel import Session, col, select
 
 from storage.tables import OutboxMessage, Person
 
+# What a call carries for someone who prefers one; a landline also hears the other news
+# about their lift by a call (never an offer, a run sheet or a coordinator's alert).
+CALLED_KINDS = ("confirmation", "reminder", "unserved")
+LANDLINE_KINDS = (*CALLED_KINDS, "still_looking", "trip_change", "coordinator_message")
 
-def address_for(person: Person) -> tuple[str, str] | None:
+
+def is_landline(phone: str | None) -> bool:
+    """A number that cannot take texts, by its type (UK 01/02/03 numbers are FIXED_LINE)."""
+    if not phone:
+        return False
+    try:
+        parsed = phonenumbers.parse(phone, "GB")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.FIXED_LINE
+
+
+def rings(person: Person, kind: str = "") -> bool:
+    """Whether this message reaches the person by a call: news of their lift to a landline
+    (it cannot take a text), confirmations, reminders and "no driver yet" to someone who
+    prefers a call."""
+    if not person.phone:
+        return False
+    if person.landline or is_landline(person.phone):
+        return kind in LANDLINE_KINDS
+    return person.prefers_call and kind in CALLED_KINDS
+
+
+def address_for(person: Person, kind: str = "") -> tuple[str, str] | None:
     """The (channel, address) to reach a person on, honouring their preference and STOP."""
     if person.preferred_channel == "telegram" and person.telegram_chat_id:
         return "telegram", str(person.telegram_chat_id)
+    if person.phone and rings(person, kind):
+        return "voice", person.phone
+    if person.preferred_channel == "whatsapp" and person.phone:
+        return "whatsapp", person.phone
     if person.phone and not person.sms_opted_out:
         return "sms", person.phone
     if person.telegram_chat_id:
@@ -35,6 +67,7 @@ def enqueue(
     choices: tuple[tuple[str, str], ...] = (),
     sms_hint: str = "",
     stale_after: datetime | None = None,
+    variables: dict[str, str] | None = None,
 ) -> OutboxMessage | None:
     """Add a message unless one with the same key exists; None if the person is unreachable.
 
@@ -42,24 +75,27 @@ def enqueue(
     say with another driver) is revived with the new text and time; any other existing
     message is left as it is, so a key is sent at most once.
 
-    Choices become buttons on Telegram; by SMS the `sms_hint` ("Reply YES 482 or NO 482")
-    is added instead, because a text reply cannot say which message it answers.
+    Choices become buttons on Telegram; by SMS and WhatsApp the `sms_hint` ("Reply YES 482
+    or NO 482") is added instead, because a text reply cannot say which message it answers
+    (a WhatsApp template's own quick replies carry the same words). `variables` are the
+    facts a WhatsApp template or a call script is filled from (templates.TEMPLATES).
     """
     existing = session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
     found = existing.first()
     if found is not None and found.status != "cancelled":
         return found
-    target = address_for(person)
+    target = address_for(person, kind)
     if target is None:
         return None
     channel, address = target
-    if channel == "sms":
+    if channel in ("sms", "whatsapp", "voice"):
         body, choices = (f"{body} {sms_hint}" if sms_hint else body), ()
     message = found or OutboxMessage(idempotency_key=key, kind=kind, channel=channel,
                                      address=address, body=body, due_at=due_at)
     message.scheme_id, message.person_id, message.kind = person.scheme_id, person.id, kind
     message.channel, message.address, message.body = channel, address, body
     message.choices = [{"value": value, "label": label} for value, label in choices]
+    message.variables = dict(variables or {})
     message.urgent, message.due_at, message.stale_after = urgent, due_at, stale_after
     message.request_id, message.status, message.attempts = request_id, "pending", 0
     message.last_error = ""
@@ -84,7 +120,7 @@ def pending(session: Session, *, limit: int = 100) -> list[OutboxMessage]:
 # dispatcher sends it. So a reply is never lost, and sent twice only after a crash between
 # answering and marking.
 REPLY_GRACE = timedelta(seconds=30)
-DURABLE_CHANNELS = ("sms", "telegram")
+DURABLE_CHANNELS = ("sms", "telegram", "whatsapp")
 CONTACT = "contact:share"  # a choice that means Telegram's "share my phone number" button
 
 

@@ -28,12 +28,16 @@ def schedule_reminders(session: Session, request: LiftRequest, resident: Person,
         enqueue(session, key=f"reminder:{request.id}:day-before:{stamp}", person=resident,
                 kind="reminder", body=notices.reminder_text(pickup_at, first, tz, soon=False,
                                                                   request_id=request.id),
-                due_at=day_before, request_id=request.id, stale_after=pickup_at)
+                due_at=day_before, request_id=request.id, stale_after=pickup_at,
+                variables=notices.reminder_facts(pickup_at, first, tz, soon=False,
+                                                 request_id=request.id))
     if soon > now and not in_quiet_hours(soon, rules):  # the evening one covers early starts
         enqueue(session, key=f"reminder:{request.id}:soon:{stamp}", person=resident,
                 kind="reminder", body=notices.reminder_text(pickup_at, first, tz, soon=True,
                                                                   request_id=request.id),
-                due_at=soon, request_id=request.id, urgent=True, stale_after=pickup_at)
+                due_at=soon, request_id=request.id, urgent=True, stale_after=pickup_at,
+                variables=notices.reminder_facts(pickup_at, first, tz, soon=True,
+                                                 request_id=request.id))
 
 
 def cancel_pending(session: Session, request_id: int, *, kinds: Sequence[str]) -> int:

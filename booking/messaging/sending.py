@@ -10,6 +10,8 @@ BLOCKED = "blocked"          # Telegram: the user blocked the bot or deleted the
 OPTED_OUT = "opted_out"      # SMS: the number texted STOP to Twilio (21610)
 UNREACHABLE = "unreachable"  # SMS: a landline, an invalid number, undelivered (21614, 3000x)
 REJECTED = "rejected"        # the provider refused this message itself (bad request)
+LANDLINE = "landline"        # SMS: the number cannot take texts (21614, 30006): ring instead
+NO_ANSWER = "no_answer"      # a call nobody answered, twice
 
 
 class SendError(Exception):
@@ -37,6 +39,13 @@ class Outgoing:
     # The scheme's own number (several schemes on one install): replies come from the number
     # the person texts. Empty: the channel's configured default.
     from_number: str = ""
+    kind: str = ""  # confirmation, reminder...: what a call says, which template is used
+    variables: tuple[tuple[str, str], ...] = ()  # the facts a template or call is filled from
+    # WhatsApp: the approved template (Content SID) to use outside the 24-hour session, and
+    # whether the session is open (free text allowed).
+    template: str = ""
+    content_variables: str = ""  # the template's variables, a JSON string
+    session_open: bool = True
 
 
 class Sender(Protocol):

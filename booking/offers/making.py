@@ -47,8 +47,10 @@ def _send_offer(session: Session, request: LiftRequest, offer: Offer, legs: Sequ
         return
     facts = trip_facts(session, request, legs, offer.id or 0)
     tz = rules_for(session, request.scheme_id).tz
+    text = notices.offer_text(facts, tz)
     enqueue(session, key=f"offer:{offer.id}", person=driver, kind="offer",
-            body=notices.offer_text(facts, tz), due_at=now, urgent=True,
+            body=text, due_at=now, urgent=True,
+            variables=notices.offer_facts(offer.id or 0, text),
             request_id=request.id, sms_hint=notices.offer_sms_hint(offer.id or 0),
             stale_after=offer.expires_at,
             choices=((f"offer:yes:{offer.id}", "Accept"), (f"offer:no:{offer.id}", "Decline")))

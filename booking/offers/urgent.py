@@ -59,8 +59,9 @@ def offer_to(session: Session, request: LiftRequest, drivers: Sequence[Person], 
         session.add(offer)
         session.flush()
         facts = trip_facts(session, request, legs, offer.id or 0)
+        text = "URGENT: " + notices.offer_text(facts, rules.tz)
         enqueue(session, key=f"offer:{offer.id}", person=driver, kind="offer",
-                body="URGENT: " + notices.offer_text(facts, rules.tz), due_at=now,
+                body=text, due_at=now, variables=notices.offer_facts(offer.id or 0, text),
                 urgent=True, request_id=request.id, stale_after=offer.expires_at,
                 sms_hint=notices.offer_sms_hint(offer.id or 0),
                 choices=((f"offer:yes:{offer.id}", "Accept"),

@@ -53,7 +53,8 @@ def _warn(session: Session, request: LiftRequest, now: datetime, tz: ZoneInfo) -
     if resident is not None:
         enqueue(session, key=f"unserved:{request.id}", person=resident, kind="unserved",
                 body=notices.unserved_text(when, request_id=request.id),
-                due_at=now, urgent=True, request_id=request.id)
+                due_at=now, urgent=True, request_id=request.id,
+                variables=notices.unserved_facts(when, request_id=request.id))
     alert_coordinators(session, request.scheme_id,
                        f"No driver yet for lift request #{request.id} on {when}: {reason}.",
                        now=now, key=f"unserved-alert:{request.id}")

@@ -141,13 +141,14 @@ _CLEARED: dict[str, object] = {
     "mobility": "unaided", "companion": False, "assistance_dog": False,
     "sms_opted_out": False, "active": False, "max_trips_per_day": None,
     "max_miles_from_home": None, "dbs_checked_on": None, "licence_checked_on": None,
-    "insurance_expires_on": None,
+    "insurance_expires_on": None, "whatsapp_seen_at": None, "prefers_call": False,
+    "landline": False,
 }
 
 
 def _addresses(person: Person) -> list[tuple[str, str]]:
     """The (channel, address) pairs the person is reached at."""
-    found = [("sms", person.phone)] if person.phone else []
+    found = [(c, person.phone) for c in ("sms", "whatsapp", "voice")] if person.phone else []
     if person.telegram_chat_id:
         found.append(("telegram", str(person.telegram_chat_id)))
     return found
@@ -168,7 +169,7 @@ def _messages(session: Session, person: Person) -> int:
         to_them, col(OutboxMessage.status) == "pending").values(status="cancelled"))
     return _rowcount(session.execute(update(OutboxMessage).where(
         to_them, or_(col(OutboxMessage.body) != "", col(OutboxMessage.address) != "")).values(
-        body="", address="")))
+        body="", address="", variables={})))
 
 
 def _accounts(session: Session, person: Person, now: datetime) -> int:

@@ -119,7 +119,8 @@ def erase(session: Session, person: Person, actor: Actor, now: datetime) -> Eras
 def erase_traces(session: Session, scheme_id: int, phone: str) -> dict[str, int]:
     """What is held about a number that is nobody's (a stranger's HELP, a half-finished
     join): deleted. Returns rows removed per table."""
-    conversations = delete_conversations(session, (col(Conversation.channel) == "sms")
+    conversations = delete_conversations(session, col(Conversation.channel).in_(
+                                             ("sms", "whatsapp"))
                                          & (col(Conversation.address) == phone)
                                          & col(Conversation.person_id).is_(None))
     helps = session.exec(select(HelpRequest).where(HelpRequest.scheme_id == scheme_id,

@@ -213,7 +213,7 @@ def _messages(session: Session, person: Person) -> list[Doc]:
 def _conversations(session: Session, person: Person) -> list[Conversation]:
     where = [col(Conversation.person_id) == person.id]
     if person.phone:
-        where.append((col(Conversation.channel) == "sms")
+        where.append(col(Conversation.channel).in_(("sms", "whatsapp"))
                      & (col(Conversation.address) == person.phone))
     return list(session.exec(select(Conversation).where(or_(*where))).all())
 
@@ -221,7 +221,7 @@ def _conversations(session: Session, person: Person) -> list[Conversation]:
 def export_traces(session: Session, scheme_id: int, phone: str) -> Doc:
     """What is held about a number that is nobody's: a conversation, a stranger's HELP."""
     conversations = session.exec(select(Conversation).where(
-        Conversation.channel == "sms", Conversation.address == phone,
+        col(Conversation.channel).in_(("sms", "whatsapp")), Conversation.address == phone,
         col(Conversation.person_id).is_(None))).all()
     helps = session.exec(select(HelpRequest).where(HelpRequest.scheme_id == scheme_id,
                                                    HelpRequest.address == phone)).all()

@@ -85,13 +85,13 @@ def sweep_bodies(session: Session, now: datetime, scheme_id: int | None = None) 
     wait for its delivery report."""
     done = or_(col(OutboxMessage.status).in_(DONE_WITH),
                (col(OutboxMessage.status) == "sent")
-               & ((col(OutboxMessage.channel) != "sms")
+               & (col(OutboxMessage.channel).notin_(("sms", "whatsapp", "voice"))
                   | (col(OutboxMessage.kind) == "reply")  # answered in TwiML: no report comes
                   | (col(OutboxMessage.sent_at) < now - SMS_REPORT_WAIT)))
     query = update(OutboxMessage).where(done, col(OutboxMessage.body) != "")
     if scheme_id is not None:
         query = query.where(col(OutboxMessage.scheme_id) == scheme_id)
-    return _count(session.execute(query.values(body="", choices=[])))
+    return _count(session.execute(query.values(body="", choices=[], variables={})))
 
 
 def purge(session: Session, scheme: Scheme, now: datetime, *, actor: Actor = SYSTEM,

@@ -1,4 +1,5 @@
-"""SMS through Twilio: the inbound webhook, delivery callbacks, and the outbox sender."""
+"""SMS (and WhatsApp) through Twilio: the inbound webhook, delivery callbacks, and the outbox
+sender. WhatsApp messages come to the same webhook, `From` as `whatsapp:+44…`."""
 
 from __future__ import annotations
 
@@ -20,7 +21,14 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from booking.intake.inbox import Envelope
-from booking.messaging.sending import OPTED_OUT, REJECTED, UNREACHABLE, Outgoing, SendError
+from booking.messaging.sending import (
+    LANDLINE,
+    OPTED_OUT,
+    REJECTED,
+    UNREACHABLE,
+    Outgoing,
+    SendError,
+)
 from booking.phones import to_e164
 from bot.channels.breaker import CircuitBreaker
 from bot.channels.guard import INT, PROVIDER_ID, Rejected, read_limited
@@ -33,6 +41,8 @@ log = logging.getLogger(__name__)
 TWILIO_DEFAULT_BASE = "https://api.twilio.com"
 PERMANENT_CODES = {21211, 21214, 21401, 21408, 21610, 21612, 21614}  # bad, opted out, landline
 OPTED_OUT_CODE = 21610
+LANDLINE_CODE = 21614  # 'To' is not a mobile number: ring it instead
+WHATSAPP = "whatsapp:"
 SEND_THREADS = 4  # texts in flight to Twilio at once from one process (1/s is the usual rate)
 MAX_BODY = 1600  # Twilio's longest message; the dialogue reads the first 1000 characters
 SORRY = Reply("Sorry, something went wrong on our side. Please try again in a few minutes, "
@@ -90,15 +100,20 @@ class SmsWebhook:
             form = await self._verified_form(request)
         except Rejected as rejected:
             return rejected.response
-        sender = to_e164(form.get("From", ""))
+        raw_from = form.get("From", "")
+        channel = "whatsapp" if raw_from.startswith(WHATSAPP) else "sms"
+        sender = to_e164(raw_from.removeprefix(WHATSAPP))
         sid = form.get("MessageSid") or form.get("SmsSid") or ""
         if sender is None or not PROVIDER_ID.fullmatch(sid):
             log.info("SMS webhook without a usable From or MessageSid refused")
             return Response("missing or malformed From or MessageSid", status_code=400)
-        env = Envelope(channel="sms", address=sender, provider_id=sid,
-                       to_number=to_e164(form.get("To", "")) or "")
+        env = Envelope(channel=channel, address=sender, provider_id=sid,
+                       to_number=to_e164(form.get("To", "").removeprefix(WHATSAPP)) or "")
+        # A WhatsApp quick-reply tap: its id ("CANCEL 482") is what it means; the title and
+        # ProfileName are only display text (never identity).
+        words = (form.get("ButtonPayload") or form.get("Body", ""))[:MAX_BODY]
         try:
-            said = await self._converse(env, Inbound(text=form.get("Body", "")[:MAX_BODY]))
+            said = await self._converse(env, Inbound(text=words))
         except Exception as exc:  # noqa: BLE001 - the sender must hear something, never a 500
             log.error("SMS message could not be handled: %s", type(exc).__name__)
             said = Answer([SORRY])
@@ -191,7 +206,8 @@ class SmsSender:
         except TwilioRestException as exc:
             permanent = exc.code in PERMANENT_CODES or (400 <= exc.status < 500
                                                         and exc.status not in (408, 429))
-            reason = (OPTED_OUT if exc.code == OPTED_OUT_CODE else UNREACHABLE
+            reason = (OPTED_OUT if exc.code == OPTED_OUT_CODE else LANDLINE
+                      if exc.code == LANDLINE_CODE else UNREACHABLE
                       if exc.code in PERMANENT_CODES else REJECTED if permanent else "")
             raise SendError(f"twilio {exc.status} code {exc.code}", permanent=permanent,
                             reason=reason) from exc

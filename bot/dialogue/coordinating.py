@@ -1,5 +1,5 @@
 """A coordinator's chat commands: /roster, /unassigned, /plan, /broadcast, /assign,
-/unassign, /for, /report, /invite."""
+/unassign, /for, /report, /invite, /channel, /call."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from booking.intake.effects import (
     Broadcast,
     CreateInvitation,
     PlanNow,
+    SetReachFor,
     ShowReport,
     ShowRoster,
     ShowStanding,
@@ -27,19 +28,21 @@ from bot.messages import Outcome
 HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <request no.>, "
         "/assign <request no.> <driver's name> [override], /unassign <request no.>, "
         "/for <resident's phone> <what they said>, "
-        "/report [month], /invite <driver's name>, /standing. Days like "
+        "/report [month], /invite <driver's name>, /standing, "
+        "/channel <phone> sms|whatsapp|telegram, /call <phone> on|off. Days like "
         "'tomorrow', 'tue' or '3 Dec'; default today (tomorrow for /plan).")
 _COMMAND = re.compile(
-    r"^\s*/?(roster|unassigned|unassign|plan|broadcast|assign|for|report|invite|standing)\b"
-    r"\s*(.*)$",
+    r"^\s*/?(roster|unassigned|unassign|plan|broadcast|assign|for|report|invite|standing|"
+    r"channel|call)\b\s*(.*)$",
     re.I)
 
 
 def step(snap: Snapshot, text: str) -> Outcome:
     """One command from a coordinator."""
     match = _COMMAND.match(text)
-    # "for" alone is an ordinary word: only "/for" speaks for a resident
-    if match is None or (match.group(1).lower() == "for" and not text.lstrip().startswith("/")):
+    # "for" (and "call") alone is an ordinary word: only "/for" speaks for a resident
+    if match is None or (match.group(1).lower() in ("for", "call", "channel")
+                         and not text.lstrip().startswith("/")):
         name = snap.person.first_name if snap.person else ""
         if classify(text) is Intent.HELP:
             # A coordinator's own "help" or "ring me" would alert the coordinators: themselves.
@@ -68,6 +71,8 @@ def step(snap: Snapshot, text: str) -> Outcome:
                 "Tuesday 10.40. I'll answer as I would answer them, and they'll get the "
                 "confirmation by text."))
         return Outcome("idle", {}, [], [ActFor(phone, said)])
+    if command in ("channel", "call"):
+        return _reach(command, rest)
     if command == "report":
         period = _month(rest, today)
         if period is None:
@@ -91,6 +96,23 @@ def step(snap: Snapshot, text: str) -> Outcome:
     if command == "plan":
         return Outcome("idle", {}, [], [PlanNow(day)])
     return Outcome("idle", {}, [], [ShowRoster(day, unassigned_only=command == "unassigned")])
+
+
+def _reach(command: str, rest: str) -> Outcome:
+    """/channel <phone> sms|whatsapp|telegram, /call <phone> on|off: how someone is reached."""
+    phone, value = _phone_then_text(rest)
+    value = value.lower().strip(" .")
+    if command == "channel":
+        channel = {"text": "sms", "texts": "sms", "whats app": "whatsapp"}.get(value, value)
+        if phone is None or channel not in ("sms", "whatsapp", "telegram"):
+            return Outcome("idle", {}, say("Whose phone, and which channel? e.g. /channel "
+                                           "07911 123401 whatsapp (or sms, telegram)"))
+        return Outcome("idle", {}, [], [SetReachFor(phone, channel=channel)])
+    on = {"on": True, "yes": True, "off": False, "no": False}.get(value)
+    if phone is None or on is None:
+        return Outcome("idle", {}, say("Whose phone, and on or off? e.g. /call 01969 623123 on "
+                                       "(their confirmations and reminders then ring them)"))
+    return Outcome("idle", {}, [], [SetReachFor(phone, prefers_call=on)])
 
 
 def _day(text: str, today: date, *, default: date) -> date | None:

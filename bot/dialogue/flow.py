@@ -27,6 +27,7 @@ from bot.dialogue import (
     driving,
     joining,
     privacy,
+    reach,
 )
 from bot.dialogue.understand import (
     Intent,
@@ -62,6 +63,8 @@ def step(snap: Snapshot, inbound: Inbound) -> Outcome:
     role = snap.person.role if snap.person else None
     if role == "coordinator":
         return coordinating.step(snap, text)  # their own "ring me" must not alert themselves
+    if snap.person is not None and not choice and (wanted := reach.channel_asked(text)):
+        return reach.choose(snap, wanted)  # "USE WHATSAPP": the question in hand still stands
     if intent is Intent.ERASE:
         return privacy.erasure(snap)
     if intent is Intent.HELP and (choice == "menu:help" or asks_for_person(text)):

@@ -244,8 +244,11 @@ def test_sms_opted_out_falls_back_to_telegram(world: World) -> None:
     assert len([a for a in _alerts(world) if "STOP" in a.body]) >= 1
 
 
-def test_landline_without_telegram_only_alerts(world: World) -> None:
-    message = world.enqueue(world.person(chat=None, preferred="sms"))
+def test_landline_without_telegram_rings_instead_and_alerts(world: World) -> None:
+    """Twilio's 21614 (not a mobile): the person is marked as a landline, the message is
+    queued as a call, and the coordinators hear of it."""
+    person = world.person(chat=None, preferred="sms")
+    message = world.enqueue(person)
     world.twilio.failures.append((400, 21614))
     world.dispatch()
     world.dispatch()
@@ -254,7 +257,12 @@ def test_landline_without_telegram_only_alerts(world: World) -> None:
                       if c.params["To"] == PHONE]
     assert len(resident_texts) == 1  # not retried
     alerts = _alerts(world)
-    assert len(alerts) >= 1 and "please phone" in alerts[0].body
+    assert len(alerts) >= 1 and "landline" in alerts[0].body and "phone call" in alerts[0].body
+    kind = world.row(message).kind
+    with Session(world.engine) as session:
+        assert session.get(Person, person).landline  # type: ignore[union-attr]
+        calls = session.exec(select(OutboxMessage).where(OutboxMessage.channel == "voice")).all()
+        assert [c.kind for c in calls] == [kind]
 
 
 def test_undelivered_status_callback_falls_back_and_alerts_once(world: World) -> None:

@@ -205,6 +205,15 @@ def notice_texts(v: Values) -> Iterator[tuple[str, str]]:
             yield name, text
     if residents is not None:
         yield "address to confirm", residents.ADDRESS_TO_CONFIRM
+    try:  # choosing a channel (USE WHATSAPP, USE TEXT, USE TELEGRAM)
+        from booking import people
+    except ImportError:
+        people = None  # type: ignore[assignment]
+    if people is not None:
+        for channel in people.CHANNELS:
+            yield f"channel chosen ({channel})", people.chosen_text(channel)
+        yield "channel refused (telegram)", people.NO_TELEGRAM
+        yield "channel refused (phone)", people.NO_PHONE
     try:
         from booking.standing import skipped_text
     except ImportError:

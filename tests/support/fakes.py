@@ -95,11 +95,15 @@ class FakeTelegram(_Server):
 
 
 class FakeTwilio(_Server):
-    """The Messages resource of Twilio's REST API; can be told to fail the next sends."""
+    """The Messages and Calls resources of Twilio's REST API; can be told to fail the next
+    sends. Template sends are Messages with ContentSid and ContentVariables; calls are
+    recorded as "Calls.create" (their Url, StatusCallback...) and "Calls.update" (a live
+    call given new TwiML: the voicemail), the call's sid as "Sid"."""
 
     def __init__(self) -> None:
         super().__init__()
         self.failures: list[tuple[int, int]] = []  # (http status, twilio code) to return next
+        self.failures_to: dict[str, list[tuple[int, int]]] = {}  # the same, for one 'To' only
         self.delay = 0.0  # seconds to hang before answering a create (a slow Twilio)
         self._sid = 0
         # Report this status to the StatusCallback *before* answering the create, as Twilio
@@ -119,11 +123,24 @@ class FakeTwilio(_Server):
         httpx.post(f"{server_url}{path}", data=form, headers={"X-Twilio-Signature": signature},
                    timeout=10).raise_for_status()
 
+    def answer_call(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            failure = self.failures.pop(0) if self.failures else None
+            self._sid += 1
+            sid = f"CAfake{self._sid:026d}"
+        if failure is not None:
+            status, code = failure
+            return status, {"code": code, "message": "fake failure", "status": status,
+                            "more_info": f"https://www.twilio.com/docs/errors/{code}"}
+        return 201, {"sid": sid, "status": "queued", "to": params.get("To"),
+                     "from": params.get("From"), "direction": "outbound-api"}
+
     def answer_message(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self.delay:
             time.sleep(self.delay)
         with self.lock:
-            failure = self.failures.pop(0) if self.failures else None
+            aimed = self.failures_to.get(str(params.get("To", "")))
+            failure = aimed.pop(0) if aimed else self.failures.pop(0) if self.failures else None
             self._sid += 1
             sid = f"SMfake{self._sid:026d}"
         if failure is not None:
@@ -175,11 +192,18 @@ def _twilio_handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             params = _decode(self)
-            if not self.path.endswith("/Messages.json"):
-                status, payload = 404, {"code": 20404, "message": "not found"}
-            else:
+            if self.path.endswith("/Messages.json"):
                 fake.record("Messages.create", params)
                 status, payload = fake.answer_message(params)
+            elif self.path.endswith("/Calls.json"):
+                status, payload = fake.answer_call(params)
+                fake.record("Calls.create", {**params, "Sid": payload.get("sid", "")})
+            elif "/Calls/CA" in self.path:
+                sid = self.path.rsplit("/", 1)[-1].removesuffix(".json")
+                fake.record("Calls.update", {**params, "Sid": sid})
+                status, payload = 200, {"sid": sid, "status": "in-progress"}
+            else:
+                status, payload = 404, {"code": 20404, "message": "not found"}
             send_json(self, status, payload)
 
     return Handler

@@ -26,8 +26,8 @@ def _change(phone: str, slug: str, by: str, *, channel: str | None = None,
     from booking import people
     from booking.audit import Actor
     from booking.domain.outcomes import Refused
-    from booking.schemes import get_scheme
     from booking.phones import to_e164
+    from booking.schemes import get_scheme
     from lifts.app import system_clock
     from lifts.cli import _settings
     from storage.db import make_engine, transaction

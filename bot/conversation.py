@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from booking.geo.geocoder import Geocoder
 from booking.intake.effects import ActFor, JoinResident
 from booking.intake.inbox import Envelope, handle
 from booking.messaging.outbox import replied
@@ -33,7 +34,7 @@ class Answer:
 
 def answer(
     engine: Engine, env: Envelope, inbound: Inbound, *, now: datetime, default_scheme: str = "",
-    on_behalf_of: int | None = None,
+    on_behalf_of: int | None = None, geocoder: Geocoder | None = None,
 ) -> Answer:
     """Handle one message: the replies (none for a redelivery), also owed in the outbox.
 
@@ -43,7 +44,7 @@ def answer(
     message's transaction has committed. Planning is queued, never run here.
     """
     try:
-        handled = handle(engine, env, now=now, default_scheme=default_scheme,
+        handled = handle(engine, env, now=now, default_scheme=default_scheme, geocoder=geocoder,
                          decide=lambda snap: _recorded_by(step(snap, inbound), on_behalf_of))
     except LookupError:
         log.error("message received but no scheme is set up")
@@ -57,7 +58,7 @@ def answer(
         for effect in handled.deferred:
             if isinstance(effect, ActFor):
                 replies += _act_for(engine, env, effect, now, default_scheme,
-                                    handled.person_id)
+                                    handled.person_id, geocoder)
     return Answer(replies, handled.reply_ids)
 
 
@@ -88,13 +89,15 @@ def converse(
 
 
 def _act_for(engine: Engine, env: Envelope, effect: ActFor, now: datetime,
-             default_scheme: str, coordinator_id: int | None) -> list[Reply]:
+             default_scheme: str, coordinator_id: int | None,
+             geocoder: Geocoder | None = None) -> list[Reply]:
     """A coordinator speaking for a resident on the phone: the resident's text conversation
     takes the words, and what it would have said comes back to the coordinator, prefixed."""
     theirs = Envelope(channel="sms", address=effect.phone, provider_id=f"{env.provider_id}:for",
                       to_number=env.to_number, on_behalf=True)
     answers = answer(engine, theirs, Inbound(text=effect.text), now=now,
-                     default_scheme=default_scheme, on_behalf_of=coordinator_id).replies
+                     default_scheme=default_scheme, on_behalf_of=coordinator_id,
+                     geocoder=geocoder).replies
     prefix = f"[for {effect.phone}] "
     return [Reply(prefix + said.text, said.options) for said in answers] or [
         Reply(prefix + "(no answer: that message was already handled)")]

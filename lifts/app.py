@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from booking.geo.geocoder import Geocoder
 from booking.intake.inbox import Envelope
 from booking.messaging.dispatch import Dispatcher, DispatchReport, Pacer, record_delivery
 from booking.messaging.sending import Sender
@@ -81,6 +82,7 @@ class Lifts:
     ticks: Ticks | None = None
     dispatcher: Dispatcher | None = None
     leadership: Leadership | None = None
+    geocoder: Geocoder | None = None  # None: offline (GEOCODER=offline)
 
     @property
     def owner(self) -> str:
@@ -90,7 +92,8 @@ class Lifts:
     async def converse(self, env: Envelope, inbound: Inbound) -> Answer:
         """Handle one inbound message off the event loop (the core is synchronous)."""
         return await asyncio.to_thread(answer, self.engine, env, inbound, now=self.clock(),
-                                       default_scheme=self.settings.default_scheme)
+                                       default_scheme=self.settings.default_scheme,
+                                       geocoder=self.geocoder)
 
     async def delivered(self, owed: list[int], provider_ids: list[str] | None = None) -> None:
         """The webhook's answer went out: those replies need not be sent again."""
@@ -157,12 +160,24 @@ def pacers(settings: Settings) -> dict[str, Pacer]:
             "whatsapp": Pacer(settings.sms_rate_per_second / share)}
 
 
+def geocoder(settings: Settings) -> Geocoder:
+    """Locating homes: offline (the scheme's places, the postcode table), and postcodes.io too
+    when GEOCODER=postcodes_io."""
+    if settings.geocoder == "postcodes_io":
+        from lifts.postcodes_io import PostcodesIo
+
+        return Geocoder(PostcodesIo(settings.postcodes_io_url,
+                                    timeout=settings.geocoder_timeout_seconds))
+    return Geocoder()
+
+
 def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None,
           polling: bool | None = None) -> Lifts:
     """Wire the process from settings. Nothing here talks to the network yet."""
     lifts = Lifts(settings, engine or make_engine(settings.database_url), clock)
     lifts.ticks = Ticks(lifts.engine, clock, travel(settings).matrices,
                         time_limit=settings.planner_time_limit)
+    lifts.geocoder = geocoder(settings)
     if settings.telegram_enabled:
         use_polling = not settings.public_base_url if polling is None else polling
         application = build_application(settings.telegram_bot_token,

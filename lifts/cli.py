@@ -17,6 +17,7 @@ from lifts import scheme_cli
 from lifts.bench.cli import app as bench_app
 from lifts.cli_calendar import register as register_calendar
 from lifts.cli_users import app as users_app
+from lifts.geo_cli import app as geo_app
 from lifts.privacy_cli import app as privacy_app
 from lifts.reach_cli import people_app, whatsapp_app
 from lifts.settings import Settings
@@ -445,6 +446,7 @@ scheme_app.command("export")(scheme_cli.export_command)
 app.add_typer(bench_app, name="bench")
 app.add_typer(users_app, name="users")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(geo_app, name="geo")
 register_calendar(scheme_app)
 app.add_typer(people_app, name="people")
 app.add_typer(whatsapp_app, name="whatsapp")

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     # A message left 'sending' this long was orphaned by a crash and is sent again.
     outbox_claim_timeout_seconds: float = Field(300.0, ge=1, le=86400)
 
+    # Locating homes: "offline" (the scheme's villages and postcode prefixes, and the postcode
+    # table of `lifts geo import-postcodes`) or "postcodes_io" (also asks postcodes.io).
+    geocoder: Literal["offline", "postcodes_io"] = "offline"
+    postcodes_io_url: str = "https://api.postcodes.io"
+    geocoder_timeout_seconds: float = Field(3.0, gt=0, le=60)
+
     planner_time_limit: float = Field(10.0, gt=0, le=600)
     travel_detour_factor: float = Field(1.3, ge=1.0, le=3.0)
     travel_speed_kmh: float = Field(45.0, gt=5, le=120)

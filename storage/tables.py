@@ -502,3 +502,12 @@ class StandingOccurrence(SQLModel, table=True):
     request_id: int | None = Field(default=None, foreign_key="liftrequest.id", index=True)
     skipped: str = Field(default="", max_length=80)  # why no request was made
     created_at: datetime = _ts(default_factory=utcnow)
+
+
+class PostcodeLocation(SQLModel, table=True):
+    """Where a UK postcode is (its centre): loaded from the ONS Postcode Directory or OS
+    Code-Point Open by `lifts geo import-postcodes`, to locate homes offline."""
+
+    postcode: str = Field(primary_key=True, max_length=8)  # normalised: "DL8 3QR"
+    lat: float
+    lon: float

@@ -25,6 +25,7 @@ from booking import closures, coordinator, people, standing
 from booking.audit import Actor
 from booking.domain.outcomes import HOME_UNKNOWN, Refused
 from booking.domain.status import REQUEST_ACTIVE, OfferStatus
+from booking.geo.geocoder import Geocoder
 from booking.help import open_help
 from booking.intake import drivers, effects, residents
 from booking.intake.views import LiftView, PersonView, PlaceView, Snapshot
@@ -100,7 +101,7 @@ class Handled:
 
 def handle(
     engine: Engine, env: Envelope, *, now: datetime, decide: Callable[[Snapshot], Any],
-    default_scheme: str = "",
+    default_scheme: str = "", geocoder: Geocoder | None = None,
 ) -> Handled | None:
     """Process one message. A redelivery is not processed again: it gets the first answer
     again if that answer may not have arrived (None when there is nothing to say)."""
@@ -123,7 +124,7 @@ def handle(
         snapshot = _snapshot(session, scheme, env, person, conversation, now)
         decision = decide(snapshot)
         handled = Handled(decision, scheme_id=scheme.id)
-        _apply(session, scheme, env, person, decision, conversation, now, handled)
+        _apply(session, scheme, env, person, decision, conversation, now, handled, geocoder)
         handled.person_id = conversation.person_id
         if not env.on_behalf and env.channel in DURABLE_CHANNELS:
             handled.reply_ids = owe_replies(session, env, scheme.id, handled.person_id,
@@ -294,9 +295,9 @@ def _lifts(session: Session, person: Person | None, now: datetime) -> list[LiftV
 
 def _apply(session: Session, scheme: Scheme, env: Envelope, person: Person | None,
            decision: Any, conversation: Conversation, now: datetime,
-           handled: Handled) -> None:
+           handled: Handled, geocoder: Geocoder | None = None) -> None:
     """Carry out the decision's effects; a refusal undoes them all and is reported."""
-    run = _Effects(session, scheme, env, person, conversation, now)
+    run = _Effects(session, scheme, env, person, conversation, now, geocoder=geocoder)
     if not decision.effects:  # most messages: no savepoint round trips needed
         _save(conversation, decision, run, now, handled, session)
         return
@@ -340,6 +341,7 @@ class _Effects:
     now: datetime
     said: list[str] = field(default_factory=list)
     deferred: list[effects.Effect] = field(default_factory=list)
+    geocoder: Geocoder | None = None  # None: offline (the scheme's places, the postcode table)
 
     def apply(self, effect: effects.Effect) -> None:
         """One effect, inside the message's transaction."""
@@ -348,7 +350,7 @@ class _Effects:
             case effects.JoinResident():
                 self._became(residents.join_resident(
                     session, self.scheme, effect, now=now, channel=_home_channel(self.env),
-                    address=self.env.address, existing=self.person))
+                    address=self.env.address, existing=self.person, geocoder=self.geocoder))
                 if self.person is not None and self.person.lat is None:
                     self.said.append(residents.ADDRESS_TO_CONFIRM)
             case effects.CheckInvitation():

@@ -19,6 +19,7 @@ from booking.domain.status import (
     RequestStatus,
 )
 from booking.domain.transitions import Cause
+from booking.geo.geocoder import Geocoder
 from booking.intake import effects
 from booking.lifecycle.legs import cancel_all, free_all
 from booking.lifecycle.requests import set_status
@@ -27,19 +28,21 @@ from booking.privacy import consent
 from booking.privacy.notice import NOTICE_VERSION
 from booking.rules import Verdict, judge_appointment
 from booking.schemes import rules_for
-from storage.tables import Leg, LiftRequest, Person, Place, Scheme
+from storage.tables import Leg, LiftRequest, Person, Scheme
 
 log = logging.getLogger(__name__)
 
+OFFLINE = Geocoder()  # the scheme's places and the postcode table; no network
 ADDRESS_TO_CONFIRM = ("We couldn't find your address on our map, so a coordinator will "
                       "confirm it with you before we plan any lift.")
 
 
 def join_resident(
     session: Session, scheme: Scheme, cmd: effects.JoinResident, *, now: datetime,
-    channel: str, address: str, existing: Person | None,
+    channel: str, address: str, existing: Person | None, geocoder: Geocoder | None = None,
 ) -> Person:
-    """Create (or complete) a resident from a finished join conversation."""
+    """Create (or complete) a resident from a finished join conversation; their home is
+    located from the address and postcode (booking.geo), or a coordinator is asked to."""
     person = existing or Person(scheme_id=scheme.id or 0, role="resident", name=cmd.name)
     person.name = cmd.name
     person.address = cmd.address
@@ -48,10 +51,10 @@ def join_resident(
     person.companion = cmd.companion
     person.assistance_dog = cmd.assistance_dog
     person.preferred_channel = channel
-    if cmd.settlement_id is not None:
-        place = session.get(Place, cmd.settlement_id)
-        if place is not None:
-            person.lat, person.lon = place.lat, place.lon
+    home = (geocoder or OFFLINE).locate(session, scheme.id or 0, address=cmd.address,
+                                        postcode=cmd.postcode, village_id=cmd.settlement_id)
+    if home.located:
+        person.lat, person.lon = home.lat, home.lon
 
     if channel in ("sms", "whatsapp"):
         person.phone = address
@@ -66,7 +69,8 @@ def join_resident(
                    version=cmd.notice_version or NOTICE_VERSION)
     if person.lat is None:
         alert_coordinators(session, scheme.id or 0, f"New resident {cmd.name}: we could not "
-                           "place their address on the map. Please confirm it with them.",
+                           f"place their address on the map ({home.why_not}). Please confirm "
+                           "it with them and place it on the console's map.",
                            now=now, key=f"unlocated-join:{person.id}")
     log.info("resident %s joined scheme %s by %s", person.id, scheme.id, channel)
     return person

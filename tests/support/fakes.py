@@ -1,5 +1,5 @@
-"""Fakes of what lies outside our machine, at the HTTP boundary: the Telegram Bot API and the
-Twilio REST API, as real local HTTP servers that record what our code sends."""
+"""Fakes of what lies outside our machine, at the HTTP boundary: the Telegram Bot API, the
+Twilio REST API and postcodes.io, as real local HTTP servers that record what our code sends."""
 
 from __future__ import annotations
 
@@ -236,4 +236,48 @@ def fake_twilio() -> Iterator[FakeTwilio]:
     """A running fake Twilio API server."""
     fake = FakeTwilio()
     with serving(fake, _twilio_handler(fake)):
+        yield fake
+
+
+class FakePostcodesIo(_Server):
+    """postcodes.io's GET /postcodes/{postcode}: the postcodes it knows, 404 for the rest;
+    `delay` hangs before answering (a slow service), `broken` answers 500."""
+
+    def __init__(self, known: dict[str, tuple[float, float]] | None = None) -> None:
+        super().__init__()
+        self.known = dict(known or {})
+        self.delay = 0.0
+        self.broken = False
+
+
+def _postcodes_io_handler(fake: FakePostcodesIo) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            from urllib.parse import unquote
+
+            code = unquote(self.path.removeprefix("/postcodes/")).upper()
+            fake.record("postcodes", {"postcode": code})
+            if fake.delay:
+                time.sleep(fake.delay)
+            if fake.broken:
+                send_json(self, 500, {"status": 500, "error": "fake failure"})
+            elif code in fake.known:
+                lat, lon = fake.known[code]
+                send_json(self, 200, {"status": 200, "result": {
+                    "postcode": code, "latitude": lat, "longitude": lon}})
+            else:
+                send_json(self, 404, {"status": 404, "error": "Postcode not found"})
+
+    return Handler
+
+
+@contextmanager
+def fake_postcodes_io(known: dict[str, tuple[float, float]] | None = None
+                      ) -> Iterator[FakePostcodesIo]:
+    """A running fake postcodes.io."""
+    fake = FakePostcodesIo(known)
+    with serving(fake, _postcodes_io_handler(fake)):
         yield fake

@@ -1,0 +1,68 @@
+"""`lifts geo`: the postcode table (locating homes offline) and trying the geocoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+app = typer.Typer(help="Locating homes: the postcode table, and trying an address.",
+                  no_args_is_help=True)
+console = Console()
+
+
+@app.command("import-postcodes")
+def import_postcodes_command(
+    file: Annotated[Path, typer.Argument(help="An ONS Postcode Directory CSV, or OS Code-Point "
+                                              "Open CSV, or the zip either comes in.")],
+) -> None:
+    """Load (or refresh) the postcode table that locates homes offline."""
+    from booking.geo.postcode_table import PostcodeFileError, import_postcodes
+    from lifts.cli import _settings
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(_settings().database_url)
+    upgrade(engine)
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      DownloadColumn(), TimeRemainingColumn(), console=console,
+                      transient=True) as bar:
+            task = bar.add_task(f"Reading {file.name}", total=None)
+            loaded = import_postcodes(engine, file, progress=lambda done, total: bar.update(
+                task, completed=done, total=total))
+    except PostcodeFileError as exc:
+        console.print(f"[red]Not imported, nothing changed:[/] {escape(str(exc))}",
+                      soft_wrap=True)
+        raise typer.Exit(1) from exc
+    console.print(f"{loaded.stored:,} postcodes stored from {file.name} ({loaded.format}); "
+                  f"{loaded.skipped:,} skipped (ended, or without coordinates).")
+
+
+@app.command("locate")
+def locate_command(
+    address: Annotated[str, typer.Argument(help="An address as a resident would write it, "
+                                                "e.g. '3 High Street, Blakeney NR25 7NX'.")],
+    postcode: Annotated[str, typer.Option(help="The postcode, if not in the address.")] = "",
+    slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
+) -> None:
+    """Where the geocoder would put a home (with GEOCODER as set), and how it found it."""
+    from booking.schemes import get_scheme
+    from lifts.app import geocoder
+    from lifts.cli import _scheme_or_exit, _settings
+    from storage.db import make_engine, transaction
+
+    settings = _settings()
+    with transaction(make_engine(settings.database_url)) as session:
+        scheme = _scheme_or_exit(get_scheme, session, slug)
+        found = geocoder(settings).locate(session, scheme.id or 0, address=address,
+                                          postcode=postcode)
+    if not found.located:
+        console.print(f"[red]Not located:[/] {found.why_not}. A resident with this address "
+                      "would be told a coordinator will confirm it.")
+        raise typer.Exit(1)
+    console.print(f"{found.lat:.5f}, {found.lon:.5f}: {found.described}")

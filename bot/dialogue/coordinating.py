@@ -67,8 +67,8 @@ def step(snap: Snapshot, text: str) -> Outcome:
         phone, said = _phone_then_text(rest)
         if phone is None or not said:
             return Outcome("idle", {}, say(
-                "Whose phone, and what did they say? e.g. /for 07911 123401 lift to Leyburn "
-                "Tuesday 10.40. I'll answer as I would answer them, and they'll get the "
+                "Whose phone, and what did they say? e.g. /for 07911 123401 lift to the "
+                "surgery Tuesday 10.40. I'll answer as I would answer them, and they'll get the "
                 "confirmation by text."))
         return Outcome("idle", {}, [], [ActFor(phone, said)])
     if command in ("channel", "call"):

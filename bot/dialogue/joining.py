@@ -19,7 +19,7 @@ from bot.dialogue.understand import (
     match_place,
     parse_postcode,
 )
-from bot.dialogue.wording import EXAMPLE, MOBILITY_OPTIONS, YES_NO
+from bot.dialogue.wording import MOBILITY_OPTIONS, YES_NO, booking_example
 from bot.messages import Option, Outcome, Reply
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z .'\-]{1,79}$")
@@ -183,7 +183,7 @@ def _consent(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None
     )
     first = data["name"].split()[0]
     welcome = Reply(f"Thank you, {first}, you're all set! To book a lift, tell me where and "
-                    f"when, e.g. {EXAMPLE}.")
+                    f"when, e.g. {booking_example(snap.places)}.")
     pending = data.get("pending")
     if pending:
         outcome = book.start(snap, str(pending), joined_mobility=join.mobility)

@@ -89,7 +89,7 @@ _FAMILY = (r"husband|wife|partner|son|daughter|mum|mother|dad|father|sister|brot
 BAD_NEWS = (r"died|passed away|passed on|bereave\w*|funeral|death in the family|"
             r"(?:lost|losing) my (?:\w+ )?(?:" + _FAMILY + r")|"
             r"(?:im|i am|ive been|i have been|i was|been|" + _FAMILY + r") (?:is |s |has been |"
-            r"was |now |still )?(?:\w+ )?(?:in|into) (?:the )?(?:hospital|friarage|hospice)|"
+            r"was |now |still )?(?:\w+ )?(?:in|into) (?:the )?(?:hospital|hospice)|"
             r"(?:been|was|got|being|im|i am) (?:\w+ )?(?:admitted|kept in)|"
             r"kept (?:me |her |him |them )?in (?:hospital|overnight)|"
             r"had (?:a |another )?(?:bad )?(?:fall|stroke|heart attack)|"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from booking.intake.views import PlaceView
 from bot.dialogue.asking import ask
 from bot.messages import Option, Outcome, Reply
 
@@ -38,7 +40,14 @@ RETURN_READBACK = {
     "one_way": "a lift there only, not home",
 }
 
-EXAMPLE = '"Leyburn surgery Tuesday 10.40"'
+def booking_example(places: Sequence[PlaceView]) -> str:
+    """An example booking in the scheme's own words: its first surgery's town ('"Holt
+    surgery Tuesday 10.40"'), so no scheme's newcomers are shown another's places."""
+    gp = next((p for p in places if p.kind == "gp"), places[0] if places else None)
+    if gp is None:
+        return '"the surgery, Tuesday 10.40"'
+    what = "hospital" if gp.kind == "hospital" else "surgery"
+    return f'"{gp.town} {what} Tuesday 10.40"' if gp.town else f'"{gp.name} Tuesday 10.40"'
 
 
 def idle_menu(opening: str, *, understood: bool = True) -> Outcome:

@@ -134,7 +134,8 @@ def rural(
     sizes: str = typer.Option("25,50,100,200,400", help="Request counts, comma separated."),
     seed: int = typer.Option(0, help="Seed of the generator and the search."),
 ) -> None:
-    """Generate Wensleydale scheme days and report scale and re-plan figures."""
+    """Generate days of the demo scheme (examples/wensleydale.toml) and report scale and
+    re-plan figures."""
     from lifts.bench import rural as rural_bench  # heavy: only when asked
 
     rural_bench.report(Console(), [int(s) for s in sizes.split(",")], time_limit, seed)

@@ -372,6 +372,7 @@ def run_webhooks(url: str, workdir: Path, *, requests: int = 2_000, concurrency:
 
     from twilio.request_validator import RequestValidator
 
+    from lifts.demo_scheme import SITES
     from lifts.seed import seed_demo
     from storage.db import transaction
 
@@ -380,7 +381,8 @@ def run_webhooks(url: str, workdir: Path, *, requests: int = 2_000, concurrency:
             seed_demo(session, now=datetime.now(UTC), sms_number=FROM_NUMBER)
         server = start_server(server_env(db_url(engine), sink.url), workdir, workers=workers)
         validator = RequestValidator(AUTH_TOKEN)
-        texts = ["MY LIFTS", "hello", "thanks", "HELP me please", "Lift to Leyburn Tuesday 10am"]
+        texts = ["MY LIFTS", "hello", "thanks", "HELP me please",
+                 f"Lift to {SITES[0].town} Tuesday 10am"]
 
         def form(n: int) -> dict[str, str]:
             return {"From": f"+447700{n % senders:06d}", "To": FROM_NUMBER,

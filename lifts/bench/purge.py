@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, col
 
 from booking.audit import SYSTEM
 from booking.privacy.retention import purge, purge_shared, sweep_bodies
+from lifts.demo_scheme import SITES
 from lifts.seed import seed_demo
 from storage.db import is_sqlite, transaction
 from storage.tables import Person, Place, Scheme
@@ -168,7 +169,7 @@ def _one_request(rows: dict[str, list[dict[str, Any]]], ids: _Ids, rng: random.R
             id=leg, request_id=rid, direction=direction, status=leg_status,
             driver_id=driver if driven else None, offer_id=offer if driven else None,
             pickup_at=pickup, dropoff_at=pickup + timedelta(minutes=25),
-            pickup_place=f"{resident} Bench Lane", dropoff_place="Leyburn Medical Practice",
+            pickup_place=f"{resident} Bench Lane", dropoff_place=SITES[0].name,
             passenger_miles=7.5, driver_miles=14.0, reason="", updated_at=appointment))
         if driven:
             rows["mileageentry"].append(_row(
@@ -182,7 +183,7 @@ def _one_request(rows: dict[str, list[dict[str, Any]]], ids: _Ids, rng: random.R
             id=mid, idempotency_key=f"bench:{mid}", scheme_id=scheme_id, person_id=to,
             kind=kind, channel="sms", address=f"+4477009{to:05d}",
             body=f"Bench words of a {kind} for Bench resident {resident}, {resident} Bench "
-                 "Lane, pickup 09:35 to Leyburn Medical Practice.", choices=[],
+                 f"Lane, pickup 09:35 to {SITES[0].name}.", choices=[],
             urgent=False, due_at=booked, status="delivered", attempts=1,
             provider_message_id=f"SM{mid:030d}", last_error="", request_id=rid,
             created_at=booked, sent_at=booked))

@@ -1,4 +1,5 @@
-"""Realistic scheme days on the Wensleydale geography, and the scale / re-plan report.
+"""Realistic scheme days on the demo scheme's geography (examples/wensleydale.toml), and the
+scale / re-plan report.
 
 A day has `n` requests: n/2 appointments, each an outbound trip (home to surgery or
 hospital, arriving 5-30 minutes before the appointment) and a return trip linked to it (same
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
-from lifts.demo_scheme import SETTLEMENTS, SITES
+from lifts.demo_scheme import SETTLEMENTS, SITES, SPEC
 from routing import Lock, Need, Plan, Problem, Request, Stop, Vehicle, check, solve
 from routing.travel import Haversine, Point
 
+DEMO_NAME = SPEC.scheme.name
 HOUR, MINUTE = 3600, 60
 METRES_PER_MILE = 1609.344
 SHIFTS = ((8 * HOUR, 13 * HOUR), (12 * HOUR, 18 * HOUR), (8 * HOUR, 18 * HOUR))
@@ -144,7 +146,7 @@ def replans(problem: Problem, plan: Plan, seed: int, budget: float) -> list[tupl
 def report(console: Console, sizes: list[int], time_limit: float, seed: int,
            replan_size: int = 200, replan_budget: float = 4.0) -> None:
     """Print the scale table and the re-plan table."""
-    table = Table(title=f"Rural scheme days (Wensleydale), {time_limit:g} s limit, seed {seed}")
+    table = Table(title=f"Rural scheme days ({DEMO_NAME}), {time_limit:g} s limit, seed {seed}")
     for name in ("requests", "drivers", "first plan s", "served", "miles", "violations",
                  "peak MB"):
         table.add_column(name, justify="right")

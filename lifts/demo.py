@@ -24,40 +24,19 @@ from bot.conversation import converse
 from bot.messages import Inbound, Reply
 from bot.render import sms_text
 from lifts.demo_day import simulate_week
+from lifts.demo_scheme import SPEC, demo_table
 from lifts.seed import seed_demo
 from storage.db import make_engine, transaction
 from storage.migrate import upgrade
 from storage.tables import LiftRequest, OutboxMessage, Person, Place
 
-SMS_SCRIPT = (
-    "Hi, I need a lift to Leyburn surgery on Thursday at 10.40 please",
-    "Mary Kettlewell",
-    "4 Chapel Row, Middleham",
-    "DL8 4PU",
-    "2",
-    "no",
-    "No",
-    "yes",
-    "YES",
-    "thanks",
-    "my lifts",
-)
-TELEGRAM_SCRIPT: tuple[str | Inbound, ...] = (
-    "hello",
-    Inbound(contact_shared=True),
-    "George Alderson",
-    "Town Foot, Hawes",
-    "DL8 3NT",
-    Inbound(choice="mob:folding_wheelchair"),
-    Inbound(choice="yes"),
-    Inbound(choice="no"),
-    Inbound(choice="yes"),
-    "can i get a ride to the doctors",
-    "hawes",
-    "wed",
-    "half two",
-    Inbound(choice="yes"),
-)
+SCRIPT = demo_table("script")
+SMS_SCRIPT: tuple[str, ...] = tuple(SCRIPT.get("sms", ()))
+# In the file: "share contact" shares the phone number, "tap VALUE" presses a button.
+TELEGRAM_SCRIPT: tuple[str | Inbound, ...] = tuple(
+    Inbound(contact_shared=True) if line == "share contact" else
+    Inbound(choice=line.removeprefix("tap ")) if line.startswith("tap ") else line
+    for line in SCRIPT.get("telegram", ()))
 
 
 def demo_now(tz: ZoneInfo) -> datetime:
@@ -76,7 +55,7 @@ def run_demo(console: Console, workdir: Path | None = None) -> None:
         now = demo_now(tz)
         with transaction(engine) as session:
             seed_demo(session, now=now)
-        console.rule("[bold]Lifts demo: Wensleydale Lifts")
+        console.rule(f"[bold]Lifts demo: {escape(SPEC.scheme.name)}")
         console.print(f"It is {now.astimezone(tz):%A %d %B %Y, %H:%M}. A new resident texts in.\n")
         _talk_sms(console, engine, now)
         console.rule("A new resident on Telegram")

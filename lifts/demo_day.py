@@ -27,16 +27,14 @@ from booking.rules import local_instant
 from bot.conversation import converse
 from bot.messages import Inbound, Option, Reply
 from bot.render import sms_text
+from lifts.demo_scheme import demo_table
 from routing.travel import Cached, Haversine
 from storage.db import transaction
 from storage.tables import Offer, Person
 
 # Seeded residents asking for lifts by text (phone, messages).
-BOOKINGS = (
-    ("+447911123401", ("Aysgarth surgery Thursday 9.15 please", "yes")),
-    ("+447911123402", ("can I have a lift to leyburn doctors thurs at 2pm", "yes")),
-    ("+447911123403", ("Friarage hospital Thursday 11am", "1", "yes")),
-)
+BOOKINGS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (row["phone"], tuple(row["messages"])) for row in demo_table("bookings"))
 TELEGRAM_BASE = 7_000_000  # demo drivers' chat ids: fictional
 
 

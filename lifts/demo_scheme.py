@@ -72,8 +72,10 @@ def demo_spec() -> SchemeSpec:
     return read_scheme_file(DEMO_FILE.read_text(encoding="utf-8"), str(DEMO_FILE.name))
 
 
-def _demo(key: str) -> Any:
-    return demo_spec().demo.get(key, [] if key != "weights" else {})
+def demo_table(key: str) -> Any:
+    """One of the file's [demo] tables (weights, drivers, residents, script, bookings)."""
+    return demo_spec().demo.get(key, {} if key in ("weights", "script") else [])
+
 
 
 SPEC = demo_spec()
@@ -81,11 +83,11 @@ SITES: tuple[Site, ...] = tuple(
     Site(d.name, d.kind, d.town, d.postcode, d.lat, d.lon, d.aliases, d.notes)
     for d in SPEC.destinations)
 SETTLEMENTS: tuple[Settlement, ...] = tuple(
-    Settlement(p.name, p.lat, p.lon, int(_demo("weights").get(p.name, 1)))
+    Settlement(p.name, p.lat, p.lon, int(demo_table("weights").get(p.name, 1)))
     for p in SPEC.places)
-DEMO_DRIVERS: tuple[DemoDriver, ...] = tuple(DemoDriver(**row) for row in _demo("drivers"))
+DEMO_DRIVERS: tuple[DemoDriver, ...] = tuple(DemoDriver(**row) for row in demo_table("drivers"))
 DEMO_RESIDENTS: tuple[DemoResident, ...] = tuple(
-    DemoResident(**row) for row in _demo("residents"))
+    DemoResident(**row) for row in demo_table("residents"))
 DEMO_SLUG = SPEC.scheme.slug
 DEMO_COORDINATOR_PHONE = SPEC.coordinators[0].phone
 

@@ -511,3 +511,23 @@ class PostcodeLocation(SQLModel, table=True):
     postcode: str = Field(primary_key=True, max_length=8)  # normalised: "DL8 3QR"
     lat: float
     lon: float
+
+
+class TrustedContact(SQLModel, table=True):
+    """A carer or relative a resident trusts to book, change and cancel for them and to hear
+    about their lifts (booking/carers.py). It counts only once the resident has said yes in
+    their own message (`confirmed_at`); what the contact may see follows that yes."""
+
+    __table_args__ = (UniqueConstraint("resident_id", "contact_id", name="uq_trusted_contact"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = Field(foreign_key="scheme.id", index=True)
+    resident_id: int = Field(foreign_key="person.id", index=True)
+    contact_id: int = Field(foreign_key="person.id", index=True)  # role "contact" unless joined
+    label: str = Field(default="", max_length=40)  # how the contact calls them: "Mum", "Dad"
+    sees_places: bool = True  # False: the resident's yes kept where they go private
+    notify: str | None = Field(default=None, max_length=10)  # resident|contact|both; None: both
+    added_by: str = Field(default="resident", max_length=20)  # resident|coordinator|contact
+    created_at: datetime = _ts(default_factory=utcnow)
+    confirmed_at: datetime | None = _ts(default=None)  # the resident's own yes
+    declined_at: datetime | None = _ts(default=None)  # the resident said no (or removed it)

@@ -71,6 +71,58 @@ class ShowStanding:
 
 
 @dataclass(frozen=True)
+class AddContact:
+    """The sender (a resident) trusts this phone to book for them: their own yes."""
+
+    phone: str  # E.164
+    label: str  # what the contact is to them ("your daughter"), or ""
+    sees_places: bool
+
+
+@dataclass(frozen=True)
+class AnswerContact:
+    """The sender (a resident) answers someone asking to book for them."""
+
+    link_id: int
+    allow: bool
+    sees_places: bool = True
+
+
+@dataclass(frozen=True)
+class AddContactFor:
+    """A coordinator, on a resident's word, asks for a contact: the resident must say yes."""
+
+    resident_phone: str
+    contact_phone: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class AskToBookFor:
+    """The sender asks to book for a resident by name: that resident is asked for a yes
+    (if they are with us; the sender is told the same either way)."""
+
+    name: str
+    label: str = ""  # "Dad"
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """A confirmed trusted contact does `effect` for one of the residents they book for."""
+
+    resident_id: int
+    effect: Effect
+
+
+@dataclass(frozen=True)
+class SetContactNotify:
+    """Who hears a resident's confirmations and reminders: resident, contact or both."""
+
+    resident_id: int
+    notify: str
+
+
+@dataclass(frozen=True)
 class ChangeLift:
     """Move one of the sender's lifts to a new appointment time (read back and agreed)."""
 
@@ -252,6 +304,8 @@ class SetReachFor:
 
 Effect = (CreateInvitation | JoinResident | RequestLift | ChangeLift | CancelLift
           | StartStanding | CancelStanding | SkipOccurrence | ShowStanding
+          | AddContact | AnswerContact | AddContactFor | AskToBookFor | OnBehalf
+          | SetContactNotify
           | AlertCoordinator | SetChannel | SetReachFor
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
           | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster

@@ -7,6 +7,7 @@ messages (Telegram retries, Twilio retries) are processed once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -21,14 +22,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from booking import closures, coordinator, people, standing
+from booking import carers, closures, coordinator, people, standing
 from booking.audit import Actor
 from booking.domain.outcomes import HOME_UNKNOWN, Refused
 from booking.domain.status import REQUEST_ACTIVE, OfferStatus
 from booking.geo.geocoder import Geocoder
 from booking.help import open_help
 from booking.intake import drivers, effects, residents
-from booking.intake.views import LiftView, PersonView, PlaceView, Snapshot
+from booking.intake.views import (
+    CaredView,
+    LiftView,
+    PendingContactView,
+    PersonView,
+    PlaceView,
+    Snapshot,
+)
 from booking.lifecycle import progress
 from booking.messaging import changes
 from booking.messaging.alerts import alert_coordinators
@@ -234,7 +242,31 @@ def _snapshot(session: Session, scheme: Scheme, env: Envelope, person: Person | 
         and person.role != "driver" else {},
         standing=tuple(standing.standing_of(session, person.id or 0))
         if person is not None and person.role == "resident" else (),
+        cared=_cared(session, person, now),
+        pending_contacts=tuple(PendingContactView(link.id or 0, carers.shown_phone(
+            who.phone or ""), link.label) for link, who in carers.pending_for(session, person))
+        if person is not None and person.role == "resident" else (),
     )
+
+
+def _cared(session: Session, person: Person | None, now: datetime) -> tuple[CaredView, ...]:
+    """Whom the sender books for, with each one's lifts as the resident's yes lets them see."""
+    if person is None or person.role not in ("contact", "resident"):
+        return ()
+    out = []
+    for link, resident in carers.cared_for(session, person):
+        lifts = tuple(_lifts(session, resident, now))
+        views = tuple(standing.standing_of(session, resident.id or 0))
+        if not link.sees_places:
+            lifts = tuple(dataclasses.replace(x, destination=carers.PRIVATE_PLACE)
+                          for x in lifts)
+            views = tuple(dataclasses.replace(x, destination=carers.PRIVATE_PLACE)
+                          for x in views)
+        view = _person_view(resident)
+        assert view is not None
+        out.append(CaredView(link.id or 0, dataclasses.replace(view, mobility="unaided"),
+                             link.label, link.sees_places, link.notify, lifts, views))
+    return tuple(out)
 
 
 def _open_offers(session: Session, person: Person | None) -> tuple[int, ...]:
@@ -361,6 +393,10 @@ class _Effects:
                     address=self.env.address, telegram_user_id=self.env.telegram_user_id))
             case effects.AlertCoordinator():
                 self._alert(effect.reason)
+            case effects.AskToBookFor():
+                carers.ask_by_name(session, self.scheme.id or 0, self.person,
+                                   self.env.address if self.env.channel == "sms" else "",
+                                   effect.name, effect.label, now)
             case effects.SetSmsOptOut():
                 residents.set_sms_opt_out(session, self.person, effect.opted_out)
             case effects.SetChannel():
@@ -409,6 +445,16 @@ class _Effects:
                     self.said.append(residents.ADDRESS_TO_CONFIRM)
             case effects.CancelLift():
                 residents.cancel_lift(session, person, effect.request_id, now=now)
+            case effects.OnBehalf():
+                self._on_behalf(effect, person)
+            case effects.AddContact():
+                carers.add_contact(session, person, effect.phone, effect.label,
+                                   effect.sees_places, now)
+            case effects.AnswerContact():
+                carers.answer(session, person, effect.link_id, effect.allow,
+                              effect.sees_places, now)
+            case effects.SetContactNotify():
+                carers.set_notify(session, person, effect.resident_id, effect.notify)
             case effects.StartStanding():
                 _made, made = standing.start_standing(session, person, effect, now=now,
                                                       channel=self.env.channel)
@@ -435,6 +481,24 @@ class _Effects:
                 self.said.append(progress.report_progress(session, person, effect.status, now))
             case _:
                 self._as_coordinator(effect, person, tz)
+
+    def _on_behalf(self, wrapped: effects.OnBehalf, contact: Person) -> None:
+        """A trusted contact acting for a resident: allowed only by the resident's yes, and
+        carried out exactly as if the resident had asked."""
+        resident = carers.acting_for(self.session, contact, wrapped.resident_id)
+        inner = wrapped.effect
+        if isinstance(inner, effects.StartStanding):
+            standing.start_standing(self.session, resident, inner, now=self.now,
+                                    channel=self.env.channel, booked_by=contact)
+            return
+        if not isinstance(inner, (effects.RequestLift, effects.ChangeLift, effects.CancelLift,
+                                  effects.CancelStanding, effects.SkipOccurrence)):
+            raise Refused("Sorry, only the person themselves can do that.")
+        self.person = resident
+        try:
+            self._as_person(inner)
+        finally:
+            self.person = contact
 
     def _as_coordinator(self, effect: effects.Effect, person: Person, tz: ZoneInfo) -> None:
         if person.role != "coordinator":
@@ -463,6 +527,10 @@ class _Effects:
                 title = (f"{self.scheme.name}, {first:%-d %b} to {last:%-d %b %Y} "
                          "(appointment dates):")
                 self.said.append(impact.summary_text(figures, title))
+            case effects.AddContactFor():
+                self.said.append(carers.add_for(session, scheme_id, effect.resident_phone,
+                                                effect.contact_phone, effect.label,
+                                                self._actor(person), now))
             case effects.ActFor():
                 self.deferred.append(effect)  # the resident's own conversation, after this
             case effects.AssignByHand():

@@ -44,6 +44,7 @@ def join_resident(
     """Create (or complete) a resident from a finished join conversation; their home is
     located from the address and postcode (booking.geo), or a coordinator is asked to."""
     person = existing or Person(scheme_id=scheme.id or 0, role="resident", name=cmd.name)
+    person.role = "resident"  # a trusted contact who joins becomes a resident themselves
     person.name = cmd.name
     person.address = cmd.address
     person.postcode = cmd.postcode

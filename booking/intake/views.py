@@ -72,6 +72,28 @@ class StandingView:
 
 
 @dataclass(frozen=True)
+class CaredView:
+    """Someone the sender is a confirmed trusted contact for, as the contact may see them."""
+
+    link_id: int
+    person: PersonView
+    label: str  # "Mum", or ""
+    sees_places: bool
+    notify: str | None  # resident | contact | both; None: not chosen yet (both)
+    lifts: tuple[LiftView, ...] = ()  # destinations blanked when not sees_places
+    standing: tuple[StandingView, ...] = ()
+
+
+@dataclass(frozen=True)
+class PendingContactView:
+    """Someone asking to be the sender's trusted contact, waiting for the sender's yes."""
+
+    link_id: int
+    phone: str  # how the resident recognises them
+    label: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the dialogue may read to decide its next step."""
 
@@ -90,3 +112,5 @@ class Snapshot:
     # The scheme's own closure dates ahead (bank holidays are in booking/calendar.py).
     closures: Closures = field(default_factory=dict)
     standing: tuple[StandingView, ...] = ()  # the resident's standing bookings
+    cared: tuple[CaredView, ...] = ()  # people the sender books for (a trusted contact)
+    pending_contacts: tuple[PendingContactView, ...] = ()  # asking for the sender's yes

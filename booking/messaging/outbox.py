@@ -9,6 +9,7 @@ from typing import Any
 import phonenumbers
 from sqlmodel import Session, col, select
 
+from booking.messaging import copies
 from storage.tables import OutboxMessage, Person
 
 # What a call carries for someone who prefers one; a landline also hears the other news
@@ -80,6 +81,46 @@ def enqueue(
     (a WhatsApp template's own quick replies carry the same words). `variables` are the
     facts a WhatsApp template or a call script is filled from (templates.TEMPLATES).
     """
+    if person.role == "resident" and kind in copies.COPIED_KINDS:
+        return _with_copies(session, key=key, person=person, kind=kind, body=body,
+                            due_at=due_at, urgent=urgent, request_id=request_id,
+                            choices=choices, sms_hint=sms_hint, stale_after=stale_after,
+                            variables=variables)
+    return _enqueue(session, key=key, person=person, kind=kind, body=body, due_at=due_at,
+                    urgent=urgent, request_id=request_id, choices=choices, sms_hint=sms_hint,
+                    stale_after=stale_after, variables=variables)
+
+
+def _with_copies(session: Session, *, key: str, person: Person, kind: str, body: str,
+                 **rest: Any) -> OutboxMessage | None:
+    """A resident's message, and a copy for each trusted contact who hears them (the
+    resident left out when their contacts chose to take their messages instead)."""
+    contacts, resident_too = copies.contacts_to_tell(session, person)
+    first = person.name.split()[0] if person.name.strip() else "them"
+    sent = [_enqueue(session, key=f"{key}:contact:{contact.id}", person=contact, kind=kind,
+                     body=copies.copy_text(first, body), **{**rest, "sms_hint": ""})
+            for contact in contacts]
+    reached = [m for m in sent if m is not None]
+    if resident_too or not reached:
+        return _enqueue(session, key=key, person=person, kind=kind, body=body, **rest)
+    return reached[0]
+
+
+def _enqueue(
+    session: Session,
+    *,
+    key: str,
+    person: Person,
+    kind: str,
+    body: str,
+    due_at: datetime,
+    urgent: bool = False,
+    request_id: int | None = None,
+    choices: tuple[tuple[str, str], ...] = (),
+    sms_hint: str = "",
+    stale_after: datetime | None = None,
+    variables: dict[str, str] | None = None,
+) -> OutboxMessage | None:
     existing = session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
     found = existing.first()
     if found is not None and found.status != "cancelled":

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from booking import audit
 from booking.audit import Actor
@@ -27,6 +27,7 @@ from storage.tables import (
     OutboxMessage,
     Person,
     StandingBooking,
+    TrustedContact,
 )
 
 REASON = "cancelled at the resident's request"
@@ -104,6 +105,12 @@ def erase(session: Session, person: Person, actor: Actor, now: datetime) -> Eras
             col(StandingBooking.ended_at).is_(None))).all():
         repeat.ended_at = now
         session.add(repeat)
+    for link in session.exec(select(TrustedContact).where(or_(  # no one books for or as them
+            col(TrustedContact.resident_id) == person.id,
+            col(TrustedContact.contact_id) == person.id),
+            col(TrustedContact.declined_at).is_(None))).all():
+        link.declined_at, link.label = now, ""
+        session.add(link)
     session.flush()
     if owed_before:
         session.execute(update(OutboxMessage).where(

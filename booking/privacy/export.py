@@ -40,6 +40,7 @@ from storage.tables import (
     Place,
     Scheme,
     StandingBooking,
+    TrustedContact,
     Vehicle,
 )
 
@@ -74,6 +75,17 @@ def export_person(session: Session, person: Person, actor: Actor, now: datetime)
                               for b in session.exec(select(StandingBooking).where(
                                   StandingBooking.resident_id == person.id))],
         "trips_driven": _driving(session, person),
+        # Trusted contacts, with what the resident's yes allowed (the other person's number
+        # is theirs, so it is left out).
+        "trusted_contacts": [{"role": "a contact books for them" if link.resident_id == person.id
+                              else "they book for someone", "label": link.label,
+                              "sees_places": link.sees_places, "notify": link.notify,
+                              "added_by": link.added_by, "created_at": _when(link.created_at),
+                              "confirmed_at": _when(link.confirmed_at),
+                              "declined_at": _when(link.declined_at)}
+                             for link in session.exec(select(TrustedContact).where(or_(
+                                 col(TrustedContact.resident_id) == person.id,
+                                 col(TrustedContact.contact_id) == person.id)))],
         "messages": _messages(session, person),
         "conversations": [{"channel": c.channel, "state": c.state, "data": c.data,
                            "updated_at": _when(c.updated_at)}

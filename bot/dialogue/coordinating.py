@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from booking.intake.effects import (
     ActFor,
+    AddContactFor,
     AssignByHand,
     Broadcast,
     CreateInvitation,
@@ -29,11 +30,12 @@ HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <re
         "/assign <request no.> <driver's name> [override], /unassign <request no.>, "
         "/for <resident's phone> <what they said>, "
         "/report [month], /invite <driver's name>, /standing, "
-        "/channel <phone> sms|whatsapp|telegram, /call <phone> on|off. Days like "
+        "/channel <phone> sms|whatsapp|telegram, /call <phone> on|off, "
+        "/contact <resident's phone> <contact's phone> [who they are]. Days like "
         "'tomorrow', 'tue' or '3 Dec'; default today (tomorrow for /plan).")
 _COMMAND = re.compile(
     r"^\s*/?(roster|unassigned|unassign|plan|broadcast|assign|for|report|invite|standing|"
-    r"channel|call)\b\s*(.*)$",
+    r"channel|call|contact)\b\s*(.*)$",
     re.I)
 
 
@@ -51,6 +53,13 @@ def step(snap: Snapshot, text: str) -> Outcome:
         return Outcome("idle", {}, say(f"Hello {name}. {HELP}"))
     command, rest = match.group(1).lower(), match.group(2).strip()
     today = snap.now.astimezone(snap.rules.tz).date()
+    if command == "contact":
+        resident, rest_words = _phone_then_text(rest)
+        contact, label = _phone_then_text(rest_words)
+        if resident is None or contact is None:
+            return Outcome("idle", {}, say("Please give both numbers: /contact <resident's "
+                                           "phone> <contact's phone> [who they are]"))
+        return Outcome("idle", {}, [], [AddContactFor(resident, contact, label[:40])])
     if command == "standing":
         return Outcome("idle", {}, [], [ShowStanding()])
     if command == "invite":

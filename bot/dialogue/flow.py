@@ -21,6 +21,7 @@ from bot.dialogue import (
     answering,
     book,
     cancelling,
+    carer,
     changing,
     coordinating,
     driver_joining,
@@ -69,6 +70,17 @@ def step(snap: Snapshot, inbound: Inbound) -> Outcome:
         return privacy.erasure(snap)
     if intent is Intent.HELP and (choice == "menu:help" or asks_for_person(text)):
         return _help(snap)
+    if role in ("contact", "resident") and carer.wants(snap, text):
+        return carer.step(snap, inbound, text, choice, step)  # for someone they care for
+    if role == "contact":  # nobody has said yes to them yet
+        if intent is Intent.JOIN:
+            return joining.start(snap, "")
+        return carer.ask_for(text, snap) or carer.not_yet()
+    if role == "resident":
+        answered = carer.resident_step(snap, text, choice) or (
+            carer.ask_for(text, snap) if snap.state == "idle" else None)
+        if answered is not None:
+            return answered
     if intent is Intent.BAD_NEWS and role != "driver" and snap.person is not None:
         return answering.bad_news(snap, text)
     outcome = _route(snap, text, choice, intent)
@@ -105,6 +117,8 @@ def _newcomer(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> 
         return driver_joining.start(snap, code)
     if snap.state.startswith("djoin_"):
         return driver_joining.step(snap, text, choice)
+    if not snap.state.startswith("join_") and (asked := carer.ask_for(text, snap)):
+        return asked  # "book a lift for my dad, Bill Smith": Bill is asked for his yes
     if intent is Intent.MISTAKE or (not snap.state.startswith("join_")
                                     and intent in (Intent.FAQ, Intent.VOLUNTEER)):
         return answering.answer(snap, text, intent)  # no join questions for a wrong number

@@ -73,6 +73,8 @@ def _snap(v: Values, person: Any, state: str, data: dict[str, Any],
     extra: dict[str, Any] = {"closures": CLOSURES[kind]} if kind in CLOSURES else {}
     if kind in STANDING:
         extra["standing"] = STANDING[kind](v)
+    if kind in CARERS:
+        person, extra["cared"], extra["pending_contacts"] = CARERS[kind](v)
     return Snapshot(now=NOW, scheme_name=v.scheme, rules=RULES, channel="sms",
                     address="+447911123401", person=person, places=v.places,
                     settlements=SETTLEMENT_VIEWS, lifts=lifts, state=state, data=data,
@@ -123,6 +125,17 @@ SCRIPTS: tuple[Script, ...] = (
     ("cancel standing", False, "one", ("cancel my regular lifts", "maybe", "yes")),
     ("cancel two standing", False, "none", ("cancel all my lifts", "1", "yes")),
     ("skip a date", False, "none", ("no lift on monday", "maybe", "yes")),
+    ("carer books", False, "none", ("lift to the friarage thursday 10.40", "purple", "1",
+                                    "1", "yes", "banana", "2")),
+    ("carer lists and cancels", False, "none", ("what lifts has dad got?", "cancel dad's lift",
+                                                "yes", "texts to both of us")),
+    ("carer not yet", False, "none", ("lift to leyburn thursday 10.40",)),
+    ("ask to book for someone", True, "none", (
+        "book a lift for my dad, Bartholomew Fotheringham-Smythe",)),
+    ("add a contact", False, "none", ("my daughter can book for me, 07700 900123", "maybe",
+                                      "2")),
+    ("answer a contact request", False, "none", ("yes",)),
+    ("refuse a contact request", False, "none", ("3",)),
 )
 # Scripts run with closure dates (a long reason, as a coordinator might type one).
 CLOSURES = {kind: {at(3, 10).astimezone(TZ).date(): "Christmas Eve, the office is shut"}
@@ -143,6 +156,29 @@ def _standing(v: Values, count: int) -> tuple[Any, ...]:
     return views[:count]
 
 
+def _carers(v: Values, which: str) -> tuple[Any, tuple[Any, ...], tuple[Any, ...]]:
+    """(sender, cared for, pending requests) for the carer scripts."""
+    try:
+        from booking.intake.views import CaredView, PendingContactView
+    except ImportError:  # older code: no carers
+        return _resident(v), (), ()
+    contact = PersonView(40, "contact", "", "+447700900300", "unaided", False, False)
+    dad = PersonView(31, "resident", v.resident, "+447700900201", "unaided", False, False)
+    mum = PersonView(32, "resident", "Philippa Fotheringham-Smythe", "+447700900202",
+                     "unaided", False, False)
+    cared = (CaredView(1, dad, "Dad", True, None, (_lift(v, 3, 10),)),
+             CaredView(2, mum, "Mum", False, "both", ()))
+    pending = (PendingContactView(9, "07700 900300", "Neighbour"),)
+    return {"contact": (contact, cared, ()), "none": (contact, (), ()),
+            "resident": (_resident(v), (), ()), "pending": (_resident(v), (), pending)}[which]
+
+
+CARERS = {"carer books": lambda v: _carers(v, "contact"),
+          "carer lists and cancels": lambda v: _carers(v, "contact"),
+          "carer not yet": lambda v: _carers(v, "none"),
+          "add a contact": lambda v: _carers(v, "resident"),
+          "answer a contact request": lambda v: _carers(v, "pending"),
+          "refuse a contact request": lambda v: _carers(v, "pending")}
 STANDING = {"cancel standing": lambda v: _standing(v, 1),
             "cancel two standing": lambda v: _standing(v, 2),
             "skip a date": lambda v: _standing(v, 1)}
@@ -218,6 +254,19 @@ def notice_texts(v: Values) -> Iterator[tuple[str, str]]:
         from booking.standing import skipped_text
     except ImportError:
         return
+    from booking.carers import request_text, welcome_text
+    from booking.messaging.copies import copy_text
+    yield "contact request (coordinator)", request_text("07700 900300", v.driver.split()[0],
+                                                        v.scheme)
+    yield "contact request (contact)", request_text("07700 900300", "", v.scheme)
+    yield "contact welcome", welcome_text(v.resident.split()[0], v.scheme)
+    for plan in ("wait", "collect_later", "one_way"):
+        yield f"contact copy of a confirmation ({plan})", copy_text(
+            v.resident.split()[0], _call(notices.resident_confirmation, v.driver, v.car,
+                                         pickup, plan, TZ, request_id=v.lift_id,
+                                         home_driver="Christabel"))
+    yield "contact copy of the unserved text", copy_text(
+        v.resident.split()[0], notices.unserved_text(when, request_id=v.lift_id))
     yield "standing date skipped", skipped_text(pickup.astimezone(TZ).date(),
                                                 "Christmas Eve, the office is shut",
                                                 "every Mon, Wed and Fri")

@@ -13,6 +13,7 @@ other needs are never shown to a contact.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -233,3 +234,30 @@ def add_for(session: Session, scheme_id: int, resident_phone: str, contact_phone
            subject_person_id=resident.id, detail="asked the resident to confirm a contact")
     return (f"I've asked {resident.name} to reply YES to let {shown_phone(contact_e164)} "
             "book for them.")
+
+
+@dataclass(frozen=True)
+class ContactSummary:
+    """A resident's trusted contact as a coordinator sees it (the console's people pages)."""
+
+    link_id: int
+    contact_id: int
+    phone: str
+    label: str
+    status: str  # waiting for the resident's yes | confirmed | declined
+    sees_places: bool
+    notify: str  # resident | contact | both
+    added_by: str
+
+
+def contacts_of(session: Session, resident_id: int) -> list[ContactSummary]:
+    """Everyone who books, or asked to book, for a resident (for the console)."""
+    rows = session.exec(select(TrustedContact, Person)
+                        .join(Person, col(Person.id) == TrustedContact.contact_id)
+                        .where(TrustedContact.resident_id == resident_id)
+                        .order_by(col(TrustedContact.id))).all()
+    return [ContactSummary(
+        link.id or 0, person.id or 0, shown_phone(person.phone or ""), link.label,
+        "declined" if link.declined_at else "confirmed" if link.confirmed_at else
+        "waiting for the resident's yes", link.sees_places, link.notify or "both",
+        link.added_by) for link, person in rows]

@@ -11,7 +11,7 @@ from itertools import count
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from booking import coordinator
+from booking import carers, coordinator
 from booking.audit import Actor
 from booking.intake.inbox import Envelope, Handled, handle
 from booking.lifecycle.legs import ensure_legs
@@ -162,3 +162,8 @@ def test_a_coordinator_adds_a_contact_on_the_residents_word(any_engine: Engine) 
     assert "once they've said yes" in son.say("lift for mum thursday 10.40 leyburn")
     assert "can now book lifts for you" in Chat(any_engine, EDITH).say("yes")
     assert "Just Edith to Leyburn" in son.say("lift for mum thursday 10.40 leyburn")
+    with Session(any_engine) as session:  # what the console shows
+        edith_id = session.exec(select(Person.id).where(Person.phone == EDITH)).one()
+        (summary,) = carers.contacts_of(session, edith_id or 0)
+    assert (summary.phone, summary.label, summary.status, summary.added_by, summary.notify) \
+        == ("07700 900301", "son", "confirmed", "coordinator", "both")

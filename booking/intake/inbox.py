@@ -121,6 +121,12 @@ def handle(
             return Handled(None, replayed=texts, reply_ids=ids) if texts else None
         scheme, conversation, known = _scheme_and_conversation(session, env, default_scheme,
                                                                now)
+        if conversation.scheme_id != scheme.id:
+            # One phone, another scheme's number: a conversation (and a person) of its own
+            # there, never the other scheme's half-finished dialogue or identity.
+            conversation.scheme_id, conversation.person_id = scheme.id, None
+            conversation.state, conversation.data = "idle", {}
+            known = None
         person = _identify(session, env, scheme, conversation, known)
         if env.on_behalf and person is not None and person.role != "resident":
             # /for speaks for residents only: never a driver's answer to an offer

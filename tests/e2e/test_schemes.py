@@ -172,8 +172,10 @@ def test_a_scheme_from_a_file_books_and_plans_end_to_end_by_sms(install: Install
 
 
 def test_two_schemes_each_resident_routed_to_their_own(install: Install) -> None:
-    """Two newcomers text the same words to two numbers on one install: each joins the scheme
-    whose number they texted, hears its name, and books one of its own destinations."""
+    """Two newcomers text two numbers on one install: each joins the scheme whose number they
+    texted, hears its name, and books one of its own destinations; one scheme's places mean
+    nothing to the other; one phone texting both numbers is a newcomer to the second and
+    still itself on the first."""
     mary = Phone(install.url, "+447700900540", SCHEME_NUMBER)
     ada = Phone(install.url, "+447700900541", NORFOLK_NUMBER)
     assert "Wensleydale Lifts" in mary.text("hello")[0]
@@ -190,6 +192,13 @@ def test_two_schemes_each_resident_routed_to_their_own(install: Install) -> None
     for phone in (mary, ada):
         phone.text("yes")
     assert "Leyburn" not in ada.text("Leyburn surgery Friday 10.40")[-1]
+    ada.text("no")  # not that one, then
+    both = Phone(install.url, mary.number, NORFOLK_NUMBER)  # Mary texts Norfolk's number too
+    assert "North Norfolk Community Cars" in both.text("hello")[0]  # a newcomer there
+    # ...and back on her own scheme's number she is herself again, with her lift.
+    (mine,) = mary.text("my lifts")
+    assert mine.startswith("Your lift: Thu ") and mine.endswith(
+        " 10:40, Leyburn surgery (waiting for a driver). Reply CANCEL 1 to cancel.")
     with Session(install.engine) as session:
         rows = session.exec(select(LiftRequest, Person, Place, Scheme)
                             .join(Person, Person.id == LiftRequest.resident_id)

@@ -75,6 +75,11 @@ class Inserter:
                 self.dem[code] = -request.seats if k else request.seats
             if request.max_ride is not None:
                 self.ride[r] = request.max_ride + request.pickup.service
+        self.loc_np = np.asarray(self.loc, dtype=np.int64)
+        self.lo_np = np.asarray(self.lo, dtype=np.int64)
+        self.hi_np = np.asarray(self.hi, dtype=np.int64)
+        self.svc_np = np.asarray(self.svc, dtype=np.int64)
+        self.dem_np = np.asarray(self.dem, dtype=np.int64)
         self.dur_np = p.durations
         self.dur = p.durations.tolist()
         self.cost_np: list[np.ndarray] = []
@@ -96,6 +101,7 @@ class Inserter:
                 if lock.position is not None:
                     self.movable[r] = False  # its order among locked trips: OR-Tools' job
             self.allowed.append(able)
+        self.allowed_set = [frozenset(able) for able in self.allowed]
 
     # ---- scheduling -------------------------------------------------------------------
 
@@ -259,6 +265,62 @@ class Inserter:
                 return int(delta[i, j]), [*codes[:i], 2 * r, *codes[i:j], 2 * r + 1, *codes[j:]]
         return None
 
+    def best_many(self, v: int, codes: list[int], rs: Sequence[int],
+                  info: RouteInfo) -> list[tuple[int, list[int]] | None]:
+        """`best` for several requests into one route at once: the screening runs as one
+        set of numpy operations over every request (the per-call overhead dominated), then
+        each request's candidates are tested exactly in the same order as `best` does, so
+        the answers are the same."""
+        vehicle = self.vehicles[v]
+        m = len(codes)
+        a, b, idx = info.a, info.b, info.idx
+        ids = np.asarray(rs)
+        pc, dc = 2 * ids, 2 * ids + 1
+        loc, lo, hi, svc = self.loc_np, self.lo_np, self.hi_np, self.svc_np
+        pl, dl = loc[pc][:, None], loc[dc][:, None]
+        cost, dur = self.cost_np[v], self.dur_np
+        a2, b2 = a[None, :], b[None, :]
+        to_p = cost[a2, pl]
+        from_d = cost[dl, b2]
+        add_p = to_p + cost[pl, b2] - info.base
+        add_d = cost[a2, dl] + from_d - info.base
+        delta = add_p[:, :, None] + add_d[:, None, :]
+        delta[:, idx, idx] = to_p + cost[pl, dl] + from_d - info.base
+        sp, sd = svc[pc][:, None], svc[dc][:, None]
+        p_lo, p_hi = lo[pc][:, None], hi[pc][:, None]
+        d_lo, d_hi = lo[dc][:, None], hi[dc][:, None]
+        arr_p = info.leave + dur[a2, pl]
+        start_p = np.maximum(arr_p, p_lo)
+        reach_p = arr_p <= p_hi
+        arr_d = info.leave + dur[a2, dl]
+        d_back = sd + dur[dl, b2]
+        ok_p = reach_p & (start_p + sp + dur[pl, b2] <= info.late)
+        ok_d = (arr_d <= d_hi) & (np.maximum(arr_d, d_lo) + d_back <= info.late)
+        direct = start_p + sp + dur[pl, dl]
+        ok_same = reach_p & (direct <= d_hi) & (np.maximum(direct, d_lo) + d_back <= info.late)
+        ok = ok_p[:, :, None] & ok_d[:, None, :]
+        ok[:, idx, idx] = ok_same
+        ok &= info.upper
+        ok &= (info.peak[None, :, :] + self.dem_np[pc][:, None, None]) <= vehicle.seats
+        flat_ok = ok.reshape(len(rs), -1)
+        flat_delta = delta.reshape(len(rs), -1)
+        out: list[tuple[int, list[int]] | None] = []
+        for k, r in enumerate(rs):
+            flat = np.flatnonzero(flat_ok[k])
+            found = None
+            if flat.size:
+                row = flat_delta[k]
+                order = flat[np.argsort(row[flat], kind="stable")][:EXACT_TRIES]
+                for cell in order.tolist():
+                    i, j = divmod(cell, m + 1)
+                    lo_, hi_, gap, pairs = self._inserted(info, r, i, j)
+                    if _least(lo_, hi_, gap, pairs, vehicle.max_duration) is not None:
+                        found = (int(row[cell]),
+                                 [*codes[:i], 2 * r, *codes[i:j], 2 * r + 1, *codes[j:]])
+                        break
+            out.append(found)
+        return out
+
     def best_unit(self, v: int, codes: list[int], unit: tuple[int, ...],
                   info: RouteInfo | None = None) -> tuple[int, list[int]] | None:
         """Cheapest insertion of a unit (a request, or a linked pair into one vehicle)."""
@@ -349,24 +411,40 @@ def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int,
             infos[v] = ins.info(v, routes[v])
         return infos[v]
 
-    cache: dict[tuple[int, ...], dict[int, tuple[int, list[int]] | None]] = {}
+    cache: dict[tuple[int, ...], dict[int, tuple[int, list[int]] | None]] = {
+        unit: {} for unit in units}
 
-    def options(unit: tuple[int, ...]) -> dict[int, tuple[int, list[int]] | None]:
-        known = cache.setdefault(unit, {})
-        for v in ([only[unit]] if unit in only else ins.allowed[unit[0]]):
-            if v in known or v not in routes:
-                continue
+    def eligible(unit: tuple[int, ...]) -> list[int]:
+        return [only[unit]] if unit in only else ins.allowed[unit[0]]
+
+    def refresh(stale: set[int]) -> None:
+        """Best insertions of every pending unit into the routes in `stale`."""
+        wanted: dict[int, list[tuple[int, ...]]] = {}
+        for unit in pending:
+            for v in eligible(unit):
+                if v in stale and v in routes:
+                    wanted.setdefault(v, []).append(unit)
+        for v in sorted(wanted):
             t = info(v)
-            known[v] = None if t is None else ins.best_unit(v, routes[v], unit, t)
-        return known
+            singles = [u for u in wanted[v] if len(u) == 1 and v in ins.allowed_set[u[0]]]
+            for unit in wanted[v]:
+                if t is None or (len(unit) == 1 and v not in ins.allowed_set[unit[0]]):
+                    cache[unit][v] = None
+                elif len(unit) > 1:
+                    cache[unit][v] = ins.best_unit(v, routes[v], unit, t)
+            if t is not None and singles:
+                found = ins.best_many(v, routes[v], [u[0] for u in singles], t)
+                for unit, f in zip(singles, found, strict=True):
+                    cache[unit][v] = f
 
     pending = list(units)
     rng.shuffle(pending)
     changed: set[int] = set()
+    refresh(set(routes))
     while pending:
         pick, pick_key, pick_route = None, None, None
         for unit in pending:
-            found = sorted((f[0], v) for v, f in options(unit).items() if f is not None)
+            found = sorted((f[0], v) for v, f in cache[unit].items() if f is not None)
             if not found:
                 continue
             first = found[0][0]
@@ -387,5 +465,6 @@ def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int,
         infos.pop(v, None)
         pending.remove(pick)
         for unit in pending:
-            cache.get(unit, {}).pop(v, None)
+            cache[unit].pop(v, None)
+        refresh({v})
     return routes, changed

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -64,6 +64,9 @@ class SchemeRules(BaseModel):
     mileage_threshold_miles: int = Field(10_000, ge=0)
     extra_passenger_pence: int = Field(5, ge=0, le=100)
     retention_days: int = Field(365, ge=30, le=3650)
+    # Spread trips and miles across willing drivers over the last four weeks
+    # (booking/planning/fairness.py; the trade-off measured in docs/benchmarks.md).
+    fairness: Literal["off", "gentle", "strong"] = "gentle"
     # The short FAQ residents get by text: one SMS segment each (GSM-7, at most 160 characters).
     faq_cost: str = ("There's no fare: our drivers are volunteers. A donation towards petrol "
                      "is welcome but never expected.")

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from booking.domain.outcomes import HOME_UNKNOWN
 from booking.domain.status import LEG_HELD, OFFER_FAILED, REQUEST_PLANNABLE
 from booking.driver_days import DriverRow, free_drivers
+from booking.planning.fairness import Workload, past_workload
 from booking.rules import SchemeRules, local_instant
 from booking.schemes import scheme_rules
 from storage.tables import Leg, LiftRequest, Offer, Person, Place, Scheme
@@ -50,6 +51,7 @@ class DayData:
     requests: list[RequestRow] = field(default_factory=list)
     drivers: list[DriverRow] = field(default_factory=list)
     excluded: dict[int, str] = field(default_factory=dict)  # request id -> why not planned
+    past: dict[int, Workload] = field(default_factory=dict)  # driver -> last four weeks
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ def load_day(session: Session, scheme_id: int, day: date, *, now: datetime) -> D
             continue
         data.requests.append(_request_row(session, request, resident, place))
     data.drivers = free_drivers(session, scheme_id, day, rules.tz)
+    if rules.fairness != "off":
+        data.past = past_workload(session, scheme_id, day, rules)
     del now  # reserved: short-notice cut-offs are applied by the caller's trigger
     return data
 

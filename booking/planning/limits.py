@@ -14,7 +14,8 @@ AT_LIMIT = "the drivers who could take it have reached their trips for the day"
 
 
 def solve_within_limits(data: DayData, matrices: Matrices, *, time_limit: float,
-                        seed: int = 0) -> tuple[Built, routing.Plan]:
+                        seed: int = 0, iterations: int | None = None,
+                        ) -> tuple[Built, routing.Plan]:
     """Solve, then keep each driver to their "most trips a day": trips beyond it are barred
     from that driver and the day re-solved from the last plan, so others can take them.
 
@@ -22,7 +23,8 @@ def solve_within_limits(data: DayData, matrices: Matrices, *, time_limit: float,
     """
     barred: dict[int, set[int]] = {}
     built = build_problem(data, matrices)
-    plan = routing.solve(built.problem, time_limit=time_limit, seed=seed)
+    plan = routing.solve(built.problem, time_limit=time_limit, seed=seed,
+                         weights=built.weights, iterations=iterations)
     for _ in range(LIMIT_ROUNDS):
         over = _beyond_limits(data, built, plan)
         if not over:
@@ -32,7 +34,7 @@ def solve_within_limits(data: DayData, matrices: Matrices, *, time_limit: float,
                 barred.setdefault(request_id, set()).add(driver)
         built = build_problem(data, matrices, barred)
         plan = routing.solve(built.problem, time_limit=max(0.5, time_limit / 4), seed=seed,
-                             initial=plan)
+                             initial=plan, weights=built.weights, iterations=iterations)
     return built, _without(plan, built, _beyond_limits(data, built, plan))
 
 

@@ -14,6 +14,7 @@ from booking.domain.eligibility import Problem, TripNeeds
 from booking.domain.shapes import DROPOFF_SERVICE_S, METRES_PER_MILE, leg_shapes, return_plan_for
 from booking.driver_days import DriverRow
 from booking.planning.day import DayData, Matrices, Point, RequestRow
+from booking.planning.fairness import cost_factors, longest_weight
 from booking.rules import SchemeRules, local_instant
 
 
@@ -38,6 +39,7 @@ class Built:
     driver_of: dict[str, int]  # vehicle id -> Person.id
     direct_miles: dict[int, float] = field(default_factory=dict)  # LiftRequest.id -> miles
     barred: dict[int, set[int]] = field(default_factory=dict)  # drivers at their daily limit
+    weights: routing.Weights = field(default_factory=routing.Weights)  # the fairness rule's
 
 
 class _Points:
@@ -92,7 +94,8 @@ def build_problem(data: DayData, matrices: Matrices,
                               locks=tuple(locks))
     direct = {r.id: round(float(distances[stops[r.id][0]][stops[r.id][1]]) / METRES_PER_MILE, 2)
               for r in data.requests}
-    return Built(problem, origin, leg_of, driver_of, direct, dict(barred or {}))
+    weights = routing.Weights(fairness=longest_weight(data.rules.fairness))
+    return Built(problem, origin, leg_of, driver_of, direct, dict(barred or {}), weights)
 
 
 def _kept_off(driver: DriverRow, row: RequestRow, metres: float) -> bool:
@@ -111,14 +114,17 @@ SOLVER_KEEPS = {Problem.NOT_FREE, Problem.AT_DAILY_LIMIT}
 
 def _vehicles(data: DayData, homes: dict[int, int]) -> tuple[list[routing.Vehicle],
                                                              dict[str, int]]:
-    """One routing vehicle per driver and free slot of the day (slots do not overlap)."""
+    """One routing vehicle per driver and free slot of the day (slots do not overlap), its
+    cost per mile set by the fairness rule from the driver's last four weeks."""
     vehicles, driver_of = [], {}
+    factors = cost_factors([d.id for d in data.drivers], data.past, data.rules.fairness)
     for driver in data.drivers:
         for n, (start, end) in enumerate(driver.slots):
             vid = f"d{driver.id}s{n}"
             vehicles.append(routing.Vehicle(
                 id=vid, start=homes[driver.id], end=homes[driver.id], shift_start=start * 60,
-                shift_end=end * 60, seats=driver.seats, capabilities=driver.capabilities))
+                shift_end=end * 60, seats=driver.seats, capabilities=driver.capabilities,
+                cost_per_distance=factors[driver.id]))
             driver_of[vid] = driver.id
     return vehicles, driver_of
 

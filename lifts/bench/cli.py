@@ -141,8 +141,37 @@ def rural(
     rural_bench.report(Console(), [int(s) for s in sizes.split(",")], time_limit, seed)
 
 
-if __name__ == "__main__":
-    app()
+@app.command()
+def fairness(
+    levels: str = typer.Option("off,gentle,strong", help="Levels of the rule to compare."),
+    days: int = typer.Option(20, help="Weekdays simulated in a row."),
+    requests: int = typer.Option(40, help="Trips a day (half outbound, half linked returns)."),
+    drivers: int = typer.Option(20, help="Volunteers in the scheme."),
+    willing: float = typer.Option(0.6, help="Chance each is free on a given day."),
+    iterations: int = typer.Option(200, help="Search steps per day (deterministic)."),
+    seed: int = typer.Option(0, help="Seed of the generator and the search."),
+) -> None:
+    """A simulated month per fairness level: miles added against the spread of trips."""
+    from lifts.bench import fairness as bench
+
+    console = Console()
+    table = Table(title=f"{days} days, {requests} trips a day, {drivers} volunteers "
+                        f"({willing:.0%} free each day), {iterations} steps a day, seed {seed}")
+    for name in ("level", "served", "miles", "vs off", "trips max/mean", "trips Gini",
+                 "miles Gini", "violations"):
+        table.add_column(name, justify="right")
+    base = None
+    for level in [x.strip() for x in levels.split(",") if x.strip()]:
+        if level not in ("off", "gentle", "strong"):
+            raise typer.BadParameter(f"--levels: {level!r} is not off, gentle or strong")
+        month = bench.simulate(level, days=days, requests=requests, drivers=drivers,
+                               willing=willing, iterations=iterations, seed=seed)
+        base = base if base is not None else month.miles
+        table.add_row(level, f"{month.served}/{month.requests}", f"{month.miles:.0f}",
+                      f"{100 * (month.miles / base - 1):+.1f} %", f"{month.max_over_mean:.2f}",
+                      f"{month.gini:.3f}", f"{month.miles_gini:.3f}", str(month.violations))
+        console.print(f"{level}: trips per driver {sorted(month.trips.values())}")
+    console.print(table)
 
 
 @app.command()
@@ -264,3 +293,7 @@ def abuse(
     console.print(f"server errors: {result.server_errors}; forgeries accepted: "
                   f"{result.forged_accepted}; messages stored by forgeries: "
                   f"{result.stored_by_forgeries}")
+
+
+if __name__ == "__main__":
+    app()

@@ -71,12 +71,41 @@ def _vehicle(b: _Builder, k: int) -> Vehicle:
                    frozenset(caps), max_duration=6 * HOUR)
 
 
-def scheme_day(n_requests: int, n_drivers: int, seed: int) -> Problem:
-    """A generated day: n_requests trips (linked outbound/return pairs), n_drivers drivers."""
+@dataclass(frozen=True)
+class Volunteer:
+    """A driver of a simulated scheme, the same from day to day (the fairness month)."""
+
+    id: str
+    home: Point
+    seats: int
+    capabilities: frozenset[Need]
+
+
+def volunteers(n: int, seed: int) -> list[Volunteer]:
+    """A scheme's `n` drivers, drawn as `scheme_day` draws its own."""
+    b = _Builder(random.Random(seed))
+    out = []
+    for k in range(n):
+        v = _vehicle(b, k)
+        out.append(Volunteer(v.id, b.points[v.start], v.seats, v.capabilities))
+    return out
+
+
+def scheme_day(n_requests: int, n_drivers: int, seed: int,
+               on_duty: list[tuple[Volunteer, tuple[int, int]]] | None = None) -> Problem:
+    """A generated day: n_requests trips (linked outbound/return pairs), n_drivers drivers
+    (or, with `on_duty`, those volunteers on those shifts)."""
     b = _Builder(random.Random(seed))
     rng = b.rng
     sites = [b.place((s.lat, s.lon)) for s in SITES]
-    vehicles = [_vehicle(b, k) for k in range(n_drivers)]
+    if on_duty is None:
+        vehicles = [_vehicle(b, k) for k in range(n_drivers)]
+    else:
+        vehicles = []
+        for who, (start, end) in on_duty:
+            home = b.place(who.home)
+            vehicles.append(Vehicle(who.id, home, home, start, end, who.seats,
+                                    who.capabilities, max_duration=6 * HOUR))
     specs = []
     for a in range(n_requests // 2):
         home, hospital = b.home(), rng.random() < 0.2

@@ -31,7 +31,7 @@ from storage.tables import (
 
 log = logging.getLogger(__name__)
 
-ROLES = ("coordinator", "admin")
+ROLES = ("coordinator", "admin", "viewer")  # a viewer reads every page and changes nothing
 MIN_PASSWORD = 10  # length matters more than symbols (NCSC); ten is easy to remember
 THROTTLE_WINDOW = timedelta(minutes=15)
 ACCOUNT_FAILURES = 5  # wrong passwords for one account in the window before it is locked
@@ -88,6 +88,11 @@ class SignedIn:
     def is_admin(self) -> bool:
         """Admins may also manage accounts and settings."""
         return self.role == "admin"
+
+    @property
+    def read_only(self) -> bool:
+        """Viewers (a trustee, an auditor) may look but not act."""
+        return self.role == "viewer"
 
 
 @dataclass(frozen=True)

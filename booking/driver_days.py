@@ -73,7 +73,7 @@ def driver_day(session: Session, person: Person, day: date, tz: ZoneInfo, *,
                                    Availability.weekday == day.weekday())
         .order_by(col(Availability.start_minute))).all())
     facts = DriverFacts(
-        id=person.id or 0, active=person.active,
+        id=person.id or 0, active=person.active, approved=person.pending_since is None,
         located=person.lat is not None and person.lon is not None, has_car=vehicle is not None,
         dbs_checked_on=person.dbs_checked_on, licence_checked_on=person.licence_checked_on,
         insurance_expires_on=person.insurance_expires_on, away=away is not None, slots=slots,

@@ -67,6 +67,9 @@ class SchemeRules(BaseModel):
     # Spread trips and miles across willing drivers over the last four weeks
     # (booking/planning/fairness.py; the trade-off measured in docs/benchmarks.md).
     fairness: Literal["off", "gentle", "strong"] = "gentle"
+    # A newcomer who joins by message waits for a coordinator's yes before booking (off: a
+    # village scheme knows its residents, and a lift to the GP should not wait on paperwork).
+    approve_new_residents: bool = False
     # The short FAQ residents get by text: one SMS segment each (GSM-7, at most 160 characters).
     faq_cost: str = ("There's no fare: our drivers are volunteers. A donation towards petrol "
                      "is welcome but never expected.")

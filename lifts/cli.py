@@ -18,8 +18,9 @@ from lifts.bench.cli import app as bench_app
 from lifts.cli_calendar import register as register_calendar
 from lifts.cli_users import app as users_app
 from lifts.geo_cli import app as geo_app
+from lifts.people_cli import app as people_app  # reach_cli's commands and the administration ones
 from lifts.privacy_cli import app as privacy_app
-from lifts.reach_cli import people_app, whatsapp_app
+from lifts.reach_cli import whatsapp_app
 from lifts.settings import Settings
 
 if TYPE_CHECKING:

@@ -52,7 +52,8 @@ def _password() -> str:
 def add(
     email: Annotated[str, typer.Argument(help="Their email: what they sign in with.")],
     name: Annotated[str, typer.Option(help="Their name, as the audit trail shows it.")],
-    role: Annotated[str, typer.Option(help="coordinator or admin.")] = "coordinator",
+    role: Annotated[str, typer.Option(
+        help="coordinator, admin or viewer (reads, changes nothing).")] = "coordinator",
     scheme: Annotated[list[str] | None, typer.Option(
         help="Scheme slug (repeat for several; default: the first scheme).")] = None,
     phone: Annotated[str, typer.Option(

@@ -89,6 +89,9 @@ class Person(SQLModel, table=True):
     prefers_call: bool = False
     landline: bool = False
     active: bool = True
+    # Waiting for a coordinator's approval since then (None: approved). Drivers who join by
+    # code always wait until their checks are seen; residents when the scheme asks for it.
+    pending_since: datetime | None = _ts(default=None)
     created_at: datetime = _ts(default_factory=utcnow)
     # Drivers only: preferences and the checks that must be in date before any assignment.
     max_trips_per_day: int | None = None

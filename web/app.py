@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web import actions, admin, mapview, office, pages, printing, privacy, reports
+from web import actions, admin, mapview, office, pages, people, printing, privacy, reports
 from web.context import PREFIX, Console, guarded
 from web.login import choose_scheme, login_page, logout
 
@@ -39,8 +39,8 @@ def console_app(console: Console) -> ASGIApp:
               methods=["GET"]),
         Route("/day/{day}/driver/{driver:int}.pdf", page(printing.driver_pdf), methods=["GET"]),
         Route("/login", login_page(console), methods=["GET", "POST"]),
-        Route("/logout", page(logout), methods=["POST"]),
-        Route("/scheme", page(choose_scheme), methods=["POST"]),
+        Route("/logout", page(logout, viewer=True), methods=["POST"]),
+        Route("/scheme", page(choose_scheme, viewer=True), methods=["POST"]),
         Route("/day/{day}/plan", page(office.plan_now), methods=["POST"]),
         Route("/plan/{job:int}", page(office.plan_progress, touch=False), methods=["GET"]),
         Route("/request/{request:int}", page(actions.show), methods=["GET"]),
@@ -64,6 +64,22 @@ def console_app(console: Console) -> ASGIApp:
         Route("/privacy", page(privacy.look_up, admin=True), methods=["POST"]),
         Route("/privacy/export.json", page(privacy.download, admin=True), methods=["POST"]),
         Route("/privacy/erase", page(privacy.erase_person, admin=True), methods=["POST"]),
+        Route("/residents", page(people.list_page), methods=["GET"]),
+        Route("/residents/{person:int}", page(people.resident_page), methods=["GET"]),
+        Route("/residents/{person:int}/approve", page(people.approve), methods=["POST"]),
+        Route("/residents/{person:int}/details", page(people.details), methods=["POST"]),
+        Route("/residents/{person:int}/home", page(people.home), methods=["POST"]),
+        Route("/residents/{person:int}/needs", page(people.needs), methods=["POST"]),
+        Route("/residents/{person:int}/deactivate", page(people.deactivate), methods=["POST"]),
+        Route("/residents/{person:int}/reactivate", page(people.reactivate), methods=["POST"]),
+        Route("/drivers", page(people.list_page), methods=["GET"]),
+        Route("/drivers/{driver:int}", page(people.driver_page), methods=["GET"]),
+        Route("/drivers/{driver:int}/checks", page(people.vet), methods=["POST"]),
+        Route("/drivers/{driver:int}/car", page(people.car), methods=["POST"]),
+        Route("/drivers/{driver:int}/limits", page(people.limits), methods=["POST"]),
+        Route("/drivers/{driver:int}/details", page(people.details), methods=["POST"]),
+        Route("/drivers/{driver:int}/deactivate", page(people.deactivate), methods=["POST"]),
+        Route("/drivers/{driver:int}/reactivate", page(people.reactivate), methods=["POST"]),
         Route("/reports", page(reports.latest), methods=["GET"]),
         Route("/reports/{month}.csv", page(reports.report_csv), methods=["GET"]),
         Route("/reports/{month}.png", page(reports.report_chart, touch=False),

@@ -180,7 +180,7 @@ Handler = Callable[[Ctx], Response]
 
 
 def guarded(console: Console, handler: Handler, *, admin: bool = False,
-            touch: bool = True) -> Callable[[Request], Any]:
+            touch: bool = True, viewer: bool = False) -> Callable[[Request], Any]:
     """An endpoint that signs in, checks role, scheme and CSRF, then runs `handler`."""
 
     async def endpoint(request: Request) -> Response:
@@ -191,7 +191,8 @@ def guarded(console: Console, handler: Handler, *, admin: bool = False,
             except BadForm:
                 return HTMLResponse("That form could not be read.", status_code=400)
         started = time.perf_counter()
-        response = await asyncio.to_thread(_run, console, request, form, handler, admin, touch)
+        response = await asyncio.to_thread(_run, console, request, form, handler, admin, touch,
+                                           viewer)
         # How long the server took (sign-in check, queries, rendering), for the benchmark
         # and the browser's network panel.
         response.headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
@@ -201,7 +202,7 @@ def guarded(console: Console, handler: Handler, *, admin: bool = False,
 
 
 def _run(console: Console, request: Request, form: dict[str, str], handler: Handler,
-         admin: bool, touch: bool) -> Response:
+         admin: bool, touch: bool, viewer: bool = False) -> Response:
     now = console.clock()
     cookie = request.cookies.get(SESSION_COOKIE, "")
     token = unsign(console.config.secret, cookie) if cookie else None
@@ -212,6 +213,9 @@ def _run(console: Console, request: Request, form: dict[str, str], handler: Hand
             return _to_login(request)
         if admin and not who.is_admin:
             return HTMLResponse("Only an admin can do that.", status_code=403)
+        if request.method == "POST" and who.read_only and not viewer:
+            return HTMLResponse("Your account can look but not change anything.",
+                                status_code=403)
         if request.method == "POST" and not _csrf_ok(request, form, who):
             log.warning("console: CSRF check failed (account %s)", who.account_id)
             return HTMLResponse("This form has expired. Please go back, reload the page and "

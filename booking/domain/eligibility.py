@@ -39,7 +39,9 @@ class Problem(StrEnum):
     @property
     def overridable(self) -> bool:
         """Whether a coordinator may assign despite it (they have spoken to the driver)."""
-        return self not in (Problem.INACTIVE, Problem.NO_CAR)
+        # A driver not yet approved has had no checks seen: no trip, and so no resident's
+        # address or phone, reaches them, whoever asks.
+        return self not in (Problem.INACTIVE, Problem.NOT_APPROVED, Problem.NO_CAR)
 
 
 # Problems of the driver on the day, whatever the trip: the planner leaves them out.

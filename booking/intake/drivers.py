@@ -111,7 +111,10 @@ def join_driver(session: Session, cmd: effects.JoinDriver, *, now: datetime, cha
                     preferred_channel=channel, address=cmd.home,
                     dbs_checked_on=cmd.dbs_checked_on,
                     licence_checked_on=cmd.licence_checked_on,
-                    insurance_expires_on=cmd.insurance_expires_on)
+                    insurance_expires_on=cmd.insurance_expires_on,
+                    # No trip until a coordinator has seen the DBS, licence and insurance
+                    # (what they told the chat is kept, but not trusted).
+                    pending_since=now)
     if channel in ("sms", "whatsapp"):
         person.phone = address
         person.whatsapp_seen_at = now if channel == "whatsapp" else None
@@ -130,6 +133,9 @@ def join_driver(session: Session, cmd: effects.JoinDriver, *, now: datetime, cha
                         accepts_dogs=cmd.accepts_dogs))
     invitation.used_by = person.id
     session.add(invitation)
+    alert_coordinators(session, invitation.scheme_id, f"New driver {cmd.name} has joined. "
+                       "Please see their DBS, licence and insurance, then approve them "
+                       "(console: Drivers).", now=now, key=f"pending-driver:{person.id}")
     log.info("driver %s joined scheme %s", person.id, person.scheme_id)
     return person
 

@@ -131,6 +131,24 @@ class ChangeLift:
 
 
 @dataclass(frozen=True)
+class UpdateHome:
+    """The resident has moved (read back and agreed): their home and future lifts change."""
+
+    address: str
+    postcode: str
+    settlement_id: int | None  # a settlement of the scheme the address names (None: unplaced)
+
+
+@dataclass(frozen=True)
+class UpdateNeeds:
+    """The resident's needs changed (read back and agreed); None leaves one as it is."""
+
+    mobility: str | None = None
+    companion: bool | None = None
+    assistance_dog: bool | None = None
+
+
+@dataclass(frozen=True)
 class CancelLift:
     """Cancel one of the sender's lifts."""
 
@@ -306,7 +324,7 @@ Effect = (CreateInvitation | JoinResident | RequestLift | ChangeLift | CancelLif
           | StartStanding | CancelStanding | SkipOccurrence | ShowStanding
           | AddContact | AnswerContact | AddContactFor | AskToBookFor | OnBehalf
           | SetContactNotify
-          | AlertCoordinator | SetChannel | SetReachFor
+          | UpdateHome | UpdateNeeds | AlertCoordinator | SetChannel | SetReachFor
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence
           | SetPreferences | AnswerOffer | ShowRunSheet | ReportProgress | ShowRoster
           | PlanNow | Broadcast | AssignByHand | Unassign | ActFor | ShowReport)

@@ -43,6 +43,7 @@ from booking.messaging.alerts import alert_coordinators
 from booking.messaging.outbox import DURABLE_CHANNELS, owe_replies, replay_replies
 from booking.offers import answers
 from booking.offers.by_hand import find_drivers
+from booking.people import editing
 from booking.reports import impact, roster
 from booking.schemes import resolve_scheme, scheme_rules
 from storage.db import is_sqlite, transaction
@@ -304,7 +305,8 @@ def _person_view(person: Person | None) -> PersonView | None:
     if person is None:
         return None
     return PersonView(person.id or 0, person.role, person.name, person.phone, person.mobility,
-                      person.companion, person.sms_opted_out)
+                      person.companion, person.sms_opted_out,
+                      pending=person.pending_since is not None, active=person.active)
 
 
 def _lifts(session: Session, person: Person | None, now: datetime) -> list[LiftView]:
@@ -471,6 +473,14 @@ class _Effects:
             case effects.SkipOccurrence():
                 standing.skip_occurrence(session, person, effect.standing_id, effect.day,
                                          now=now)
+            case effects.UpdateHome():
+                editing.home_by_message(session, person, editing.Home(
+                    effect.address, effect.postcode, effect.settlement_id),
+                    channel=self.env.channel, now=now)
+            case effects.UpdateNeeds():
+                editing.needs_by_message(
+                    session, person, mobility=effect.mobility, companion=effect.companion,
+                    assistance_dog=effect.assistance_dog, channel=self.env.channel, now=now)
             case effects.SetAvailability():
                 drivers.set_availability(session, person, effect)
             case effects.AddAbsence():

@@ -63,8 +63,15 @@ def join_resident(
         person.phone = cmd.phone
     if channel == "whatsapp":
         person.whatsapp_seen_at = now
+    waits = existing is None and rules_for(session, scheme.id or 0).approve_new_residents
+    if waits:  # the scheme confirms newcomers before they book
+        person.pending_since = now
     session.add(person)
     session.flush()
+    if waits:
+        alert_coordinators(session, scheme.id or 0, f"New resident {cmd.name} is waiting for "
+                           "your approval before they can book (console: Residents).",
+                           now=now, key=f"pending-resident:{person.id}")
     by = _coordinator(session, scheme, cmd.recorded_by)
     consent.record(session, person, channel="phone" if by else channel, now=now, by=by,
                    version=cmd.notice_version or NOTICE_VERSION)
@@ -91,6 +98,11 @@ def request_lift(
     session: Session, person: Person, cmd: effects.RequestLift, *, now: datetime, channel: str,
 ) -> LiftRequest:
     """Store a lift request; a short-notice one goes to the coordinator, never refused silently."""
+    if person.pending_since is not None:
+        raise Refused("A coordinator hasn't confirmed these details yet, so no lift can be "
+                      "booked until they have.")
+    if not person.active:
+        raise Refused("These details aren't active, so no lift can be booked.")
     duplicate = session.exec(
         select(LiftRequest).where(
             LiftRequest.resident_id == person.id,

@@ -26,6 +26,8 @@ class PersonView:
     mobility: str
     companion: bool
     sms_opted_out: bool
+    pending: bool = False  # waiting for a coordinator's approval: may not book yet
+    active: bool = True
 
     @property
     def first_name(self) -> str:

@@ -25,6 +25,7 @@ class Claim:
     miles: float
     extra_passenger_miles: float
     pence: int
+    driver_id: int = 0
 
 
 def tax_year_start(day: date) -> date:
@@ -48,7 +49,7 @@ def claims(session: Session, scheme_id: int, first: date, last: date,
                  + (miles - at_full) * rules.mileage_rate_after_pence
                  + extra * rules.extra_passenger_pence)
         out.append(Claim(person.name if person else f"#{driver_id}", len(rows),
-                         round(miles, 1), round(extra, 1), round(pence)))
+                         round(miles, 1), round(extra, 1), round(pence), driver_id))
     return out
 
 

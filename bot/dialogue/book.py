@@ -34,12 +34,14 @@ from bot.dialogue.understand import (
     return_in,
 )
 from bot.dialogue.wording import (
+    NOT_ACTIVE,
     RETURN_OPTIONS,
     RETURN_READBACK,
     YES_NO,
     clock_text,
     day_text,
     reason_text,
+    waiting_for_approval,
     when_text,
 )
 from bot.messages import Option, Outcome, Reply
@@ -70,6 +72,10 @@ def place_names(snap: Snapshot) -> list[PlaceName]:
 def start(snap: Snapshot, text: str, joined_mobility: str | None = None) -> Outcome:
     """Begin a booking from whatever the first message already said."""
     del joined_mobility  # the read-back does not repeat needs; they are on the record
+    if snap.person is not None and snap.person.pending:  # the scheme confirms them first
+        return Outcome("idle", {}, say(waiting_for_approval(snap.person.first_name)))
+    if snap.person is not None and not snap.person.active:
+        return Outcome("idle", {}, say(NOT_ACTIVE))
     return _fill(snap, {}, text, prefix=[])
 
 

@@ -171,6 +171,6 @@ def _finish(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None)
         notice_version=NOTICE_VERSION)
     slots = tuple(tuple(s) for s in data.get("weekly", []))
     return Outcome("idle", {}, say(
-        f"Welcome aboard, {data['name'].split()[0]}! I'll send you trips to accept or decline. "
-        "Send TODAY or TOMORROW for your trips, AVAILABLE to change your times, or AWAY when "
-        "you're going away."), [join, SetAvailability(slots)])
+        f"Welcome aboard, {data['name'].split()[0]}! A coordinator will see your DBS, licence "
+        "and insurance, then I'll send you trips. Send AVAILABLE to change your times or AWAY "
+        "when you're going away."), [join, SetAvailability(slots)])

@@ -29,6 +29,7 @@ from bot.dialogue import (
     joining,
     privacy,
     reach,
+    updating,
 )
 from bot.dialogue.understand import (
     Intent,
@@ -107,6 +108,8 @@ def _route(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Out
         return changing.step(snap, text, choice, intent)
     if snap.state.startswith("answer_"):
         return answering.step(snap, text, choice, intent)
+    if snap.state.startswith("details_"):
+        return updating.step(snap, text, choice)
     return idle(snap, text, choice, intent)
 
 
@@ -132,6 +135,9 @@ def idle(snap: Snapshot, text: str, choice: str | None, intent: Intent) -> Outco
         return book.start(snap, "")
     if choice == "menu:list" or intent is Intent.LIST:
         return cancelling.list_lifts(snap, text)
+    news = None if choice else updating.detect(snap, text)  # "I've moved to ...", "I don't
+    if news is not None:  # need the wheelchair any more": their own details, read back
+        return news
     if choice == "menu:cancel" or intent is Intent.CANCEL or (
             (snap.lifts or snap.standing) and cancelling.no_lift(text)) or (
             snap.standing and cancelling.ends_standing(text)):

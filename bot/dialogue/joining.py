@@ -19,7 +19,7 @@ from bot.dialogue.understand import (
     match_place,
     parse_postcode,
 )
-from bot.dialogue.wording import MOBILITY_OPTIONS, YES_NO, booking_example
+from bot.dialogue.wording import MOBILITY_OPTIONS, YES_NO, booking_example, waiting_for_approval
 from bot.messages import Option, Outcome, Reply
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z .'\-]{1,79}$")
@@ -182,6 +182,8 @@ def _consent(snap: Snapshot, data: dict[str, Any], text: str, choice: str | None
         phone=data.get("verified_phone"), notice_version=NOTICE_VERSION,
     )
     first = data["name"].split()[0]
+    if snap.rules.approve_new_residents:  # no booking until a coordinator says yes
+        return Outcome("idle", {}, [Reply(waiting_for_approval(first))], [join])
     welcome = Reply(f"Thank you, {first}, you're all set! To book a lift, tell me where and "
                     f"when, e.g. {booking_example(snap.places)}.")
     pending = data.get("pending")

@@ -87,3 +87,13 @@ def clock_text(instant: datetime, tz: ZoneInfo) -> str:
 def reason_text(reason: str) -> str:
     """A closure's reason after a date: ' (Christmas Day)', or nothing."""
     return f" ({reason})" if reason else ""
+
+
+def waiting_for_approval(first: str) -> str:
+    """A newcomer the scheme confirms before they book (one text)."""
+    return (f"Thank you, {first}! A coordinator will confirm your details soon, then you "
+            "can book lifts. We'll text you as soon as that's done.")
+
+
+NOT_ACTIVE = ("Sorry, your details aren't active with us at the moment, so I can't book a "
+              "lift. Send HELP and a coordinator will get in touch.")

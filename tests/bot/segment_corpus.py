@@ -136,6 +136,11 @@ SCRIPTS: tuple[Script, ...] = (
                                       "2")),
     ("answer a contact request", False, "none", ("yes",)),
     ("refuse a contact request", False, "none", ("3",)),
+    ("moved house", False, "one", ("I've moved to Rose Cottage, Carperby DL8 4DH", "yes",
+                                   "we've moved house", "Flat 2, The Green", "no")),
+    ("needs changed", False, "one", ("I use a wheelchair now and have a guide dog", "maybe",
+                                     "no", "4", "I don't need the wheelchair any more", "yes",
+                                     "I use a stick now")),
 )
 # Scripts run with closure dates (a long reason, as a coordinator might type one).
 CLOSURES = {kind: {at(3, 10).astimezone(TZ).date(): "Christmas Eve, the office is shut"}
@@ -241,6 +246,7 @@ def notice_texts(v: Values) -> Iterator[tuple[str, str]]:
             yield name, text
     if residents is not None:
         yield "address to confirm", residents.ADDRESS_TO_CONFIRM
+    yield from _approval_texts(v)
     try:  # choosing a channel (USE WHATSAPP, USE TEXT, USE TELEGRAM)
         from booking import people
     except ImportError:
@@ -270,6 +276,19 @@ def notice_texts(v: Values) -> Iterator[tuple[str, str]]:
     yield "standing date skipped", skipped_text(pickup.astimezone(TZ).date(),
                                                 "Christmas Eve, the office is shut",
                                                 "every Mon, Wed and Fri")
+
+
+def _approval_texts(v: Values) -> Iterator[tuple[str, str]]:
+    """Waiting for a coordinator's approval, and hearing it came (where the code has them)."""
+    try:
+        from booking.people.approval import approved_resident_text
+        from bot.dialogue.wording import NOT_ACTIVE, waiting_for_approval
+    except ImportError:  # older layouts
+        return
+    first = v.resident.split()[0]
+    yield "waiting for approval", waiting_for_approval(first)
+    yield "approved", approved_resident_text(first, v.scheme)
+    yield "not active", NOT_ACTIVE
 
 
 def _inline_notices(when: str) -> list[tuple[str, str]]:

@@ -43,6 +43,14 @@ ROUTES = [
     ("GET", "/reports/{month}.png"), ("POST", "/logout"), ("POST", "/scheme"),
     ("GET", "/privacy"), ("POST", "/privacy"), ("POST", "/privacy/export.json"),
     ("POST", "/privacy/erase"),
+    ("GET", "/residents"), ("GET", "/residents/{person}"),
+    ("POST", "/residents/{person}/approve"), ("POST", "/residents/{person}/details"),
+    ("POST", "/residents/{person}/home"), ("POST", "/residents/{person}/needs"),
+    ("POST", "/residents/{person}/deactivate"), ("POST", "/residents/{person}/reactivate"),
+    ("GET", "/drivers"), ("GET", "/drivers/{driver}"), ("POST", "/drivers/{driver}/checks"),
+    ("POST", "/drivers/{driver}/car"), ("POST", "/drivers/{driver}/limits"),
+    ("POST", "/drivers/{driver}/details"), ("POST", "/drivers/{driver}/deactivate"),
+    ("POST", "/drivers/{driver}/reactivate"),
 ]
 ADMIN_ONLY = {"/accounts", "/accounts/{account}/disable", "/privacy", "/privacy/export.json",
               "/privacy/erase"}
@@ -95,7 +103,7 @@ def test_the_table_covers_every_route(site: Site) -> None:
     found = set()
     for route in app.routes:
         if isinstance(route, Route):
-            for method in route.methods - {"HEAD"}:
+            for method in (route.methods or set()) - {"HEAD"}:
                 found.add((method, route.path.replace(":int", "")))
     mine = {(m, p.split("?")[0]) for m, p in ROUTES}
     assert found - {("GET", "/login"), ("POST", "/login")} == mine
@@ -212,3 +220,34 @@ def test_nonsense_never_gets_a_500(site: Site) -> None:
              ("/console/scheme", {"scheme": "\x00"})]
     for path, form in forms:
         assert client.post(path, form).status_code < 500, (path, form)
+
+
+def test_a_viewer_reads_every_page_and_changes_nothing(site: Site) -> None:
+    """A viewer account (a trustee, an auditor) gets every coordinator page and a 403 for
+    every change, even with a good token; signing out and switching scheme still work."""
+    from booking.accounts import create_account
+    from tests.web.support import PASSWORD
+
+    with transaction(site.engine) as session:
+        create_account(session, email="viv@wensleydale.example", name="Viv Viewer",
+                       role="viewer", password=PASSWORD, scheme_ids=[1], now=site.clock.now)
+    ids = _ids(site)
+    client = signed_in(site.url, "viv@wensleydale.example")
+    before = _changes(site)
+    for method, template in ROUTES:
+        path = _path(template, ids)
+        if template in ADMIN_ONLY or template in ("/logout", "/scheme"):
+            continue
+        if method == "GET":
+            assert client.get(path).status_code in (200, 303), template
+        else:
+            client.get("/console/")
+            response = client.post(path, {"reason": "x", "note": "x", "text": "hi",
+                                          "driver": str(ids["driver"])})
+            assert response.status_code == 403, template
+            assert "look but not change" in response.text
+    assert _changes(site) == before
+    page = client.get(f"/console/drivers/{ids['driver']}").text
+    assert "Record the" not in page and "Deactivate" not in page
+    client.get("/console/")
+    assert client.post("/console/logout").status_code == 303

@@ -268,7 +268,9 @@ def test_every_page_passes_axe(console_page: Page, live_site: Site) -> None:
                  f"/console/message/{waiting.resident_id}", "/console/audit",
                  "/console/accounts", f"/console/reports/{month}", f"/console/day/{day}/print",
                  f"/console/day/{day}/driver/{driver}/print", f"/console/day/{day}/map",
-                 f"/console/day/{date(2000, 1, 3).isoformat()}"):
+                 f"/console/day/{date(2000, 1, 3).isoformat()}", "/console/residents",
+                 f"/console/residents/{waiting.resident_id}", "/console/drivers",
+                 f"/console/drivers/{driver}"):
         page.goto(f"{site.url}{path}")
         page.wait_for_load_state("networkidle")
         assert axe_violations(page) == [], path

@@ -222,3 +222,16 @@ def test_a_contact_nobody_has_said_yes_to() -> None:
     """Told how to ask, nothing booked."""
     outcome, effects = play("lift to leyburn thursday 10.40", cared=())
     assert "once they've said yes to us" in said(outcome) and not effects
+
+
+def test_change_and_standing_bookings_for_them() -> None:
+    """'Can you make dad's lift 11 instead' moves his lift; 'every Tuesday for Mum' books a
+    standing booking as her; 'is dad's driver coming?' is answered about his lift."""
+    _outcome, effects = play("can you make dad's lift 11 instead", "yes")
+    assert [type(e) for e in effects] == [OnBehalf]
+    assert effects[0].resident_id == 31 and type(effects[0].effect).__name__ == "ChangeLift"
+    outcome, effects = play("every Tuesday at 10.40 to Leyburn surgery for mum", "yes")
+    assert "Edna's lifts every Tue at 10:40 are booked" in said(outcome)
+    assert [type(e.effect).__name__ for e in effects if isinstance(e, OnBehalf)] == [
+        "StartStanding"]
+    assert effects[0].resident_id == 32

@@ -71,9 +71,14 @@ def list_lifts(snap: Snapshot, text: str = "") -> Outcome:
     """Tell the resident what lifts they have coming up (on the day asked about, if any)."""
     day, lifts = _on_day(snap, _upcoming(snap), text)
     if day is not None and not lifts:
+        covered = repeating.covering(snap, day)
+        if covered is not None:  # a standing booking's date, not made into a lift yet
+            return Outcome("idle", {}, say(covered))
         return Outcome("idle", {}, say(
             f"You have no lift booked on {day:%a} {day.day} {day:%b}. To book one, tell me "
             "where and when."))
+    if not lifts and snap.standing:
+        return Outcome("idle", {}, say(repeating.regular_lifts(snap)))
     if not lifts:
         return Outcome("idle", {}, say("You have no lifts booked. To book one, tell me where "
                                        "and when."))

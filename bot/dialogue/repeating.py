@@ -246,3 +246,24 @@ def skip_done(standing_id: int, day: date) -> Outcome:
     return Outcome("idle", {}, say(
         f"OK, no lift on {short_date(day)}. Your other lifts stay booked."),
         [SkipOccurrence(standing_id, day)])
+
+
+def covering(snap: Snapshot, day: date) -> str | None:
+    """'Your lifts every Tue cover Tue 5 Jan (10:40): we book each one two weeks ahead.'"""
+    for standing in snap.standing:
+        if Pattern(standing.weekdays, standing.every_weeks, standing.first_day,
+                   standing.until).falls_on(day):
+            reason = closed_reason(day, snap.rules, snap.closures)
+            if reason is not None:
+                return f"No lift on {short_date(day)} ({reason}): we're closed then."
+            return (f"Your lifts {describe(standing.weekdays, standing.every_weeks)} cover "
+                    f"{short_date(day)} at {standing.local_time}: we book each one two weeks "
+                    "ahead.")
+    return None
+
+
+def regular_lifts(snap: Snapshot) -> str:
+    """The resident's standing bookings when no lift is made yet: one line each (two fit)."""
+    lines = [f"{describe(s.weekdays, s.every_weeks)} at {s.local_time}" for s in
+             snap.standing[:2]]
+    return f"Your regular lifts: {'; '.join(lines)}. Each is booked two weeks ahead."

@@ -125,6 +125,8 @@ SCRIPTS: tuple[Script, ...] = (
     ("cancel standing", False, "one", ("cancel my regular lifts", "maybe", "yes")),
     ("cancel two standing", False, "none", ("cancel all my lifts", "1", "yes")),
     ("skip a date", False, "none", ("no lift on monday", "maybe", "yes")),
+    ("standing date asked", False, "none", ("have I got a lift on monday?",)),
+    ("regular lifts", False, "none", ("my lifts",)),
     ("carer books", False, "none", ("lift to the friarage thursday 10.40", "purple", "1",
                                     "1", "yes", "banana", "2")),
     ("carer lists and cancels", False, "none", ("what lifts has dad got?", "cancel dad's lift",
@@ -186,7 +188,9 @@ CARERS = {"carer books": lambda v: _carers(v, "contact"),
           "refuse a contact request": lambda v: _carers(v, "pending")}
 STANDING = {"cancel standing": lambda v: _standing(v, 1),
             "cancel two standing": lambda v: _standing(v, 2),
-            "skip a date": lambda v: _standing(v, 1)}
+            "skip a date": lambda v: _standing(v, 1),
+            "standing date asked": lambda v: _standing(v, 1),
+            "regular lifts": lambda v: _standing(v, 2)}
 
 
 def _lifts(v: Values, which: str) -> tuple[Any, ...]:

@@ -184,3 +184,18 @@ def test_no_means_nothing_is_cancelled() -> None:
     assert not effects and "nothing has been cancelled" in said(outcome)
     outcome, effects = play("no lift on tuesday 22nd", "no", standing=(TUESDAYS,))
     assert not effects and "nothing has been cancelled" in said(outcome)
+
+
+def test_asking_about_a_date_a_standing_booking_covers() -> None:
+    """'Have I got a lift on Tuesday 5 Jan?' before it is made: yes, by the standing booking
+    (not 'no lift booked'); a closed date says so; with nothing made yet, the pattern."""
+    outcome, _ = play("have I got a lift on tuesday 5th january?", standing=(TUESDAYS,))
+    assert said(outcome) == ("Your lifts every Tue cover Tue 5 Jan at 10:40: we book each one "
+                             "two weeks ahead.")
+    mondays = replace(TUESDAYS, weekdays=(0,), first_day=date(2026, 12, 14))
+    outcome, _ = play("have I got a lift on Monday 28 December?", standing=(mondays,))
+    assert said(outcome) == "No lift on Mon 28 Dec (Boxing Day (substitute day)): we're " \
+        "closed then."
+    outcome, _ = play("my lifts", standing=(TUESDAYS, THURSDAYS))
+    assert said(outcome) == ("Your regular lifts: every Tue at 10:40; every other Thu at "
+                             "14:00. Each is booked two weeks ahead.")

@@ -32,6 +32,7 @@ from bot.channels.telegram import (
     TelegramSender,
     build_application,
 )
+from bot.channels.voice import VoiceSender, VoiceWebhook
 from bot.channels.whatsapp import WhatsAppSender
 from bot.conversation import Answer, answer, delivered
 from bot.messages import Inbound
@@ -63,6 +64,7 @@ STANDING_ID = "standing-bookings"  # a standing booking's next lifts, made ahead
 PLAN_JOBS_EVERY = 2.0  # seconds: a coordinator's "plan now" starts within this
 # Every ten planning ticks (10 min): message words swept; each scheme's purge once a day.
 RETENTION_ID = "privacy:retention"
+VOICE_CALLS_PER_SECOND = 1.0  # Twilio's default calls-per-second for an account
 
 
 def system_clock() -> datetime:
@@ -157,7 +159,8 @@ def pacers(settings: Settings) -> dict[str, Pacer]:
     share = settings.workers
     return {"telegram": Pacer(settings.telegram_rate_per_second / share, per_address=1.0),
             "sms": Pacer(settings.sms_rate_per_second / share),
-            "whatsapp": Pacer(settings.sms_rate_per_second / share)}
+            "whatsapp": Pacer(settings.sms_rate_per_second / share),
+            "voice": Pacer(VOICE_CALLS_PER_SECOND / share)}
 
 
 def geocoder(settings: Settings) -> Geocoder:
@@ -192,6 +195,12 @@ def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | N
             account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
             from_number=settings.twilio_from_number,
             api_base_url=settings.twilio_api_base_url, status_callback=callback)
+    if settings.voice_enabled:
+        lifts.senders["voice"] = VoiceSender(
+            account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
+            from_number=settings.twilio_voice_from or settings.twilio_from_number,
+            public_base_url=settings.public_base_url,
+            api_base_url=settings.twilio_api_base_url)
     if settings.whatsapp_enabled:
         callback = f"{settings.public_base_url}/sms/status" if settings.public_base_url else ""
         lifts.senders["whatsapp"] = WhatsAppSender(
@@ -226,6 +235,9 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float | No
                      public_base_url=lifts.settings.public_base_url,
                      converse=lifts.converse, on_status=lifts.delivery_report,
                      delivered=lifts.delivered)
+    voice_sender = lifts.senders.get("voice")
+    voice = VoiceWebhook(forms=sms.forms, engine=lifts.engine, clock=lifts.clock,
+                         sender=voice_sender if isinstance(voice_sender, VoiceSender) else None)
     every = dispatch_every or lifts.settings.dispatch_every_seconds
 
     async def healthz(_request: Request) -> Response:
@@ -238,7 +250,8 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float | No
                                  "election": leadership.backend if leadership else None},
                              "telegram": lifts.telegram is not None,
                              "sms": "sms" in lifts.senders,
-                             "whatsapp": "whatsapp" in lifts.senders})
+                             "whatsapp": "whatsapp" in lifts.senders,
+                             "voice": "voice" in lifts.senders})
 
     async def telegram_webhook(request: Request) -> Response:
         if lifts.telegram is None:
@@ -261,6 +274,10 @@ def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float | No
         Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
         Route("/sms/inbound", sms.inbound, methods=["POST"]),
         Route("/sms/status", sms.status, methods=["POST"]),
+        Route("/voice/call", voice.call, methods=["POST"]),
+        Route("/voice/answer", voice.answer, methods=["POST"]),
+        Route("/voice/amd", voice.amd, methods=["POST"]),
+        Route("/voice/status", voice.status, methods=["POST"]),
         Route("/console", redirect_to_console, methods=["GET"]),
         Mount("/console", console_app(console(lifts))),
     ], lifespan=lifespan)
@@ -338,6 +355,8 @@ def _say_channels(settings: Settings) -> None:
              "off (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER not all set)")
     log.info("WhatsApp: %s", "on" if settings.whatsapp_enabled else
              "off (no TWILIO_WHATSAPP_FROM)")
+    log.info("Calls: %s", "on" if settings.voice_enabled else
+             "off (needs the Twilio account, a number and PUBLIC_BASE_URL)")
 
 
 def _oldest_overdue_seconds(engine: Engine, now: datetime) -> float:

@@ -17,7 +17,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 # Commands that may create the database (the rest need one that exists).
 CREATE = {"db", "seed-demo", "serve", "demo", "bench", "users"}
-CREATE_SUB = {("scheme", "import"), ("geo", "import-postcodes")}
+CREATE_SUB = {("scheme", "import"), ("geo", "import-postcodes"),
+              ("whatsapp", "templates")}  # (needs no database at all)
 HELP = {"--help", "-h", "--version", "--install-completion", "--show-completion"}
 
 

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # WhatsApp through the same Twilio account: the approved WhatsApp sender's number
     # (+44…, or whatsapp:+44…); empty: WhatsApp off. Templates are scheme rules.
     twilio_whatsapp_from: str = ""
+    # Calls (landlines, and people who prefer a call) come from this number; empty: from
+    # TWILIO_FROM_NUMBER. Calls need PUBLIC_BASE_URL (Twilio fetches what to say from it).
+    twilio_voice_from: str = ""
 
     scheme_timezone: str = "Europe/London"
     default_scheme: str = ""
@@ -143,6 +146,12 @@ class Settings(BaseSettings):
         """WhatsApp is on when the Twilio account and a WhatsApp sender are configured."""
         return bool(self.twilio_account_sid and self.twilio_auth_token
                     and self.twilio_whatsapp_from)
+
+    @property
+    def voice_enabled(self) -> bool:
+        """Calls are on with the Twilio account, a number to call from and a public URL."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.public_base_url
+                    and (self.twilio_voice_from or self.twilio_from_number))
 
     @property
     def sms_enabled(self) -> bool:

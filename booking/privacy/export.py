@@ -123,6 +123,8 @@ def _profile(person: Person) -> Doc:
         "postcode": person.postcode, "home_lat": person.lat, "home_lon": person.lon,
         "mobility": person.mobility, "companion": person.companion,
         "assistance_dog": person.assistance_dog, "texts_stopped": person.sms_opted_out,
+        "prefers_call": person.prefers_call, "landline": person.landline,
+        "last_whatsapp_message_at": _when(person.whatsapp_seen_at),
         "active": person.active, "joined_at": _when(person.created_at),
         "consent_at": _when(person.consent_at), "anonymised_at": _when(person.anonymised_at),
     }
@@ -262,6 +264,9 @@ def as_text(doc: Doc) -> str:
     lines += [f"  {label}: {profile[key]}" for key, label in labels.items() if profile.get(key)]
     if profile.get("telegram_user_id"):
         lines.append("  Telegram: linked to your account")
+    if profile.get("prefers_call") or profile.get("landline"):
+        lines.append("  News of your lifts: by a phone call"
+                     + (" (your number is a landline)" if profile.get("landline") else ""))
     if profile["role"] == "resident":
         lines.append(f"  Getting about: {MOBILITY_LABELS.get(profile['mobility'], '-')}"
                      + (", usually with a companion" if profile["companion"] else "")

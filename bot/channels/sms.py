@@ -53,18 +53,19 @@ OnStatus = Callable[[str, str, str, int | None], Awaitable[None]]  # sid, status
 Delivered = Callable[[list[int]], Awaitable[None]]  # the owed replies went out
 
 
-class SmsWebhook:
-    """The Twilio webhook endpoints, checked against the public URL Twilio signs."""
+class TwilioForms:
+    """Reads a Twilio webhook's form, checked against the public URL Twilio signs: the
+    same for texts, WhatsApp and calls."""
 
-    def __init__(self, *, auth_token: str, public_base_url: str, converse: Converse,
-                 on_status: OnStatus | None = None, delivered: Delivered | None = None):
+    def __init__(self, *, auth_token: str, public_base_url: str):
         self._validator = RequestValidator(auth_token) if auth_token else None
         self._base = public_base_url.rstrip("/")
-        self._converse = converse
-        self._on_status = on_status
-        self._delivered = delivered
 
-    async def _verified_form(self, request: Request) -> dict[str, str]:
+    def public(self, path_and_query: str) -> str:
+        """Our public URL for a path (what Twilio will call, and sign)."""
+        return f"{self._base}{path_and_query}"
+
+    async def verified_form(self, request: Request) -> dict[str, str]:
         """The form fields of a request Twilio signed, or Rejected (400, 403, 413).
 
         The body is read only up to the limit, and before the signature is checked: an
@@ -78,12 +79,12 @@ class SmsWebhook:
         except UnicodeDecodeError as exc:
             raise Rejected(400, "malformed form data") from exc
         if self._validator is None:
-            log.warning("SMS webhook called but TWILIO_AUTH_TOKEN is not set: refused")
+            log.warning("Twilio webhook called but TWILIO_AUTH_TOKEN is not set: refused")
             raise Rejected(403, "forbidden")
         url = self._public_url(request)
         signature = request.headers.get("x-twilio-signature", "")
         if not signature or not self._validator.validate(url, fields, signature):
-            log.warning("SMS webhook with a bad or missing signature refused")
+            log.warning("Twilio webhook with a bad or missing signature refused")
             raise Rejected(403, "forbidden")
         return fields
 
@@ -93,6 +94,20 @@ class SmsWebhook:
         if self._base:
             return f"{self._base}{request.url.path}{query}"
         return str(request.url)
+
+
+class SmsWebhook:
+    """The Twilio webhook endpoints for texts and WhatsApp messages."""
+
+    def __init__(self, *, auth_token: str, public_base_url: str, converse: Converse,
+                 on_status: OnStatus | None = None, delivered: Delivered | None = None):
+        self.forms = TwilioForms(auth_token=auth_token, public_base_url=public_base_url)
+        self._converse = converse
+        self._on_status = on_status
+        self._delivered = delivered
+
+    async def _verified_form(self, request: Request) -> dict[str, str]:
+        return await self.forms.verified_form(request)
 
     async def inbound(self, request: Request) -> Response:
         """POST /sms/inbound: a text from a resident; the reply goes back as TwiML."""

@@ -280,6 +280,20 @@ def test_undelivered_status_callback_falls_back_and_alerts_once(world: World) ->
     assert len({a.idempotency_key.split(":to:")[0] for a in _alerts(world)}) == 1
 
 
+def test_a_text_reported_as_sent_to_a_landline_becomes_a_call(world: World) -> None:
+    """Twilio's 30006 in an 'undelivered' report, for someone with no chat: the number is
+    remembered as a landline and the message is owed again as a call."""
+    person = world.person(chat=None, preferred="sms")
+    message = world.enqueue(person)
+    world.dispatch()
+    sid = world.row(message).provider_message_id or ""
+    assert record_delivery(world.engine, sid, "undelivered", "30006", world.now)
+    with Session(world.engine) as session:
+        assert session.get(Person, person).landline  # type: ignore[union-attr]
+        calls = session.exec(select(OutboxMessage).where(OutboxMessage.channel == "voice")).all()
+        assert len(calls) == 1 and calls[0].address == PHONE
+
+
 def test_delivery_reports_only_move_forward(world: World) -> None:
     message = world.enqueue(world.person(chat=None, preferred="sms"))
     world.dispatch()

@@ -99,6 +99,7 @@ def test_bodies_over_the_limit_are_refused_before_being_read(server: Server) -> 
 
     secret = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}  # without it: 403, unread
     for path, extra in (("/sms/inbound", {}), ("/sms/status", {}),
+                        ("/voice/answer", {}), ("/voice/status", {}),
                         ("/telegram/webhook", secret)):
         try:
             streamed = httpx.post(f"{server.url}{path}", content=forty_megabytes(), timeout=30,
@@ -119,6 +120,30 @@ def test_signed_garbage_to_the_sms_webhooks_never_errors(server: Server,
     """Any signed form, to the inbound and status webhooks: a deliberate answer."""
     assert server.sms(form).status_code in DELIBERATE
     assert server.sms(form, "/sms/status", "?ref=12").status_code in DELIBERATE
+
+
+@FUZZ
+@given(form=st.dictionaries(st.sampled_from(["CallSid", "AccountSid", "Digits", "SpeechResult",
+                                             "Confidence", "CallStatus", "AnsweredBy", "From",
+                                             "To"]),
+                            st.text(max_size=300), max_size=9),
+       ref=st.sampled_from(["", "?ref=1", "?ref=999999", f"?ref={2**31 + 5}", "?ref=-1",
+                            "?ref=1&try=2", "?ref=x"]))
+def test_signed_garbage_to_the_voice_webhooks_never_errors(server: Server, form: dict[str, str],
+                                                            ref: str) -> None:
+    """Any signed form to the call webhooks (what to say, the answer, the answering machine,
+    how it ended), with any ref: a deliberate answer, never a server error."""
+    for path in ("/voice/call", "/voice/answer", "/voice/amd", "/voice/status"):
+        assert server.sms(form, path, ref).status_code in DELIBERATE, path
+
+
+def test_forged_voice_webhooks_change_nothing(server: Server) -> None:
+    """A forged keypad answer or call status is refused: nothing cancelled, nothing retried."""
+    form = {"CallSid": "CA" + "1" * 32, "Digits": "2", "CallStatus": "no-answer"}
+    for path in ("/voice/call", "/voice/answer", "/voice/amd", "/voice/status"):
+        assert server.sms(form, path, "?ref=1", sign=False).status_code == 403, path
+    with Session(server.engine) as session:
+        assert session.exec(select(OutboxMessage)).all() == []
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)

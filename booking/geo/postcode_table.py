@@ -13,11 +13,12 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
 
 from booking.postcodes import normalise
 from storage.db import transaction
@@ -65,16 +66,19 @@ def import_postcodes(engine: Engine, path: Path, *, progress: Progress = lambda 
     return loaded
 
 
-def _store(session: object, insert: object, batch: list[dict[str, object]],
+def _store(session: Session, insert: Any, batch: list[dict[str, object]],
            loaded: Loaded) -> None:
+    """Upsert a batch as one executemany (a VALUES list this long would take longer to
+    compile than to run)."""
     if not batch:
         return
-    unique = {row["postcode"]: row for row in batch}  # one file may repeat a postcode
-    statement = insert(PostcodeLocation).values(list(unique.values()))  # type: ignore[operator]
+    unique = list({row["postcode"]: row for row in batch}.values())  # a file may repeat one
+    table = PostcodeLocation.__table__  # type: ignore[attr-defined]
+    statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["postcode"],
         set_={"lat": statement.excluded.lat, "lon": statement.excluded.lon})
-    session.execute(statement)  # type: ignore[attr-defined]
+    session.connection().execute(statement, unique)
     loaded.stored += len(unique)
     batch.clear()
 

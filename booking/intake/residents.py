@@ -78,7 +78,7 @@ def join_resident(
     if person.lat is None:
         alert_coordinators(session, scheme.id or 0, f"New resident {cmd.name}: we could not "
                            f"place their address on the map ({home.why_not}). Please confirm "
-                           "it with them and place it on the console's map.",
+                           "it with them and place their home on the map.",
                            now=now, key=f"unlocated-join:{person.id}")
     log.info("resident %s joined scheme %s by %s", person.id, scheme.id, channel)
     return person

@@ -40,3 +40,29 @@ def test_a_bad_postcode_file_is_one_line(tmp_path: Path) -> None:
         "Not imported, nothing changed: villages.csv: not a postcode file")
     missing = run(["geo", "import-postcodes", str(tmp_path / "nope.csv")], db)
     assert missing.returncode == 1 and "No such file or folder" in missing.stderr
+
+
+def test_place_a_home_by_hand(tmp_path: Path) -> None:
+    """`lifts geo place`: the home is set and audited; a stranger's number or a point off the
+    map is one line, exit 1, nothing changed."""
+    from sqlmodel import Session, select
+
+    from storage.db import make_engine, transaction
+    from storage.tables import AuditEntry, Person
+
+    db = tmp_path / "lifts.db"
+    assert run(["scheme", "import", str(NORFOLK)], db).returncode == 0
+    engine = make_engine(f"sqlite:///{db}")
+    with transaction(engine) as session:
+        session.add(Person(scheme_id=1, role="resident", name="Ada Lamb", phone="+447700900600"))
+    off = run(["geo", "place", "07700 900600", "152.9,1.0"], db)
+    assert off.returncode == 1 and off.stdout.startswith("Not placed: That point is not on")
+    stranger = run(["geo", "place", "07700 900601", "52.9,1.0"], db)
+    assert stranger.stdout.strip() == "Not placed: Nobody in north-norfolk has that number."
+    done = run(["geo", "place", "07700 900600", "52.936, 1.041", "--by", "Sam Rix"], db)
+    assert done.stdout.strip() == "Home of Ada Lamb placed; 0 lift(s) back to planning."
+    with Session(engine) as session:
+        ada = session.exec(select(Person).where(Person.name == "Ada Lamb")).one()
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "place_home")).one()
+        assert (ada.lat, ada.lon, entry.actor_name) == (52.936, 1.041, "Sam Rix")
+    engine.dispose()

@@ -73,7 +73,9 @@ def add_contact(session: Session, resident: Person, phone: str, label: str,
     link = _link(session, resident, contact) or TrustedContact(
         scheme_id=resident.scheme_id, resident_id=resident.id or 0,
         contact_id=contact.id or 0, created_at=now)
-    link.label = label[:40] or link.label
+    # `label` is how the contact calls the resident ("Dad"); what the resident calls the
+    # contact ("my daughter") is only read back to them, not stored.
+    del label
     link.sees_places, link.confirmed_at, link.declined_at = sees_places, now, None
     link.added_by = link.added_by if link.id else "resident"
     session.add(link)
@@ -132,6 +134,35 @@ def answer(session: Session, resident: Person, link_id: int, allow: bool, sees_p
     session.add(link)
     _welcome(session, link, resident, contact, now)
     return link
+
+
+def remove(session: Session, resident: Person, link_id: int, now: datetime) -> None:
+    """The resident withdraws their yes: the contact can no longer act, and is told."""
+    link = session.get(TrustedContact, link_id)
+    if link is None or link.resident_id != resident.id or link.declined_at is not None:
+        raise Refused("Sorry, I couldn't find that contact.")
+    link.declined_at = now
+    session.add(link)
+    contact = session.get(Person, link.contact_id)
+    if contact is not None:
+        enqueue(session, key=f"contact-removed:{link.id}:{now.isoformat()}", person=contact,
+                kind="contact_removed", due_at=now,
+                body=removed_text(short(resident.name)))
+
+
+def removed_text(resident_first: str) -> str:
+    """What a contact is told when the resident withdraws their yes."""
+    return f"{resident_first} has asked us to stop you booking lifts for them."
+
+
+def confirmed_for(session: Session, resident: Person) -> list[tuple[TrustedContact, Person]]:
+    """The resident's confirmed contacts."""
+    return list(session.exec(select(TrustedContact, Person)
+                             .join(Person, col(Person.id) == TrustedContact.contact_id)
+                             .where(TrustedContact.resident_id == resident.id,
+                                    col(TrustedContact.confirmed_at).is_not(None),
+                                    col(TrustedContact.declined_at).is_(None))
+                             .order_by(col(TrustedContact.id))).all())
 
 
 def _welcome(session: Session, link: TrustedContact, resident: Person, contact: Person,
@@ -219,7 +250,7 @@ def add_for(session: Session, scheme_id: int, resident_phone: str, contact_phone
     resident_e164, contact_e164 = to_e164(resident_phone), to_e164(contact_phone)
     if resident_e164 is None or contact_e164 is None:
         raise Refused("Please give both numbers: /contact <resident's phone> <contact's "
-                      "phone> [who they are]")
+                      "phone> [what they call them]")
     resident = session.exec(select(Person).where(Person.scheme_id == scheme_id,
                                                  Person.phone == resident_e164,
                                                  Person.role == "resident")).first()

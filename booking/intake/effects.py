@@ -89,6 +89,13 @@ class AnswerContact:
 
 
 @dataclass(frozen=True)
+class RemoveContact:
+    """The sender (a resident) stops a trusted contact booking for them."""
+
+    link_id: int
+
+
+@dataclass(frozen=True)
 class AddContactFor:
     """A coordinator, on a resident's word, asks for a contact: the resident must say yes."""
 
@@ -322,7 +329,7 @@ class SetReachFor:
 
 Effect = (CreateInvitation | JoinResident | RequestLift | ChangeLift | CancelLift
           | StartStanding | CancelStanding | SkipOccurrence | ShowStanding
-          | AddContact | AnswerContact | AddContactFor | AskToBookFor | OnBehalf
+          | AddContact | AnswerContact | RemoveContact | AddContactFor | AskToBookFor | OnBehalf
           | SetContactNotify
           | UpdateHome | UpdateNeeds | AlertCoordinator | SetChannel | SetReachFor
           | SetSmsOptOut | CheckInvitation | JoinDriver | SetAvailability | AddAbsence

@@ -251,7 +251,10 @@ def _snapshot(session: Session, scheme: Scheme, env: Envelope, person: Person | 
         if person is not None and person.role == "resident" else (),
         cared=_cared(session, person, now),
         pending_contacts=tuple(PendingContactView(link.id or 0, carers.shown_phone(
-            who.phone or ""), link.label) for link, who in carers.pending_for(session, person))
+            who.phone or ""), "") for link, who in carers.pending_for(session, person))
+        if person is not None and person.role == "resident" else (),
+        trusted_contacts=tuple(PendingContactView(link.id or 0, carers.shown_phone(
+            who.phone or ""), "") for link, who in carers.confirmed_for(session, person))
         if person is not None and person.role == "resident" else (),
     )
 
@@ -458,6 +461,8 @@ class _Effects:
             case effects.AddContact():
                 carers.add_contact(session, person, effect.phone, effect.label,
                                    effect.sees_places, now)
+            case effects.RemoveContact():
+                carers.remove(session, person, effect.link_id, now)
             case effects.AnswerContact():
                 carers.answer(session, person, effect.link_id, effect.allow,
                               effect.sees_places, now)

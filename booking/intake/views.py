@@ -92,7 +92,7 @@ class PendingContactView:
 
     link_id: int
     phone: str  # how the resident recognises them
-    label: str
+    label: str = ""  # what they are to the resident, if known ("" from the database)
 
 
 @dataclass(frozen=True)
@@ -116,3 +116,4 @@ class Snapshot:
     standing: tuple[StandingView, ...] = ()  # the resident's standing bookings
     cared: tuple[CaredView, ...] = ()  # people the sender books for (a trusted contact)
     pending_contacts: tuple[PendingContactView, ...] = ()  # asking for the sender's yes
+    trusted_contacts: tuple[PendingContactView, ...] = ()  # confirmed: they book for the sender

@@ -25,6 +25,7 @@ from booking.intake.effects import (
     AskToBookFor,
     Effect,
     OnBehalf,
+    RemoveContact,
     RequestLift,
     SetContactNotify,
     SetSmsOptOut,
@@ -34,6 +35,7 @@ from booking.intake.views import CaredView, Snapshot
 from booking.phones import to_e164
 from bot.dialogue.asking import answer_yes_no, ask, choice_id, say
 from bot.dialogue.understand_text import normalise, words_only
+from bot.dialogue.wording import YES_NO
 from bot.messages import Inbound, Option, Outcome, Reply
 
 Step = Callable[[Snapshot, Inbound], Outcome]
@@ -66,6 +68,11 @@ def resident_step(snap: Snapshot, text: str, choice: str | None) -> Outcome | No
     """A resident answering someone asking to book for them, or adding a contact."""
     if snap.state == "contact_add":
         return _answer_add(snap, text, choice)
+    if snap.state == "contact_remove":
+        return _answer_remove(snap, text, choice)
+    if snap.state == "idle" and snap.trusted_contacts and text and _REMOVE.search(
+            words_only(normalise(text))):
+        return _ask_remove(snap, text)
     if snap.state == "idle" and snap.pending_contacts:
         answer = _trust_answer(text, choice)
         if answer is not None:
@@ -93,6 +100,51 @@ def resident_step(snap: Snapshot, text: str, choice: str | None) -> Outcome | No
                 f"Let {_shown(phone)}{who} book, change and cancel lifts for you and hear "
                 "about them?", TRUST_OPTIONS))
     return None
+
+
+_REMOVE = re.compile(r"\b(?:remove|delete|take off|stop|cancel|no longer want)\b.*\b(?:contact|"
+                     r"access|booking for me|book for me|books? my lifts|on my behalf|carer)\b|"
+                     r"\b(?:dont|do not) (?:let|want) .*\bbook (?:for me|my lifts)\b")
+
+
+def _ask_remove(snap: Snapshot, text: str) -> Outcome:
+    """Which contact to stop (the one named or numbered, or the only one), for a yes."""
+    norm = words_only(normalise(text))
+    phone = _phone_in(text)
+    shown = _shown(phone) if phone else ""
+    picked = [c for c in snap.trusted_contacts if (shown and c.phone == shown) or
+              (c.label and {c.label.lower(), c.label.lower() + "s"} & set(norm.split()))]
+    if not picked and len(snap.trusted_contacts) == 1:
+        picked = list(snap.trusted_contacts)
+    if len(picked) != 1:
+        options = tuple(Option(f"contact:{c.link_id}", f"{c.phone} {c.label}".strip())
+                        for c in snap.trusted_contacts[:5])
+        return ask("contact_remove", {}, Reply("Which contact should stop booking for you?",
+                                               options))
+    contact = picked[0]
+    who = f" ({contact.label})" if contact.label else ""
+    return ask("contact_remove", {"link": contact.link_id}, Reply(
+        f"Stop {contact.phone}{who} booking lifts for you?", YES_NO))
+
+
+def _answer_remove(snap: Snapshot, text: str, choice: str | None) -> Outcome:
+    picked = choice_id(choice, "contact:")
+    if picked is not None:
+        chosen = next((c for c in snap.trusted_contacts if c.link_id == picked), None)
+        if chosen is not None:
+            return _ask_remove(snap, chosen.phone)
+    link = snap.data.get("link")
+    contact = next((c for c in snap.trusted_contacts if c.link_id == link), None)
+    answer = answer_yes_no(text, choice)
+    if contact is None or answer is False:
+        return Outcome("idle", {}, say("OK, nothing has changed."))
+    if answer is None:
+        outcome = ask("contact_remove", dict(snap.data), Reply(
+            "Sorry, please answer yes or no.", YES_NO))
+        outcome.understood = False
+        return outcome
+    return Outcome("idle", {}, say(f"Done: {contact.phone} can no longer book lifts for you. "
+                                   "We've told them."), [RemoveContact(contact.link_id)])
 
 
 def _answer_add(snap: Snapshot, text: str, choice: str | None) -> Outcome:

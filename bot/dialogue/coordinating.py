@@ -31,7 +31,7 @@ HELP = ("Commands: /roster [day], /unassigned [day], /plan [day], /broadcast <re
         "/for <resident's phone> <what they said>, "
         "/report [month], /invite <driver's name>, /standing, "
         "/channel <phone> sms|whatsapp|telegram, /call <phone> on|off, "
-        "/contact <resident's phone> <contact's phone> [who they are]. Days like "
+        "/contact <resident's phone> <contact's phone> [what they call them]. Days like "
         "'tomorrow', 'tue' or '3 Dec'; default today (tomorrow for /plan).")
 _COMMAND = re.compile(
     r"^\s*/?(roster|unassigned|unassign|plan|broadcast|assign|for|report|invite|standing|"
@@ -58,7 +58,7 @@ def step(snap: Snapshot, text: str) -> Outcome:
         contact, label = _phone_then_text(rest_words)
         if resident is None or contact is None:
             return Outcome("idle", {}, say("Please give both numbers: /contact <resident's "
-                                           "phone> <contact's phone> [who they are]"))
+                                           "phone> <contact's phone> [what they call them]"))
         return Outcome("idle", {}, [], [AddContactFor(resident, contact, label[:40])])
     if command == "standing":
         return Outcome("idle", {}, [], [ShowStanding()])

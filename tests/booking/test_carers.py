@@ -154,7 +154,7 @@ def test_a_carer_books_for_two_and_the_confirmations_follow_the_choice(
 def test_a_coordinator_adds_a_contact_on_the_residents_word(any_engine: Engine) -> None:
     """/contact: the resident is texted and their own yes confirms it."""
     seed(any_engine, NOW)
-    said = Chat(any_engine, COORDINATOR).say("/contact 07911 123401 07700 900301 son")
+    said = Chat(any_engine, COORDINATOR).say("/contact 07911 123401 07700 900301 Mum")
     assert "I've asked Edith Bainbridge to reply YES" in said
     (asked,) = _outbox(any_engine, "contact_request", EDITH)
     assert asked.startswith("Pat at Wensleydale Lifts asks: may 07700 900301 book lifts")
@@ -166,4 +166,18 @@ def test_a_coordinator_adds_a_contact_on_the_residents_word(any_engine: Engine) 
         edith_id = session.exec(select(Person.id).where(Person.phone == EDITH)).one()
         (summary,) = carers.contacts_of(session, edith_id or 0)
     assert (summary.phone, summary.label, summary.status, summary.added_by, summary.notify) \
-        == ("07700 900301", "son", "confirmed", "coordinator", "both")
+        == ("07700 900301", "Mum", "confirmed", "coordinator", "both")
+
+
+def test_a_resident_withdraws_their_yes(any_engine: Engine) -> None:
+    """Harold stops Sue booking for him: she is told and can book nothing more."""
+    seed(any_engine, NOW)
+    sue, harold = _link_sue_to_harold(any_engine)
+    harold.say("1")
+    assert "Stop 07700 900300 booking lifts for you?" in harold.say(
+        "please remove my contact 07700 900300")
+    assert "can no longer book lifts for you" in harold.say("yes")
+    assert _outbox(any_engine, "contact_removed", SUE) == [
+        "Harold has asked us to stop you booking lifts for them."]
+    assert "once they've said yes" in sue.say("lift for dad to leyburn thursday 10.40")
+    assert _requests(any_engine, HAROLD) == []

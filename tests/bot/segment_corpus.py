@@ -75,6 +75,8 @@ def _snap(v: Values, person: Any, state: str, data: dict[str, Any],
         extra["standing"] = STANDING[kind](v)
     if kind in CARERS:
         person, extra["cared"], extra["pending_contacts"] = CARERS[kind](v)
+        if kind == "remove a contact":
+            extra["trusted_contacts"] = _trusted()
     return Snapshot(now=NOW, scheme_name=v.scheme, rules=RULES, channel="sms",
                     address="+447911123401", person=person, places=v.places,
                     settlements=SETTLEMENT_VIEWS, lifts=lifts, state=state, data=data,
@@ -138,6 +140,7 @@ SCRIPTS: tuple[Script, ...] = (
                                       "2")),
     ("answer a contact request", False, "none", ("yes",)),
     ("refuse a contact request", False, "none", ("3",)),
+    ("remove a contact", False, "none", ("please remove my contact", "1", "maybe", "yes")),
     ("moved house", False, "one", ("I've moved to Rose Cottage, Carperby DL8 4DH", "yes",
                                    "we've moved house", "Flat 2, The Green", "no")),
     ("needs changed", False, "one", ("I use a wheelchair now and have a guide dog", "maybe",
@@ -176,8 +179,14 @@ def _carers(v: Values, which: str) -> tuple[Any, tuple[Any, ...], tuple[Any, ...
     cared = (CaredView(1, dad, "Dad", True, None, (_lift(v, 3, 10),)),
              CaredView(2, mum, "Mum", False, "both", ()))
     pending = (PendingContactView(9, "07700 900300", "Neighbour"),)
-    return {"contact": (contact, cared, ()), "none": (contact, (), ()),
-            "resident": (_resident(v), (), ()), "pending": (_resident(v), (), pending)}[which]
+    return {"trusted": (_resident(v), (), ()), "contact": (contact, cared, ()),
+            "none": (contact, (), ()), "resident": (_resident(v), (), ()),
+            "pending": (_resident(v), (), pending)}[which]
+
+
+def _trusted() -> tuple[Any, ...]:
+    from booking.intake.views import PendingContactView
+    return (PendingContactView(9, "07700 900300"), PendingContactView(10, "07700 900301"))
 
 
 CARERS = {"carer books": lambda v: _carers(v, "contact"),
@@ -185,7 +194,8 @@ CARERS = {"carer books": lambda v: _carers(v, "contact"),
           "carer not yet": lambda v: _carers(v, "none"),
           "add a contact": lambda v: _carers(v, "resident"),
           "answer a contact request": lambda v: _carers(v, "pending"),
-          "refuse a contact request": lambda v: _carers(v, "pending")}
+          "refuse a contact request": lambda v: _carers(v, "pending"),
+          "remove a contact": lambda v: _carers(v, "trusted")}
 STANDING = {"cancel standing": lambda v: _standing(v, 1),
             "cancel two standing": lambda v: _standing(v, 2),
             "skip a date": lambda v: _standing(v, 1),
@@ -264,12 +274,13 @@ def notice_texts(v: Values) -> Iterator[tuple[str, str]]:
         from booking.standing import skipped_text
     except ImportError:
         return
-    from booking.carers import request_text, welcome_text
+    from booking.carers import removed_text, request_text, welcome_text
     from booking.messaging.copies import copy_text
     yield "contact request (coordinator)", request_text("07700 900300", v.driver.split()[0],
                                                         v.scheme)
     yield "contact request (contact)", request_text("07700 900300", "", v.scheme)
     yield "contact welcome", welcome_text(v.resident.split()[0], v.scheme)
+    yield "contact removed", removed_text(v.resident.split()[0])
     for plan in ("wait", "collect_later", "one_way"):
         yield f"contact copy of a confirmation ({plan})", copy_text(
             v.resident.split()[0], _call(notices.resident_confirmation, v.driver, v.car,

@@ -16,6 +16,7 @@ from booking.intake.effects import (
     AskToBookFor,
     CancelLift,
     OnBehalf,
+    RemoveContact,
     RequestLift,
     SetContactNotify,
 )
@@ -235,3 +236,44 @@ def test_change_and_standing_bookings_for_them() -> None:
     assert [type(e.effect).__name__ for e in effects if isinstance(e, OnBehalf)] == [
         "StartStanding"]
     assert effects[0].resident_id == 32
+
+
+DAUGHTER = PendingContactView(7, "07700 900300")
+NEIGHBOUR = PendingContactView(8, "07700 900301")
+
+
+@pytest.mark.parametrize(("text", "contacts"), [
+    ("please remove my daughter as a contact", (DAUGHTER,)),
+    ("stop my daughter booking for me", (DAUGHTER,)),
+    ("I don't want 07700 900300 to book for me any more", (DAUGHTER, NEIGHBOUR)),
+    ("delete my contact 07700900300", (DAUGHTER, NEIGHBOUR)),
+    ("cancel my daughter's access, she no longer books my lifts", (DAUGHTER,)),
+])
+def test_a_resident_stops_a_contact(text: str, contacts: tuple[PendingContactView, ...]
+                                    ) -> None:
+    """Read back for a yes; then the contact can no longer act (and is told)."""
+    def run(*says: str) -> tuple[Outcome, list[Any]]:
+        state, data, effects = "idle", dict[str, Any](), list[Any]()
+        outcome: Outcome | None = None
+        for said_ in says:
+            snap = replace(snapshot(state, data, person=EDITH), now=NOW,
+                           trusted_contacts=contacts)
+            outcome = step(snap, Inbound(text=said_))
+            effects += outcome.effects
+            state, data = outcome.state, outcome.data
+        assert outcome is not None
+        return outcome, effects
+
+    outcome, _ = run(text)
+    assert "Stop 07700 900300 booking lifts for you?" in said(outcome), said(outcome)
+    outcome, effects = run(text, "yes")
+    assert effects == [RemoveContact(7)] and "can no longer book" in said(outcome)
+    _outcome, effects = run(text, "no")
+    assert effects == []
+
+
+def test_which_contact_to_stop_when_unclear() -> None:
+    """Two contacts, neither numbered: which one."""
+    snap = replace(snapshot(person=EDITH), now=NOW, trusted_contacts=(DAUGHTER, NEIGHBOUR))
+    outcome = step(snap, Inbound(text="please remove my contact"))
+    assert outcome.state == "contact_remove" and len(outcome.replies[-1].options) == 2

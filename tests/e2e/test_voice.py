@@ -5,6 +5,7 @@ machine and how the call ended."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -352,3 +353,44 @@ def test_forged_or_malformed_voice_webhooks_are_refused(stack: Stack, path: str)
     assert stack.twilio_posts(url, big).status_code == 413
     assert _status(stack) != "cancelled"
     assert stack.twilio.named("Calls.update") == []
+
+
+_TEXTS = itertools.count(1)
+
+
+def _coordinator_says(stack: Stack, body: str) -> str:
+    form = {"From": COORDINATOR, "To": SCHEME_NUMBER, "Body": body,
+            "MessageSid": f"SM{next(_TEXTS):032d}",
+            "AccountSid": TWILIO_SID}
+    response = stack.twilio_posts(f"{PUBLIC_URL}/sms/inbound", form)
+    assert response.status_code == 200, response.text
+    return " ".join(m.text or "" for m in ElementTree.fromstring(response.text).iter("Message"))
+
+
+def test_a_landline_resident_end_to_end(stack: Stack) -> None:
+    """Someone with only a landline phones the office: the coordinator joins them and books
+    with /for, assigns a driver, and the resident hears the confirmation by a call and
+    cancels it on the keypad; the driver is told. No text is ever sent to the landline."""
+    phone = "01969 650777"
+    said = _coordinator_says(stack, f"/for {phone} hello")
+    for answer in ("Joan Metcalfe", "3 Mill Lane, Askrigg", "dl8 3hj", "1", "no", "no", "yes"):
+        said = _coordinator_says(stack, f"/for {phone} {answer}")
+    said = _coordinator_says(stack, f"/for {phone} lift to Leyburn surgery thursday 10.40")
+    assert "Leyburn Medical Practice" in said, said
+    said = _coordinator_says(stack, f"/for {phone} yes")
+    with Session(stack.engine) as session:
+        joan = session.exec(select(Person).where(Person.phone == "+441969650777")).one()
+        lift = session.exec(select(LiftRequest).where(LiftRequest.resident_id == joan.id)).one()
+    assigned = _coordinator_says(stack, f"/assign {lift.id} Margaret Allen override")
+    assert f"Request #{lift.id} is now Margaret Allen's" in assigned
+    call = _calls(stack, to="+441969650777")[0]
+    twiml = _picked_up(stack, call)
+    assert "is confirmed" in _said(twiml)
+    assert "is cancelled" in _press(stack, call, twiml, Digits="2")
+    with Session(stack.engine) as session:
+        assert session.get(LiftRequest, lift.id).status == "cancelled"  # type: ignore[union-attr]
+        driver = session.exec(select(Person).where(Person.name == "Margaret Allen")).one()
+        assert session.exec(select(OutboxMessage).where(
+            OutboxMessage.person_id == driver.id, OutboxMessage.kind == "trip_change")).all()
+    assert not [c for c in stack.twilio.named("Messages.create")
+                if c.params["To"] == "+441969650777"]

@@ -441,7 +441,9 @@ def test_dispatcher_keeps_a_chat_to_one_message_a_second(world: World) -> None:
     calls = world.telegram.named("sendMessage")
     assert len(calls) == 3
     gaps = [b.at - a.at for a, b in itertools.pairwise(calls)]
-    assert min(gaps) >= 0.95, gaps  # the arrival times at the fake Bot API
+    # The arrival times at the fake Bot API: the pacer spaces the sends a second apart; a loaded
+    # machine delays one request's arrival more than the next by up to ~0.1 s.
+    assert min(gaps) >= 0.85 and sum(gaps) >= 1.9, gaps
     with Session(world.engine) as session:
         assert session.exec(select(OutboxMessage).where(
             OutboxMessage.status == "sent")).all().__len__() == 3

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from booking import closures
 from booking.audit import Actor
 from booking.calendar import BANK_HOLIDAYS
 from booking.domain.outcomes import Refused
-from booking.schemes import get_scheme, scheme_rules
+from booking.schemes import UnknownScheme, get_scheme, scheme_rules
 from lifts.settings import Settings
 from storage.db import make_engine, transaction
 
@@ -39,6 +40,12 @@ def _now() -> datetime:
 def register(scheme_app: typer.Typer) -> None:
     """Add the calendar commands to `lifts scheme`."""
 
+    def _no_scheme(exc: LookupError) -> NoReturn:
+        """An unknown --slug says so (and which there are); no scheme at all, how to add one."""
+        console.print(f"[red]{escape(str(exc))}[/]" if isinstance(exc, UnknownScheme) else
+                      "[red]No scheme yet.[/] Run `lifts seed-demo` first.")
+        raise typer.Exit(1) from None
+
     @scheme_app.command("close")
     def close(day: Annotated[str, typer.Argument(help="The date, e.g. 2026-12-24.")],
               reason: Annotated[str, typer.Option(
@@ -51,9 +58,8 @@ def register(scheme_app: typer.Typer) -> None:
                 scheme = get_scheme(session, slug)
                 done = closures.close_day(session, scheme.id or 0, wanted, reason, CLI_ACTOR,
                                           _now())
-        except LookupError:
-            console.print("[red]No scheme yet.[/] Run `lifts seed-demo` first.")
-            raise typer.Exit(1) from None
+        except LookupError as exc:
+            _no_scheme(exc)
         except Refused as exc:
             console.print(f"[red]Not closed:[/] {exc}")
             raise typer.Exit(1) from None
@@ -75,9 +81,8 @@ def register(scheme_app: typer.Typer) -> None:
                 removed = closures.reopen_day(session, scheme.id or 0, wanted, CLI_ACTOR,
                                               _now())
                 rules = scheme_rules(scheme)
-        except LookupError:
-            console.print("[red]No scheme yet.[/] Run `lifts seed-demo` first.")
-            raise typer.Exit(1) from None
+        except LookupError as exc:
+            _no_scheme(exc)
         if not removed:
             console.print(f"[red]Not changed:[/] {wanted:%a %-d %b %Y} was not closed.")
             raise typer.Exit(1)
@@ -96,9 +101,8 @@ def register(scheme_app: typer.Typer) -> None:
                 rows = [(c.day, c.reason or "closed", "closure")
                         for c in closures.listed(session, scheme.id or 0, now)]
                 rules = scheme_rules(scheme)
-        except LookupError:
-            console.print("[red]No scheme yet.[/] Run `lifts seed-demo` first.")
-            raise typer.Exit(1) from None
+        except LookupError as exc:
+            _no_scheme(exc)
         today = now.astimezone(rules.tz).date()
         if not rules.open_on_bank_holidays:
             rows += [(d, name, "bank holiday") for d, name in BANK_HOLIDAYS.items()

@@ -46,6 +46,9 @@ def import_command(
                       soft_wrap=True)
         raise typer.Exit(1) from exc
     scheme = done.scheme
+    if spec.demo:
+        console.print("(The file's [demo] tables are for `lifts seed-demo` only: not imported.)",
+                      markup=False)
     if done.created:
         console.print(f"Created scheme '{scheme.name}' ({scheme.slug}): "
                       f"{len(spec.destinations)} destination(s), {len(spec.places)} place(s), "

@@ -78,7 +78,8 @@ def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", [
     ["scheme", "show"], ["scheme", "export"], ["roster"], ["mileage"], ["invite", "Jo Smith"],
-    ["report"], ["scheme", "set", "booking_notice_hours", "12"],
+    ["report"], ["scheme", "set", "booking_notice_hours", "12"], ["scheme", "closures"],
+    ["scheme", "close", "2026-12-24"], ["geo", "locate", "Holt"],
 ])
 def test_an_unknown_slug_is_an_error_not_another_scheme(tmp_path: Path,
                                                         command: list[str]) -> None:

@@ -25,6 +25,8 @@ from routing.windows import tightened_windows
 
 BIG = 1 << 60
 EXACT_TRIES = 12  # exact tests per (unit, route) before the route is given up for it
+NEAREST = 30  # a request is offered to this many cars at most: those that can reach it
+# in time, nearest first (a granular neighbourhood: with 200 cars, trying all is too slow)
 
 
 @dataclass
@@ -102,6 +104,24 @@ class Inserter:
                     self.movable[r] = False  # its order among locked trips: OR-Tools' job
             self.allowed.append(able)
         self.allowed_set = [frozenset(able) for able in self.allowed]
+        self.near = [self._nearest(r, able) for r, able in enumerate(self.allowed)]
+
+    def _nearest(self, r: int, able: list[int]) -> list[int]:
+        """The cars able to take request r whose shift can reach it, nearest home first."""
+        if len(able) <= NEAREST:
+            return able
+        pick, drop = 2 * r, 2 * r + 1
+        dur = self.dur_np
+        scored = []
+        for v in able:
+            car = self.vehicles[v]
+            there = int(dur[car.start, self.loc[pick]])
+            back = int(dur[self.loc[drop], car.end])
+            if (car.shift_start + there > self.hi[pick]
+                    or self.lo[drop] + self.svc[drop] + back > car.shift_end):
+                continue
+            scored.append((there + back, v))
+        return [v for _, v in sorted(scored)[:NEAREST]]
 
     # ---- scheduling -------------------------------------------------------------------
 
@@ -415,7 +435,7 @@ def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int,
         unit: {} for unit in units}
 
     def eligible(unit: tuple[int, ...]) -> list[int]:
-        return [only[unit]] if unit in only else ins.allowed[unit[0]]
+        return [only[unit]] if unit in only else ins.near[unit[0]]
 
     def refresh(stale: set[int]) -> None:
         """Best insertions of every pending unit into the routes in `stale`."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from routing.engine import Limits, Solution, node_penalty, optimise
-from routing.insert import Inserter, recreate
+from routing.insert import Inserter, RouteInfo, recreate
 from routing.problem import Problem, Weights
 
 GROUP_REQUESTS = 30  # requests per ruined route group: OR-Tools repairs that in ~0.1 s
@@ -33,6 +33,8 @@ STALL = 500
 ORTOOLS_EVERY = 8  # with an iteration budget: one OR-Tools repair per this many steps
 FAST_RUIN = 0.3  # a fast step removes at most this share of the served requests
 FAST_RUIN_MAX = 40
+LARGE = 300  # above this many requests, the first plan is built by our own insertion
+REPLAN_STALL = 300  # a re-plan stops after this many steps without a better plan
 
 
 @dataclass
@@ -114,6 +116,45 @@ class Search:
         if solution is None:
             return None
         return State(solution.routes, solution.times, solution.spans)
+
+    def construct(self, initial: State | None) -> State | None:
+        """A first plan by our own insertion (OR-Tools' first solution is too slow on a
+        county's day): keep the routes of `initial` (a re-plan), then insert every
+        unserved request (linked pairs together) in order of pickup time, each into its
+        cheapest car among the nearest able ones. None if a kept route no longer times."""
+        ins = self.inserter
+        routes: dict[int, list[int]] = {v: [] for v in range(len(self.problem.vehicles))}
+        if initial is not None:
+            for v, codes in initial.routes.items():
+                keep = [c for c in codes if c // 2 in self.candidate_set]
+                if keep and ins.times(v, keep) is None:
+                    return None
+                routes[v] = keep
+        on = {c // 2: v for v, codes in routes.items() for c in codes}
+        units, only = self._units({r for r in self.candidates if r not in on}, routes,
+                                  extra=0)
+        units.sort(key=lambda u: self._pickup_time(u[0]))
+        infos: dict[int, RouteInfo | None] = {}
+        for unit in units:
+            best: tuple[int, int, list[int]] | None = None
+            for v in [only[unit]] if unit in only else ins.near[unit[0]]:
+                if v not in infos:
+                    infos[v] = ins.info(v, routes[v])
+                info = infos[v]
+                found = None if info is None else ins.best_unit(v, routes[v], unit, info)
+                if found is not None and (best is None or found[0] < best[0]):
+                    best = (found[0], v, found[1])
+            if best is not None:
+                routes[best[1]] = best[2]
+                infos.pop(best[1], None)
+        state = State(routes, {}, {})
+        for v, codes in routes.items():
+            timed = ins.times(v, codes) if codes else ([], (0, 0))
+            if timed is None:
+                return None
+            state.times[v], state.spans[v] = timed
+        self._first()
+        return state
 
     def _first(self) -> None:
         if self.progress.first_solution is None:
@@ -246,17 +287,17 @@ class Search:
         noise = np.asarray([self.rng.uniform(1.0, 1.5) for _ in served])
         return [int(r) for r in arr[np.argsort(gap * noise, kind="stable")[:count]]]
 
-    def _units(self, removed: set[int], routes: dict[int, list[int]]) -> tuple[
-            list[tuple[int, ...]], dict[tuple[int, ...], int]]:
-        """Insertion units: removed requests, linked pairs together, plus up to 10
+    def _units(self, removed: set[int], routes: dict[int, list[int]], extra: int = 10
+               ) -> tuple[list[tuple[int, ...]], dict[tuple[int, ...], int]]:
+        """Insertion units: removed requests, linked pairs together, plus up to `extra`
         unserved candidates (a half whose partner is served goes to the partner's car)."""
         on = {c // 2: v for v, codes in routes.items() for c in codes}
         unserved = [r for r in self.candidates if r not in on and r not in removed]
-        extra = self.rng.sample(unserved, min(10, len(unserved)))
+        more = self.rng.sample(unserved, min(extra, len(unserved)))
         units: list[tuple[int, ...]] = []
         only: dict[tuple[int, ...], int] = {}
         seen: set[int] = set()
-        for r in sorted(removed) + extra:
+        for r in sorted(removed) + more:
             if r in seen or r not in self.candidate_set or not self.inserter.movable[r]:
                 continue
             partner = self.partner.get(r)
@@ -295,7 +336,11 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
     small = len(candidates) <= GROUP_REQUESTS or len(problem.vehicles) <= 2
     alone = ortools_only or (small and iterations is None)
     whole = time_limit * (1.0 if alone else WHOLE_SHARE)
-    state = search.whole(initial, max(0.05, whole), greedy=iterations is not None)
+    state = None
+    if not ortools_only and (len(candidates) > LARGE or (initial is not None and not alone)):
+        state = search.construct(initial)
+    if state is None:
+        state = search.whole(initial, max(0.05, whole), greedy=iterations is not None)
     if state is None:
         return empty, clock
     if ortools_only:
@@ -317,6 +362,8 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
                 break
             progress = clock.iterations / max(iterations, 1)
             use_ortools = clock.iterations % ORTOOLS_EVERY == ORTOOLS_EVERY - 1
+        if initial is not None and clock.iterations - last_best > REPLAN_STALL:
+            break
         if use_ortools:
             began = time.monotonic()
             candidate = search.step(state,

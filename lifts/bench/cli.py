@@ -133,12 +133,16 @@ def rural(
     time_limit: float = typer.Option(60.0, help="Seconds per scale."),
     sizes: str = typer.Option("25,50,100,200,400", help="Request counts, comma separated."),
     seed: int = typer.Option(0, help="Seed of the generator and the search."),
+    replan_size: int = typer.Option(200, help="Size whose plan is re-planned after one "
+                                              "change (0: none)."),
+    replan_budget: float = typer.Option(2.0, help="Seconds for each re-plan."),
 ) -> None:
     """Generate days of the demo scheme (examples/wensleydale.toml) and report scale and
     re-plan figures."""
     from lifts.bench import rural as rural_bench  # heavy: only when asked
 
-    rural_bench.report(Console(), [int(s) for s in sizes.split(",")], time_limit, seed)
+    rural_bench.report(Console(), _ints(sizes, "--sizes"), time_limit, seed,
+                       replan_size=replan_size, replan_budget=replan_budget)
 
 
 @app.command()

@@ -173,7 +173,7 @@ def replans(problem: Problem, plan: Plan, seed: int, budget: float) -> list[tupl
 
 
 def report(console: Console, sizes: list[int], time_limit: float, seed: int,
-           replan_size: int = 200, replan_budget: float = 4.0) -> None:
+           replan_size: int = 200, replan_budget: float = 2.0) -> None:
     """Print the scale table and the re-plan table."""
     table = Table(title=f"Rural scheme days ({DEMO_NAME}), {time_limit:g} s limit, seed {seed}")
     for name in ("requests", "drivers", "first plan s", "served", "miles", "violations",
@@ -199,9 +199,10 @@ def report(console: Console, sizes: list[int], time_limit: float, seed: int,
     if replan_input is None:
         return
     again = Table(title=f"Re-plan after one change, {replan_size} requests, served trips locked")
-    for name in ("change", "seconds", "served", "violations"):
+    for name in ("change", "seconds", "served", "violations", "locked trips moved"):
         again.add_column(name, justify="right")
     for name, plan, seconds, changed in replans(*replan_input, seed, replan_budget):
+        moved = sum(plan.vehicle_of(lock.request) != lock.vehicle for lock in changed.locks)
         again.add_row(name, f"{seconds:.2f}", str(plan.objective.served),
-                      str(len(check(changed, plan))))
+                      str(len(check(changed, plan))), str(moved))
     console.print(again)

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
 from booking.audit import Actor
+from booking.people.approval import Checks, vet_driver
 from booking.planning.run import plan_day
 from booking.setup.importing import import_scheme
 from booking.setup.scheme_file import read_scheme_file
@@ -119,7 +120,16 @@ def _join_driver(install: Install) -> Phone:
     for answer in (f"JOIN {code.group(1)}", "Kim Driver", "Holt", "red Ford Focus", "3", "yes",
                    "no", "yes", "3/2025", "10/2026", "31/8/2027", "weekdays 8 till 6", "yes"):
         kim.text(answer)
-    assert kim.text("yes")[0].startswith("Welcome aboard, Kim!")
+    welcome = kim.text("yes")[0]
+    assert welcome.startswith("Welcome aboard, Kim! A coordinator will see your DBS")
+    with transaction(install.engine) as session:  # the coordinator records the checks seen
+        driver = session.exec(select(Person).where(Person.phone == kim.number)).one()
+        assert driver.pending_since is not None  # no offers before the vetting
+        today = install.now.date()
+        vet_driver(session, driver.scheme_id, driver.id or 0,
+                   Checks(today - timedelta(days=20), today - timedelta(days=20),
+                          today + timedelta(days=300)), Actor("Sam Rix", "console"),
+                   install.now)
     return kim
 
 
@@ -135,9 +145,10 @@ def _join_and_book(phone: Phone, first: str, name: str, address: str, postcode: 
 
 
 def test_a_scheme_from_a_file_books_and_plans_end_to_end_by_sms(install: Install) -> None:
-    """North Norfolk exists only as a file: its coordinator invites a driver, a resident of
-    Blakeney books Holt surgery, the day is planned, the driver accepts by text and the
-    resident is told who is coming; every text goes out from North Norfolk's number."""
+    """North Norfolk exists only as a file: its coordinator invites a driver by text, the
+    driver joins by text and is vetted, a resident of Blakeney books Holt surgery, the day is
+    planned, the driver accepts by text and the resident is told who is coming; every text
+    goes out from North Norfolk's number."""
     kim = _join_driver(install)
     ada = Phone(install.url, "+447700900530", NORFOLK_NUMBER)
     replies = _join_and_book(ada, "lift to holt surgery thursday 10.40 please", "Ada Lamb",
@@ -160,7 +171,8 @@ def test_a_scheme_from_a_file_books_and_plans_end_to_end_by_sms(install: Install
     summary = plan_day(install.engine, norfolk.id or 0, thursday, now=install.now,
                        trigger="test", matrices=TRAVEL.matrices, time_limit=2.0)
     assert (summary.served, summary.offers) == (1, 1), summary.reasons
-    (offer,) = _sent_to(install.twilio, kim.number, 1)
+    (offer,) = [m for m in _sent_to(install.twilio, kim.number, 2)
+                if "can you take" in m["Body"]]
     assert offer["From"] == NORFOLK_NUMBER
     assert "Ada L. from Blakeney to Holt Medical Practice, Thu" in offer["Body"]
     kim.text("YES 1")

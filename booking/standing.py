@@ -333,8 +333,15 @@ def listing(session: Session, scheme_id: int, now: datetime) -> list[StandingSum
             describe(decode(standing.weekdays), standing.every_weeks), standing.local_time,
             standing.first_day, standing.until_day, standing.return_plan,
             min(upcoming).astimezone(tz).date() if upcoming else None,
-            carer.name if carer is not None else ""))
+            (carer.name or f"a contact, {_shown(carer.phone)}") if carer is not None else ""))
     return out
+
+
+def _shown(phone: str | None) -> str:
+    """A UK mobile as people write it (07700 900123)."""
+    if phone and phone.startswith("+44") and len(phone) == 13:
+        return f"0{phone[3:7]} {phone[7:]}"
+    return phone or "no phone"
 
 
 def listing_text(summaries: list[StandingSummary]) -> str:

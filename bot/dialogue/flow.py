@@ -189,7 +189,7 @@ def _opt_out_or_in(snap: Snapshot, intent: Intent) -> Outcome:
 def _help(snap: Snapshot) -> Outcome:
     """Ask a coordinator to get in touch, keeping where the conversation stood (a half-done
     join or booking is still there when they answer the question)."""
-    who = snap.person.name if snap.person else "Someone new"
+    who = (snap.person.name or "A trusted contact") if snap.person else "Someone new"
     via = "Telegram" if snap.channel == "telegram" else f"text from {snap.address}"
     if snap.person and snap.person.phone and snap.channel == "telegram":
         via += f" (phone {snap.person.phone})"

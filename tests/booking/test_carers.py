@@ -181,3 +181,18 @@ def test_a_resident_withdraws_their_yes(any_engine: Engine) -> None:
         "Harold has asked us to stop you booking lifts for them."]
     assert "once they've said yes" in sue.say("lift for dad to leyburn thursday 10.40")
     assert _requests(any_engine, HAROLD) == []
+
+
+def test_a_carer_makes_a_standing_booking(any_engine: Engine) -> None:
+    """'Every Tuesday for Dad': a standing booking in Harold's name, its first lifts made,
+    and the coordinator's /standing says a contact booked it."""
+    seed(any_engine, NOW)
+    sue, harold = _link_sue_to_harold(any_engine)
+    harold.say("1")
+    readback = sue.say("every Tuesday at 10.40 to Leyburn surgery for dad")
+    assert "Just Harold to Leyburn Medical Practice every Tue at 10:40" in readback
+    assert "Harold's lifts every Tue at 10:40 are booked" in sue.say("yes")
+    assert _requests(any_engine, HAROLD)  # the first occurrences, as ordinary requests
+    listing = Chat(any_engine, COORDINATOR).say("/standing")
+    assert "Harold Metcalfe: every Tue 10:40 to Leyburn Medical Practice" in listing
+    assert "(booked by a contact, 07700 900300)" in listing

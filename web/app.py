@@ -70,6 +70,7 @@ def console_app(console: Console) -> ASGIApp:
         Route("/residents/{person:int}/details", page(people.details), methods=["POST"]),
         Route("/residents/{person:int}/home", page(people.home), methods=["POST"]),
         Route("/residents/{person:int}/needs", page(people.needs), methods=["POST"]),
+        Route("/residents/{person:int}/place", page(people.place), methods=["POST"]),
         Route("/residents/{person:int}/deactivate", page(people.deactivate), methods=["POST"]),
         Route("/residents/{person:int}/reactivate", page(people.reactivate), methods=["POST"]),
         Route("/drivers", page(people.list_page), methods=["GET"]),

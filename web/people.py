@@ -11,6 +11,7 @@ from datetime import date
 from starlette.responses import Response
 
 from booking.domain.outcomes import Refused
+from booking.geo.placing import place_resident
 from booking.intake.views import MOBILITY_LABELS
 from booking.people import approval, editing
 from booking.people.approval import Checks, Done
@@ -45,20 +46,31 @@ def resident_page(ctx: Ctx, *, status: int = 200, error: str = "") -> Response:
         detail = resident_detail(ctx.session, ctx.scheme_id, _path_id(ctx))
     except Refused as exc:
         raise NotFound("There is no such resident.") from exc
-    return ctx.render("resident.html", status=status, error=error, r=detail, p=detail.person,
+    places = _settlements(ctx)
+    person = detail.person
+    if person.lat is not None and person.lon is not None:
+        centre = (person.lat, person.lon)
+    elif places:  # the middle of the scheme's villages
+        centre = (sum(p[2] for p in places) / len(places), sum(p[3] for p in places) / len(places))
+    else:
+        centre = (54.0, -2.0)
+    return ctx.render("resident.html", status=status, error=error, r=detail, p=person,
                       form=ctx.form, tz=ctx.tz, mobility=MOBILITY_LABELS,
-                      settlements=_settlements(ctx))
+                      settlements=[(i, name) for i, name, _lat, _lon in places],
+                      centre=(round(centre[0], 5), round(centre[1], 5)),
+                      tiles=ctx.console.config.tile_url,
+                      attribution=ctx.console.config.tile_attribution)
 
 
-def _settlements(ctx: Ctx) -> list[tuple[int, str]]:
+def _settlements(ctx: Ctx) -> list[tuple[int, str, float, float]]:
     from sqlmodel import col, select
 
     from storage.tables import Place
 
-    rows = ctx.session.exec(select(Place.id, Place.name).where(
+    rows = ctx.session.exec(select(Place.id, Place.name, Place.lat, Place.lon).where(
         Place.scheme_id == ctx.scheme_id, Place.kind == "settlement",
         Place.active == True).order_by(col(Place.name))).all()  # noqa: E712
-    return [(i or 0, name) for i, name in rows]
+    return [(i or 0, name, lat, lon) for i, name, lat, lon in rows]
 
 
 def _person_id(ctx: Ctx, role: str) -> int:
@@ -154,6 +166,21 @@ def needs(ctx: Ctx) -> Response:
             ctx.form.get("assistance_dog") == "yes"), ctx.actor, ctx.now))
 
 
+def place(ctx: Ctx) -> Response:
+    """POST /console/residents/N/place: lat, lon (the map pin, or typed): booking.geo's
+    place_resident, which audits it and hands lifts held for an address to the planner."""
+    def action(person_id: int) -> Done:
+        lat = _coordinate(ctx.form.get("lat", ""), "latitude")
+        lon = _coordinate(ctx.form.get("lon", ""), "longitude")
+        placed = place_resident(ctx.session, person_id, lat, lon, by=ctx.actor, now=ctx.now,
+                                scheme_id=ctx.scheme_id)
+        held = len(placed.released)
+        return Done("The home is placed on the map" + (
+            f"; {held} lift{'s' if held > 1 else ''} waiting for it will now be planned."
+            if held else "."))
+    return _act(ctx, "resident", action)
+
+
 def deactivate(ctx: Ctx) -> Response:
     """POST /console/(residents|drivers)/N/deactivate."""
     return _act(ctx, _role_from_path(ctx), lambda person_id: approval.deactivate(
@@ -182,6 +209,16 @@ def _whole(text: str, what: str) -> int:
         raise Refused(f"Give the {what} as a whole number.") from exc
     if not 0 <= value < 2**31:
         raise Refused(f"Give the {what} as a whole number.")
+    return value
+
+
+def _coordinate(text: str, what: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError as exc:
+        raise Refused(f"Give the {what} as a number, e.g. 54.29 (or click the map).") from exc
+    if value != value:  # NaN; out of range is place_resident's to refuse
+        raise Refused(f"Give the {what} as a number.")
     return value
 
 

@@ -46,6 +46,7 @@ ROUTES = [
     ("GET", "/residents"), ("GET", "/residents/{person}"),
     ("POST", "/residents/{person}/approve"), ("POST", "/residents/{person}/details"),
     ("POST", "/residents/{person}/home"), ("POST", "/residents/{person}/needs"),
+    ("POST", "/residents/{person}/place"),
     ("POST", "/residents/{person}/deactivate"), ("POST", "/residents/{person}/reactivate"),
     ("GET", "/drivers"), ("GET", "/drivers/{driver}"), ("POST", "/drivers/{driver}/checks"),
     ("POST", "/drivers/{driver}/car"), ("POST", "/drivers/{driver}/limits"),

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
@@ -193,3 +194,49 @@ def test_car_and_limits_are_saved_and_audited(site: Site) -> None:
             AuditEntry.subject_person_id == driver.id)).all()
     assert car.wheelchair_accessible and car.folding_wheelchair and car.seats == 4
     assert actions == ["edit_car", "edit_limits"]
+
+
+def test_a_coordinator_places_an_unlocated_home_with_the_map_pin(console_page: Page,
+                                                                 site: Site) -> None:
+    """A resident whose home is not on the map, their lift held for it: a click on the map
+    fills the fields, saving places the home and hands the lift to the planner."""
+    from booking.domain.outcomes import HOME_UNKNOWN
+    from booking.domain.status import RequestStatus
+    from booking.lifecycle.requests import set_status
+
+    page = console_page
+    with transaction(site.engine) as session:
+        request = session.exec(select(LiftRequest).where(LiftRequest.scheme_id == 1)
+                               .order_by(col(LiftRequest.id))).first()
+        assert request is not None
+        person = session.get(Person, request.resident_id)
+        assert person is not None
+        person.lat = person.lon = None
+        session.add(person)
+        set_status(session, request, RequestStatus.NEEDS_COORDINATOR, now=site.clock.now,
+                   actor="system", note=HOME_UNKNOWN)
+        person_id, request_id = person.id, request.id
+    sign_in(page, site.url, COORDINATOR)
+    page.goto(f"{site.url}/console/residents/{person_id}")
+    expect(page.get_by_text("not placed on the map")).to_be_visible()
+    expect(page.locator("#pin-map")).to_have_attribute("data-ready", "yes")
+    _clean(page)
+    page.locator("#pin-map").click()
+    expect(page.get_by_label("Latitude")).not_to_have_value("")
+    lat = float(page.get_by_label("Latitude").input_value())
+    page.get_by_role("button", name="Save where the home is").click()
+    expect(page.get_by_role("status")).to_contain_text("will now be planned")
+    with Session(site.engine) as session:
+        placed = session.get(Person, person_id)
+        held = session.get(LiftRequest, request_id)
+        trail = session.exec(select(AuditEntry).where(AuditEntry.action == "place_home")).one()
+    assert placed is not None and placed.lat == pytest.approx(lat, abs=1e-4)
+    assert held is not None and held.status == "requested"
+    assert trail.actor_name == "Pat Coordinator"
+    client = signed_in(site.url, COORDINATOR)
+    client.get(f"/console/residents/{person_id}")
+    for form, words in (({"lat": "north", "lon": "1"}, "as a number"),
+                        ({"lat": "91", "lon": "0"}, "not on the map"),
+                        ({"lat": "nan", "lon": "0"}, "as a number")):
+        response = client.post(f"/console/residents/{person_id}/place", form)
+        assert response.status_code == 409 and words in response.text, form

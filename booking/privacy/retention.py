@@ -191,7 +191,8 @@ def _help(session: Session, scheme_id: int, now: datetime, cutoff: datetime,
 def _inactive(session: Session, scheme_id: int, cutoff: datetime) -> list[Person]:
     """People with nothing to do with the scheme for the whole retention period.
 
-    A resident: joined before it, no lift asked for or due within it, no message in it. A
+    A resident (or a trusted contact): joined before it, no lift asked for or due within it,
+    no message in it. A
     driver or coordinator: also marked as no longer active (a volunteer between trips
     stays), and no trip driven within it.
     """
@@ -210,7 +211,7 @@ def _inactive(session: Session, scheme_id: int, cutoff: datetime) -> list[Person
     query = select(Person).where(
         col(Person.scheme_id) == scheme_id, col(Person.anonymised_at).is_(None),
         col(Person.created_at) < cutoff, ~recent_request, ~recent_message,
-        or_(col(Person.role) == "resident", volunteer_left))
+        or_(col(Person.role).in_(("resident", "contact")), volunteer_left))
     if not is_sqlite(session.get_bind()):
         query = query.with_for_update(skip_locked=True)
     return list(session.exec(query).all())

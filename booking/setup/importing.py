@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
 
 from booking import audit
 from booking.audit import Actor
@@ -23,7 +24,7 @@ from booking.setup.scheme_file import (
     SchemeSpec,
     Village,
 )
-from storage.tables import LiftRequest, Person, Place, Scheme
+from storage.tables import Person, Place, Scheme
 
 
 @dataclass
@@ -104,15 +105,25 @@ def _destinations(session: Session, result: Imported, sid: int,
         session.add(place)
     session.flush()
     for place in existing.values():
-        used = session.exec(select(LiftRequest.id).where(
-            LiftRequest.destination_id == place.id)).first()
-        if used is None:
+        if not _referenced(session, place.id or 0):
             session.delete(place)
             result.changes.append(f"destination {place.name!r} removed")
         elif place.active:
             place.active = False  # its trips keep their destination
             session.add(place)
             result.changes.append(f"destination {place.name!r} retired")
+
+
+def _referenced(session: Session, place_id: int) -> bool:
+    """Whether any row (a lift, a standing booking, whatever comes next) points at the place:
+    found from the foreign keys themselves, so a new table is never missed."""
+    for table in SQLModel.metadata.tables.values():
+        for column in table.columns:
+            if any(fk.column.table.name == "place" for fk in column.foreign_keys):
+                if session.execute(sa_select(column).where(column == place_id).limit(1)
+                                   ).first() is not None:
+                    return True
+    return False
 
 
 def _places(session: Session, result: Imported, sid: int, wanted: tuple[Village, ...]) -> None:

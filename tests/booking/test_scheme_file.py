@@ -21,7 +21,7 @@ from booking.setup.importing import import_scheme
 from booking.setup.scheme_file import SchemeFileError, read_scheme_file
 from lifts.demo_scheme import DEMO_FILE
 from storage.db import transaction
-from storage.tables import AuditEntry, Person, Place, Scheme
+from storage.tables import AuditEntry, Person, Place, Scheme, StandingBooking
 
 NORFOLK = Path(__file__).parent.parent / "support" / "north_norfolk.toml"
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -112,9 +112,9 @@ def test_export_of_an_import_equals_the_file(any_engine: Engine, path: Path) -> 
 
 
 def test_a_removed_destination_is_retired_if_trips_refer_to_it(any_engine: Engine) -> None:
-    """Taking destinations out of the file: one with a booked trip is retired (its trip keeps
-    it), one never used is deleted; a removed coordinator is deactivated; a changed value is
-    updated in place."""
+    """Taking destinations out of the file: one with a booked trip or a standing booking is
+    retired (they keep it), one never used is deleted; a removed coordinator is deactivated;
+    a changed value is updated in place."""
     text = NORFOLK.read_text()
     _import(any_engine, text)
     with transaction(any_engine) as session:
@@ -126,18 +126,26 @@ def test_a_removed_destination_is_retired_if_trips_refer_to_it(any_engine: Engin
         session.flush()
         request_lift(session, resident, RequestLift(holt.id or 0, NOW + timedelta(days=3),
                                                     "wait", False), now=NOW, channel="sms")
-    cut = _without(_without(_without(text, "[[destinations]]", "Holt Medical Practice"),
-                            "[[destinations]]", "Aylsham Pharmacy"), "[[coordinators]]", "Jo Pegg")
+        pharmacy = session.exec(select(Place).where(Place.name == "Aylsham Pharmacy")).one()
+        session.add(StandingBooking(scheme_id=scheme.id or 0, resident_id=resident.id or 0,
+                                    destination_id=pharmacy.id or 0, weekdays="1",
+                                    local_time="10:40", first_day=NOW.date()))
+    cut = _without(_without(_without(_without(
+        text, "[[destinations]]", "Holt Medical Practice"), "[[destinations]]",
+        "Aylsham Pharmacy"), "[[destinations]]", "Cromer and District Hospital"),
+        "[[coordinators]]", "Jo Pegg")
     cut = cut.replace("lat = 52.941", "lat = 52.942")
     changes = _import(any_engine, cut)
     assert "destination 'Holt Medical Practice' retired" in changes
-    assert "destination 'Aylsham Pharmacy' removed" in changes
+    assert "destination 'Aylsham Pharmacy' retired" in changes  # the standing booking's
+    assert "destination 'Cromer and District Hospital' removed" in changes
     assert "coordinator 'Jo Pegg' deactivated" in changes
     assert "destination 'Sheringham Medical Practice': lat changed" in changes
     with Session(any_engine) as session:
         holt = session.exec(select(Place).where(Place.name == "Holt Medical Practice")).one()
         assert holt.active is False
-        assert session.exec(select(Place).where(Place.name == "Aylsham Pharmacy")).first() is None
+        assert session.exec(select(Place).where(Place.name == "Cromer and District Hospital")
+                            ).first() is None
         jo = session.exec(select(Person).where(Person.name == "Jo Pegg")).one()
         assert jo.active is False
     assert "Holt Medical Practice" not in _export(any_engine, "north-norfolk")

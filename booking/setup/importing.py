@@ -138,9 +138,14 @@ def _places(session: Session, result: Imported, sid: int, wanted: tuple[Village,
              lon=v.lon, postcode_prefixes=list(v.postcode_prefixes), active=True)
         session.add(place)
     session.flush()
-    for place in existing.values():  # homes keep their own coordinates: nothing refers here
-        session.delete(place)
-        result.changes.append(f"place {place.name!r} removed")
+    for place in existing.values():  # homes keep their own coordinates
+        if not _referenced(session, place.id or 0):
+            session.delete(place)
+            result.changes.append(f"place {place.name!r} removed")
+        elif place.active:
+            place.active = False
+            session.add(place)
+            result.changes.append(f"place {place.name!r} retired")
 
 
 def _coordinators(session: Session, result: Imported, sid: int,

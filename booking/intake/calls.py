@@ -61,6 +61,7 @@ class CallFacts:
     scheme: str
     office: str
     day: str = ""  # the lift's day, for the words after an answer
+    own: bool = True  # about the listener's own lift (not a copy for a trusted contact)
 
 
 def facts(engine: Engine, message_id: int) -> CallFacts | None:
@@ -77,9 +78,10 @@ def _facts(session: Session, row: OutboxMessage) -> CallFacts:
     rules = rules_for(session, row.scheme_id) if row.scheme_id else None
     request = session.get(LiftRequest, row.request_id) if row.request_id else None
     day = notices.day_time(request.appointment_at, rules.tz)[:-6] if request and rules else ""
-    return CallFacts(row.kind, dict(row.variables or {}), row.body,
+    own = request is None or request.resident_id == row.person_id
+    return CallFacts(row.kind if own else "copy", dict(row.variables or {}), row.body,
                      scheme.name if scheme else "the lift scheme",
-                     (scheme.office_phone if scheme else "") or "", day)
+                     (scheme.office_phone if scheme else "") or "", day, own)
 
 
 def choice_from(digits: str, speech: str) -> Choice:
@@ -116,7 +118,9 @@ def answer(engine: Engine, message_id: int, choice: Choice, now: datetime) -> Re
             return Result.CONFIRMED
         person = session.get(Person, row.person_id) if row.person_id else None
         request = session.get(LiftRequest, row.request_id)
-        if person is None or request is None or request.status not in REQUEST_ACTIVE:
+        if person is None or request is None or request.resident_id != person.id:
+            return Result.CONFIRMED  # a contact's copy: news only (they cancel by message)
+        if request.status not in REQUEST_ACTIVE:
             return Result.ALREADY_CLOSED
         try:
             residents.cancel_lift(session, person, request.id or 0, now=now)

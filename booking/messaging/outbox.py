@@ -98,7 +98,9 @@ def _with_copies(session: Session, *, key: str, person: Person, kind: str, body:
     contacts, resident_too = copies.contacts_to_tell(session, person)
     first = person.name.split()[0] if person.name.strip() else "them"
     sent = [_enqueue(session, key=f"{key}:contact:{contact.id}", person=contact, kind=kind,
-                     body=copies.copy_text(first, body), **{**rest, "sms_hint": ""})
+                     body=copies.copy_text(first, body),
+                     # the copy's own words: a template or call says them, not "your lift"
+                     **{**rest, "sms_hint": "", "variables": None})
             for contact in contacts]
     reached = [m for m in sent if m is not None]
     if resident_too or not reached:

@@ -3,7 +3,9 @@ forged requests accepted (both must be 0). The tests do the same with hypothesis
 this runs thousands.
 
 - malformed but authenticated: signed Twilio forms with random fields, sizes and bytes, to
-  /sms/inbound and /sms/status; Telegram updates of random shape with the right secret;
+  /sms/inbound and /sms/status (texts and WhatsApp), and to the call webhooks /voice/call,
+  /voice/answer, /voice/amd and /voice/status; Telegram updates of random shape with the
+  right secret;
 - forged: the same with a wrong signature or secret (must all be 403, and nothing stored).
 """
 
@@ -37,7 +39,10 @@ from storage.tables import InboundMessage
 
 SECRET = "bench-webhook-secret_0123456789ABCDEFabcdef"
 FIELDS = ("From", "To", "Body", "MessageSid", "SmsSid", "AccountSid", "MessageStatus",
-          "ErrorCode", "NumMedia")
+          "ErrorCode", "NumMedia", "ButtonPayload", "ProfileName")
+CALL_FIELDS = ("CallSid", "AccountSid", "Digits", "SpeechResult", "Confidence", "CallStatus",
+               "AnsweredBy", "From", "To")
+VOICE = ("/voice/call", "/voice/answer", "/voice/amd", "/voice/status")
 
 
 @dataclass
@@ -64,9 +69,21 @@ def _text(rng: random.Random) -> str:
 def _form(rng: random.Random) -> dict[str, str]:
     form = {name: _text(rng) for name in rng.sample(FIELDS, rng.randint(0, len(FIELDS)))}
     if rng.random() < 0.5:  # often well-formed enough to get past the first checks
-        form.update(From=f"+4477{rng.randint(0, 10**8):08d}", To=FROM_NUMBER,
+        prefix = rng.choice(["", "whatsapp:"])  # WhatsApp comes to the same webhook
+        form.update(From=f"{prefix}+4477{rng.randint(0, 10**8):08d}", To=prefix + FROM_NUMBER,
                     MessageSid=rng.choice(["SM" + "a" * 32, "S" * rng.randint(1, 90), ""]),
                     AccountSid=ACCOUNT_SID)
+    return form
+
+
+def _call_form(rng: random.Random) -> dict[str, str]:
+    form = {name: _text(rng) for name in rng.sample(CALL_FIELDS, rng.randint(0, 9))}
+    if rng.random() < 0.6:
+        form.update(CallSid=rng.choice(["CA" + "b" * 32, "C" * rng.randint(1, 90), ""]),
+                    Digits=rng.choice(["1", "2", "3", "9", "", "12#"]),
+                    CallStatus=rng.choice(["completed", "no-answer", "busy", "in-progress",
+                                           "x" * 30, ""]),
+                    AnsweredBy=rng.choice(["human", "machine_end_beep", "fax", ""]))
     return form
 
 
@@ -128,6 +145,12 @@ def run_abuse(url: str, workdir: Path, *, each: int = 2_000, seed: int = 0) -> A
                         signature = validator.compute_signature(f"{PUBLIC_URL}{path}", form)
                         post(path.split("?")[0], path, data=form,
                              headers={"X-Twilio-Signature": signature})
+                    calls = _call_form(rng)
+                    for voice in VOICE:
+                        path = voice + rng.choice(["?ref=1", "?ref=2", "?ref=99999999999",
+                                                   "?ref=-3", "", "?ref=1&try=2"])
+                        signature = validator.compute_signature(f"{PUBLIC_URL}{path}", calls)
+                        post(voice, path, data=calls, headers={"X-Twilio-Signature": signature})
                     post("/telegram/webhook", "/telegram/webhook", content=_update(rng, n),
                          headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
                                   "content-type": "application/json"})
@@ -137,6 +160,10 @@ def run_abuse(url: str, workdir: Path, *, each: int = 2_000, seed: int = 0) -> A
                 for n in range(each // 4):
                     form = _form(rng) | {"Body": "STOP", "MessageSid": f"SMforged{n:026d}"}
                     forged += post("forged sms", "/sms/inbound", data=form,
+                                   headers={"X-Twilio-Signature": base64.b64encode(
+                                       rng.randbytes(20)).decode()}) != 403
+                    forged += post("forged call", rng.choice(VOICE) + "?ref=1",
+                                   data=_call_form(rng) | {"Digits": "2"},
                                    headers={"X-Twilio-Signature": base64.b64encode(
                                        rng.randbytes(20)).decode()}) != 403
                     forged += post("forged telegram", "/telegram/webhook",

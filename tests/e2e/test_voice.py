@@ -26,7 +26,7 @@ from booking.intake.residents import request_lift
 from booking.rules import local_instant
 from lifts.app import asgi, build
 from storage.db import transaction
-from storage.tables import LiftRequest, OutboxMessage, Person, Place, Scheme
+from storage.tables import LiftRequest, OutboxMessage, Person, Place, Scheme, TrustedContact
 from tests.support.fakes import Call, FakeTwilio, fake_twilio
 from tests.support.live import live_server
 from tests.support.world import (
@@ -394,3 +394,27 @@ def test_a_landline_resident_end_to_end(stack: Stack) -> None:
             OutboxMessage.person_id == driver.id, OutboxMessage.kind == "trip_change")).all()
     assert not [c for c in stack.twilio.named("Messages.create")
                 if c.params["To"] == "+441969650777"]
+
+
+def test_a_contact_on_a_landline_hears_the_copy_and_cannot_cancel_by_keypad(
+        stack: Stack) -> None:
+    """A trusted contact with a landline hears the copy of the resident's confirmation by a
+    call ("For Albert: ... collect them"), as news: 2 does not cancel someone else's lift."""
+    daughter = "+441969650999"
+    with transaction(stack.engine) as session:
+        albert = session.exec(select(Person).where(Person.phone == LANDLINE)).one()
+        albert.phone = "+447911123455"  # Albert has a mobile; his daughter a landline
+        contact = Person(scheme_id=1, role="contact", name="Susan Thwaite", phone=daughter)
+        session.add_all([albert, contact])
+        session.flush()
+        session.add(TrustedContact(scheme_id=1, resident_id=albert.id or 0,
+                                   contact_id=contact.id or 0, label="Dad",
+                                   confirmed_at=stack.now))
+    _lift(stack, phone="+447911123455")
+    call = _calls(stack, to=daughter)[0]
+    twiml = _picked_up(stack, call)
+    words = _said(twiml)
+    assert "For Albert" in words and "collect them" in words and "Press 2" not in words
+    said = _press(stack, call, twiml, Digits="2")
+    assert "didn't catch" in said
+    assert _status(stack) != "cancelled"

@@ -52,7 +52,9 @@ _KIN = {"mum": "mum", "mother": "mum", "mam": "mum", "mom": "mum", "mummy": "mum
 _STOP_WORDS = {"on", "at", "to", "for", "next", "this", "tomorrow", "today", "please", "in",
                "from", "the", "a", "lift", "every", "is", "has", "s", "and", "monday",
                "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon",
-               "tue", "tues", "wed", "thu", "thur", "thurs", "fri"}
+               "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "dr", "doctor", "nurse",
+               "physio", "surgery", "hospital", "clinic", "appointment", "me", "us", "him",
+               "her", "them", "you"}
 _ADD = re.compile(r"\b(?:contact|book (?:lifts? )?for me|on my behalf|book my lifts|"
                   r"arrange (?:my )?lifts|act for me|speak for me|carer|can book)\b")
 _PHONE = re.compile(r"(?:\+44\s?|0)(?:\d[\s-]?){9,10}")
@@ -198,7 +200,7 @@ def _shown(phone: str) -> str:
 
 # --- asking to book for someone -----------------------------------------------------------
 
-def named_person(text: str) -> tuple[str, str] | None:
+def named_person(text: str, *, need_kin: bool = False) -> tuple[str, str] | None:
     """("Bill Smith", "dad") from "for my dad, Bill Smith, on Tuesday"; None if no full name
     follows "for" or "on behalf of"."""
     tokens = re.findall(r"[A-Za-z][A-Za-z'\-]*|[,.;:!?]|\d+", text)
@@ -219,6 +221,8 @@ def named_person(text: str) -> tuple[str, str] | None:
                 lowered[j] not in _STOP_WORDS and lowered[j] not in _KIN:
             name.append(tokens[j][0].upper() + tokens[j][1:])
             j += 1
+        if need_kin and not kin:
+            continue  # a resident's "for Dr Patel" is their appointment, not someone to book for
         if len(name) >= 2 and (kin or all(n[0].isupper() for n in tokens[j - len(name):j])):
             return " ".join(name), kin
     return None
@@ -232,7 +236,8 @@ def _wordlike(token: str) -> bool:
 def ask_for(text: str, snap: Snapshot) -> Outcome | None:
     """'Book a lift for my dad, Bill Smith': ask Bill (if he is with us) for a yes. The
     answer is the same whether or not he is, so no one learns who uses the scheme."""
-    found = named_person(text)
+    known_person = snap.person is not None
+    found = named_person(text, need_kin=known_person)
     if found is None or snap.channel != "sms":
         return None
     name, kin = found

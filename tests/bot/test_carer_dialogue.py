@@ -212,6 +212,9 @@ def test_a_stranger_asks_to_book_for_someone(text: str, name: str, label: str) -
     "lift to leyburn for me and my husband thursday 10.40",
     "Lift for my granddaughter and me to Hawes",
     "I need a lift for Tuesday",
+    "a lift to Leyburn for Dr Patel on Thursday at 10.40",
+    "Lift for Friarage Hospital Thursday",
+    "lift for Mary Jones to Leyburn",  # a resident naming someone: only with "my mum" etc.
 ])
 def test_not_a_request_to_book_for_someone(text: str) -> None:
     """Companions and days are not names."""

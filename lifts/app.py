@@ -200,7 +200,8 @@ def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | N
             account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
             from_number=settings.twilio_voice_from or settings.twilio_from_number,
             public_base_url=settings.public_base_url,
-            api_base_url=settings.twilio_api_base_url)
+            api_base_url=settings.twilio_api_base_url,
+            fixed_from=bool(settings.twilio_voice_from))
     if settings.whatsapp_enabled:
         callback = f"{settings.public_base_url}/sms/status" if settings.public_base_url else ""
         lifts.senders["whatsapp"] = WhatsAppSender(

@@ -49,10 +49,12 @@ class VoiceSender(SmsSender):
     channel = "voice"
 
     def __init__(self, *, account_sid: str, auth_token: str, from_number: str,
-                 public_base_url: str, api_base_url: str = TWILIO_DEFAULT_BASE):
+                 public_base_url: str, api_base_url: str = TWILIO_DEFAULT_BASE,
+                 fixed_from: bool = False):
         super().__init__(account_sid=account_sid, auth_token=auth_token,
                          from_number=from_number, api_base_url=api_base_url)
         self._base = public_base_url.rstrip("/")
+        self._fixed_from = fixed_from  # TWILIO_VOICE_FROM set: every call from it
 
     async def send(self, message: Outgoing) -> str:
         """Ring the person; Twilio then fetches what they hear from /voice/call (built
@@ -75,7 +77,8 @@ class VoiceSender(SmsSender):
         ref = message.reference
         try:
             created = self._client.calls.create(
-                to=message.address, from_=message.from_number or self._from,
+                to=message.address,
+                from_=self._from if self._fixed_from else message.from_number or self._from,
                 url=self._url("call", ref),
                 method="POST", timeout=RING_SECONDS,
                 time_limit=CALL_LIMIT, status_callback=self._url("status", ref),

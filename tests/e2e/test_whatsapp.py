@@ -295,3 +295,44 @@ def test_scheme_number_is_found_through_the_whatsapp_prefix(stack: Stack) -> Non
     with Session(stack.engine) as session:
         assert session.exec(select(OutboxMessage).where(
             OutboxMessage.channel == "whatsapp")).first() is not None
+
+
+def test_a_driver_accepts_an_offer_template_with_a_tap(stack: Stack) -> None:
+    """A driver on WhatsApp, outside the session: the offer goes as its template with
+    Accept/Decline quick replies; tapping Accept (its id, YES <trip>) takes the trip."""
+    from booking.offers.urgent import offer_to
+    from storage.tables import Offer
+
+    offer_sid = "HX" + "d" * 32
+    _join(stack.phone)
+    _rule(stack.engine, "whatsapp_template_offer", offer_sid)
+    thursday = stack.now.astimezone(LONDON).date() + timedelta(days=3)
+    with transaction(stack.engine) as session:
+        resident = session.exec(select(Person).where(Person.phone == RESIDENT)).one()
+        driver = session.exec(select(Person).where(Person.name == "Margaret Allen")).one()
+        driver.preferred_channel = "whatsapp"
+        driver.whatsapp_seen_at = stack.now - timedelta(days=3)
+        driver_phone = driver.phone or ""
+        place = session.exec(select(Place).where(Place.kind == "gp")).first()
+        assert place is not None
+        request = request_lift(session, resident, RequestLift(
+            place.id or 0, local_instant(thursday, datetime.min.time().replace(hour=10), LONDON),
+            "wait", False), now=stack.now, channel="whatsapp")
+        offer_to(session, request, [driver], stack.now)
+        offer = session.exec(select(Offer).where(Offer.driver_id == driver.id)).one()
+        offer_id = offer.id
+    deadline = time.monotonic() + 10
+    while True:
+        sent = [c for c in stack.twilio.named("Messages.create")
+                if c.params.get("To") == f"whatsapp:{driver_phone}"]
+        if sent or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert sent and sent[0].params["ContentSid"] == offer_sid
+    facts = json.loads(sent[0].params["ContentVariables"])
+    assert facts["2"] == str(offer_id) and facts["1"].startswith(f"URGENT: Trip {offer_id}:")
+    driver_app = WhatsApp(stack.phone.url, number=driver_phone)
+    said = driver_app.send("Accept", ButtonText="Accept", ButtonPayload=f"YES {offer_id}")
+    assert f"Trip {offer_id} is yours" in " ".join(said)
+    with Session(stack.engine) as session:
+        assert session.get(Offer, offer_id).status == "accepted"  # type: ignore[union-attr]

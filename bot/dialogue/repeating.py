@@ -17,7 +17,7 @@ from booking.intake.views import PlaceView, Snapshot, StandingView
 from booking.repeats import Pattern, describe, first_on_or_after, short_date
 from booking.rules import WEEKDAYS, closed_reason, confirm_by, is_open_day, local_instant
 from bot.dialogue.asking import ask, say
-from bot.dialogue.understand_repeat import repeat_in
+from bot.dialogue.understand_repeat import repeat_in, weekdays_named
 from bot.dialogue.understand_text import normalise, words_only
 from bot.dialogue.wording import YES_NO, clock_text
 from bot.messages import Option, Outcome, Reply
@@ -194,9 +194,7 @@ def means_all(text: str) -> bool:
 
 def which_standing(snap: Snapshot, text: str) -> list[StandingView]:
     """The standing bookings a message could mean (by a weekday it names, else all)."""
-    today = snap.now.astimezone(snap.rules.tz).date()
-    found = repeat_in(text, today) or repeat_in(f"every {text}", today)
-    named = set(found.weekdays) if found is not None and len(found.weekdays) < 5 else set()
+    named = weekdays_named(text)
     picked = [s for s in snap.standing if named & set(s.weekdays)] if named else []
     return picked or list(snap.standing)
 

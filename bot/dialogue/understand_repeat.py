@@ -26,7 +26,9 @@ _DAY = {
 _PLURAL = {"mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays",
            "sundays", "mons", "weds", "fris"}
 _DAY_WORD = r"(?:" + "|".join(sorted(_DAY, key=len, reverse=True)) + r")"
-_EVERY = re.compile(r"\b(?:every|each|evry|ever|weekly|every single)\b")
+# "every Tuesday", "each week", "weekly": not "every time" or "as I do every so often".
+_EVERY = re.compile(r"\bweekly\b|\b(?:every|each|evry|ever)\s+(?:single\s+|other\s+|second\s+)?"
+                    r"(?:week|day|weekday|working day|" + _DAY_WORD + r")s?\b")
 _FORTNIGHT = re.compile(r"\b(?:fortnightly|fortnight|every (?:other|second|alternate) "
                         r"(?:week|" + _DAY_WORD + r")|alternate " + _DAY_WORD + r"|every "
                         r"(?:two|2) weeks|once every (?:two|2) weeks|biweekly)\b")
@@ -99,3 +101,8 @@ def _until(norm: str, today: date) -> tuple[str, date | None]:
         return norm, None  # "to the Friarage": not an end date
     blank = norm[:found.start()] + " " * (found.end() - found.start()) + norm[found.end():]
     return blank, result.day
+
+
+def weekdays_named(text: str) -> set[int]:
+    """The weekdays a message names ("cancel my Tuesday lifts": {1})."""
+    return {_DAY[m.group()] for m in re.finditer(r"\b" + _DAY_WORD + r"\b", normalise(text))}

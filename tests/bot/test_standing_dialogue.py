@@ -199,3 +199,15 @@ def test_asking_about_a_date_a_standing_booking_covers() -> None:
     outcome, _ = play("my lifts", standing=(TUESDAYS, THURSDAYS))
     assert said(outcome) == ("Your regular lifts: every Tue at 10:40; every other Thu at "
                              "14:00. Each is booked two weeks ahead.")
+
+
+@pytest.mark.parametrize("text", [
+    "lift to leyburn surgery thursday 10.40, same as every time",
+    "leyburn surgery on thursday 10.40, thanks for everything",
+    "can I get a lift to Leyburn surgery thursday at 10.40 please",
+])
+def test_a_single_lift_is_not_a_repeat(text: str) -> None:
+    """'Every time' or 'everything' is not a repeat: one lift, read back as one."""
+    outcome, _ = play(text)
+    assert outcome.state == "book_confirm" and "Thu 10 Dec at 10:40" in said(outcome)
+    assert "every" not in said(outcome).lower()

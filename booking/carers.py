@@ -237,7 +237,7 @@ def ask_by_name(session: Session, scheme_id: int, sender: Person | None, phone: 
     """A would-be contact names the resident: if exactly one matches, that resident is asked
     (the sender is answered the same way whatever we find, so no one learns who is with us)."""
     resident = by_name(session, scheme_id, name)
-    if resident is None or resident.phone == phone:
+    if resident is None or resident.phone == phone or (sender is None and not phone):
         log.info("a request to book for someone matched no single resident")
         return
     contact = sender or contact_person(session, scheme_id, phone)

@@ -405,8 +405,8 @@ class _Effects:
             case effects.AlertCoordinator():
                 self._alert(effect.reason)
             case effects.AskToBookFor():
-                carers.ask_by_name(session, self.scheme.id or 0, self.person,
-                                   self.env.address if self.env.channel == "sms" else "",
+                phone = self.env.address if self.env.channel in ("sms", "whatsapp") else ""
+                carers.ask_by_name(session, self.scheme.id or 0, self.person, phone,
                                    effect.name, effect.label, now)
             case effects.SetSmsOptOut():
                 residents.set_sms_opt_out(session, self.person, effect.opted_out)

@@ -238,7 +238,7 @@ def ask_for(text: str, snap: Snapshot) -> Outcome | None:
     answer is the same whether or not he is, so no one learns who uses the scheme."""
     known_person = snap.person is not None
     found = named_person(text, need_kin=known_person)
-    if found is None or snap.channel != "sms":
+    if found is None or snap.channel not in ("sms", "whatsapp"):
         return None
     name, kin = found
     known = [c.person.name.lower() for c in snap.cared]

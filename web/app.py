@@ -13,7 +13,18 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web import actions, admin, mapview, office, pages, people, printing, privacy, reports
+from web import (
+    actions,
+    admin,
+    mapview,
+    office,
+    pages,
+    people,
+    places,
+    printing,
+    privacy,
+    reports,
+)
 from web.context import PREFIX, Console, guarded
 from web.login import choose_scheme, login_page, logout
 
@@ -81,6 +92,14 @@ def console_app(console: Console) -> ASGIApp:
         Route("/drivers/{driver:int}/details", page(people.details), methods=["POST"]),
         Route("/drivers/{driver:int}/deactivate", page(people.deactivate), methods=["POST"]),
         Route("/drivers/{driver:int}/reactivate", page(people.reactivate), methods=["POST"]),
+        Route("/places", page(places.list_page), methods=["GET"]),
+        Route("/places", page(places.add), methods=["POST"]),
+        Route("/places/{place:int}", page(places.place_page), methods=["GET"]),
+        Route("/places/{place:int}", page(places.save), methods=["POST"]),
+        Route("/accounts/coordinators", page(admin.add_coordinator, admin=True),
+              methods=["POST"]),
+        Route("/accounts/coordinators/{coordinator:int}/deactivate",
+              page(admin.deactivate_coordinator, admin=True), methods=["POST"]),
         Route("/reports", page(reports.latest), methods=["GET"]),
         Route("/reports/{month}.csv", page(reports.report_csv), methods=["GET"]),
         Route("/reports/{month}.png", page(reports.report_chart, touch=False),

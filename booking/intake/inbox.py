@@ -522,7 +522,7 @@ class _Effects:
             self.person = contact
 
     def _as_coordinator(self, effect: effects.Effect, person: Person, tz: ZoneInfo) -> None:
-        if person.role != "coordinator":
+        if person.role != "coordinator" or not person.active:
             raise Refused("Sorry, that is for coordinators.")
         session, now, scheme_id = self.session, self.now, self.scheme.id or 0
         match effect:

@@ -21,6 +21,7 @@ from storage.tables import (
     LiftRequest,
     OutboxMessage,
     Person,
+    Place,
     PlanJob,
 )
 from tests.support.world import settings
@@ -52,11 +53,16 @@ ROUTES = [
     ("POST", "/drivers/{driver}/car"), ("POST", "/drivers/{driver}/limits"),
     ("POST", "/drivers/{driver}/details"), ("POST", "/drivers/{driver}/deactivate"),
     ("POST", "/drivers/{driver}/reactivate"),
+    ("GET", "/places"), ("POST", "/places"), ("GET", "/places/{place}"),
+    ("POST", "/places/{place}"), ("POST", "/accounts/coordinators"),
+    ("POST", "/accounts/coordinators/{coordinator}/deactivate"),
 ]
-ADMIN_ONLY = {"/accounts", "/accounts/{account}/disable", "/privacy", "/privacy/export.json",
-              "/privacy/erase"}
+ADMIN_ONLY = {"/accounts", "/accounts/{account}/disable", "/accounts/coordinators",
+              "/accounts/coordinators/{coordinator}/deactivate", "/privacy",
+              "/privacy/export.json", "/privacy/erase"}
 WITH_IDS = [(m, p) for m, p in ROUTES if any(k in p for k in (
-    "{request}", "{driver}", "{person}", "{help}", "{job}", "{account}"))]
+    "{request}", "{driver}", "{person}", "{help}", "{job}", "{account}", "{place}",
+    "{coordinator}"))]
 
 
 def _ids(site: Site) -> dict[str, object]:
@@ -73,7 +79,12 @@ def _ids(site: Site) -> dict[str, object]:
         account = session.exec(select(ConsoleAccount.id).where(
             ConsoleAccount.email == COORDINATOR)).one()
     assert request is not None and resident is not None
-    return {"day": site.day.isoformat(), "request": request.id, "driver": driver,
+    with Session(site.engine) as session:
+        place = session.exec(select(Place.id).where(Place.scheme_id == 1)).first()
+        boss = session.exec(select(Person.id).where(Person.scheme_id == 1,
+                                                    Person.role == "coordinator")).first()
+    return {"place": place, "coordinator": boss,
+            "day": site.day.isoformat(), "request": request.id, "driver": driver,
             "person": resident.id, "help": call.id, "job": job, "account": account,
             "month": f"{site.day:%Y-%m}"}
 

@@ -240,3 +240,89 @@ def test_a_coordinator_places_an_unlocated_home_with_the_map_pin(console_page: P
                         ({"lat": "nan", "lon": "0"}, "as a number")):
         response = client.post(f"/console/residents/{person_id}/place", form)
         assert response.status_code == 409 and words in response.text, form
+
+
+def test_a_destination_note_reaches_the_run_sheet(console_page: Page, site: Site) -> None:
+    """Places: edit a surgery's notes in the browser; the printed run sheet of a driver going
+    there shows them; a bad place form is refused with the reason; axe on both pages."""
+    from storage.tables import Leg, Place
+
+    page = console_page
+    with Session(site.engine) as session:
+        leg, request = session.exec(select(Leg, LiftRequest).join(
+            LiftRequest, col(LiftRequest.id) == Leg.request_id).where(
+            LiftRequest.scheme_id == 1, col(Leg.driver_id).is_not(None),
+            Leg.direction == "out")).first()  # type: ignore[misc]
+        place = session.get(Place, request.destination_id)
+        assert place is not None
+    sign_in(page, site.url, COORDINATOR)
+    page.get_by_role("link", name="Places").click()
+    _clean(page)
+    page.get_by_role("link", name=place.name, exact=True).click()
+    page.get_by_label("Notes for drivers").fill("Drop at the side door, by the pharmacy.")
+    _clean(page)
+    page.get_by_role("button", name=f"Save {place.name}").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Saved {place.name}")
+    page.goto(f"{site.url}/console/day/{site.day.isoformat()}/driver/{leg.driver_id}/print")
+    expect(page.locator("main")).to_contain_text("Drop at the side door, by the pharmacy.")
+    client = signed_in(site.url, COORDINATOR)
+    client.get("/console/places")
+    for form, words in (({"kind": "gp", "name": "New Surgery", "lat": "x", "lon": "1"},
+                         "as a number"),
+                        ({"kind": "spa", "name": "Spa", "lat": "54", "lon": "-2"}, "kind"),
+                        ({"kind": "gp", "name": place.name, "lat": "54", "lon": "-2"},
+                         "already"),
+                        ({"kind": "gp", "name": "New", "lat": "54", "lon": "-2",
+                          "postcode": "ZZZ"}, "not a UK postcode"),
+                        ({"kind": "gp", "name": "New", "lat": "54", "lon": "-2",
+                          "notes": "x" * 600}, "at most 500")):
+        response = client.post("/console/places", form)
+        assert response.status_code == 409 and words in response.text, form
+    added = client.post("/console/places", {"kind": "hospital", "name": "Darlington Memorial",
+                                            "town": "Darlington", "postcode": "dl3 6hx",
+                                            "lat": "54.53", "lon": "-1.57",
+                                            "aliases": "DMH, the Memorial", "notes": ""})
+    assert added.status_code == 303
+    with Session(site.engine) as session:
+        new = session.exec(select(Place).where(Place.name == "Darlington Memorial")).one()
+        assert (new.postcode, new.aliases, new.scheme_id) == ("DL3 6HX", ["DMH",
+                                                                          "the Memorial"], 1)
+        assert session.exec(select(AuditEntry.action).where(
+            col(AuditEntry.action).in_(["edit_place", "add_place"]))).all() == [
+            "edit_place", "add_place"]
+
+
+def test_an_admin_adds_a_coordinator_who_gets_alerts(site: Site) -> None:
+    """The accounts page adds a coordinator (a chat identity alerts go to), linked to the
+    account with the same phone; a duplicate or missing phone is refused; the last active
+    coordinator cannot be stood down; coordinators may not do it."""
+    from booking.messaging.alerts import alert_coordinators
+    from tests.web.support import ADMIN
+
+    admin = signed_in(site.url, ADMIN)
+    admin.get("/console/accounts")
+    with Session(site.engine) as session:
+        boss = session.exec(select(Person).where(Person.scheme_id == 1,
+                                                 Person.role == "coordinator")).one()
+    for form, words in (({"coordinator_name": "Jo Bloggs", "coordinator_phone": ""},
+                         "needs a mobile"),
+                        ({"coordinator_name": "Jo Bloggs", "coordinator_phone": boss.phone or ""},
+                         "already has that phone"),
+                        ({"coordinator_name": "J0", "coordinator_phone": "07700 900555"},
+                         "letters only")):
+        response = admin.post("/console/accounts/coordinators", form)
+        assert response.status_code == 409 and words in response.text, form
+    assert admin.post("/console/accounts/coordinators", {
+        "coordinator_name": "Jo Bloggs", "coordinator_phone": "07700 900555"}).status_code == 303
+    assert "Jo Bloggs" in admin.get("/console/accounts").text
+    with transaction(site.engine) as session:
+        assert alert_coordinators(session, 1, "Test alert", now=site.clock.now,
+                                  key="test-alert") == 2
+        jo = session.exec(select(Person).where(Person.name == "Jo Bloggs")).one()
+    assert admin.post(f"/console/accounts/coordinators/{boss.id}/deactivate").status_code == 303
+    admin.get("/console/accounts")
+    last = admin.post(f"/console/accounts/coordinators/{jo.id}/deactivate")
+    assert last.status_code == 409 and "at least one active coordinator" in last.text
+    coordinator = signed_in(site.url, COORDINATOR)
+    assert coordinator.post("/console/accounts/coordinators", {
+        "coordinator_name": "Sneaky", "coordinator_phone": "07700 900556"}).status_code == 403

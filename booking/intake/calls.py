@@ -84,11 +84,17 @@ def _facts(session: Session, row: OutboxMessage) -> CallFacts:
                      (scheme.office_phone if scheme else "") or "", day, own)
 
 
-def choice_from(digits: str, speech: str) -> Choice:
-    """1 / yes, 2 / cancel, 3 / a person; anything else is unclear (asked again)."""
+MIN_CONFIDENCE = 0.4  # below this, speech is asked again rather than acted on
+
+
+def choice_from(digits: str, speech: str, confidence: float = 1.0) -> Choice:
+    """1 / yes, 2 / cancel, 3 / a person; anything else (or speech the recogniser was
+    unsure of) is unclear, and asked again."""
     key = digits.strip()[:1]
     if key in ("1", "2", "3"):
         return {"1": Choice.CONFIRM, "2": Choice.CANCEL, "3": Choice.SPEAK}[key]
+    if confidence < MIN_CONFIDENCE:
+        return Choice.UNCLEAR
     words = " ".join(speech.lower().replace(".", " ").replace(",", " ").split())
     if any(w in words for w in ("cancel", "don't need", "do not need", "not going")):
         return Choice.CANCEL
@@ -113,15 +119,17 @@ def answer(engine: Engine, message_id: int, choice: Choice, now: datetime) -> Re
         if row.status in ("sending", "sent"):
             row.status = "delivered"  # they answered: it arrived
             session.add(row)
-        if choice is Choice.CONFIRM or row.request_id is None:
-            log.info("call %s: confirmed by the keypad or voice", message_id)
-            return Result.CONFIRMED
+        if row.request_id is None:
+            return Result.CONFIRMED  # news without a lift: heard
         person = session.get(Person, row.person_id) if row.person_id else None
         request = session.get(LiftRequest, row.request_id)
         if person is None or request is None or request.resident_id != person.id:
             return Result.CONFIRMED  # a contact's copy: news only (they cancel by message)
         if request.status not in REQUEST_ACTIVE:
-            return Result.ALREADY_CLOSED
+            return Result.ALREADY_CLOSED  # cancelled meanwhile: never "confirmed"
+        if choice is Choice.CONFIRM:
+            log.info("call %s: confirmed by the keypad or voice", message_id)
+            return Result.CONFIRMED
         try:
             residents.cancel_lift(session, person, request.id or 0, now=now)
         except Refused as refusal:

@@ -152,7 +152,8 @@ class VoiceWebhook:
             if found is None:
                 return Response("unknown call", status_code=404)
             choice = calls.choice_from(form.get("Digits", "")[:5],
-                                       form.get("SpeechResult", "")[:300])
+                                       form.get("SpeechResult", "")[:300],
+                                       _confidence(form.get("Confidence", "")))
             if choice is Choice.CANCEL and found.kind not in ANSWERED_KINDS:
                 choice = Choice.UNCLEAR  # news without a lift to cancel: 2 means nothing
             result = await asyncio.to_thread(calls.answer, self._engine, ref, choice,
@@ -223,3 +224,12 @@ class VoiceWebhook:
             log.error("call status could not be recorded: %s", type(exc).__name__)
         return Response(status_code=204)
 
+
+
+def _confidence(raw: str) -> float:
+    """Twilio's speech Confidence (0.0-1.0); absent or unreadable counts as sure."""
+    try:
+        value = float(raw[:10])
+    except ValueError:
+        return 1.0
+    return value if 0.0 <= value <= 1.0 else 1.0

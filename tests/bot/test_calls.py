@@ -30,6 +30,12 @@ def test_keypad_and_speech(digits: str, speech: str, expected: Choice) -> None:
     assert choice_from(digits, speech) is expected
 
 
+def test_unsure_speech_is_asked_again() -> None:
+    assert choice_from("", "cancel", 0.2) is Choice.UNCLEAR
+    assert choice_from("", "cancel", 0.8) is Choice.CANCEL
+    assert choice_from("2", "", 0.0) is Choice.CANCEL  # the keypad is never unsure
+
+
 def test_confirmation_words_from_its_facts() -> None:
     facts = notices.confirmation_facts("Maximilian Featherstonehaugh", "silver Vauxhall Zafira",
                                        PICKUP, "wait", RULES.tz, request_id=48213)

@@ -22,7 +22,7 @@ from twilio.request_validator import RequestValidator
 from booking import coordinator
 from booking.audit import Actor
 from booking.intake.effects import RequestLift
-from booking.intake.residents import request_lift
+from booking.intake.residents import cancel_lift, request_lift
 from booking.rules import local_instant
 from lifts.app import asgi, build
 from storage.db import transaction
@@ -210,6 +210,20 @@ def test_answer_by_speech(stack: Stack, speech: str, expected: str) -> None:
     said = _press(stack, call, _picked_up(stack, call), SpeechResult=speech, Confidence="0.9")
     assert expected in said
     assert (_status(stack) == "cancelled") is (expected == "cancelled")
+
+
+def test_confirming_a_lift_cancelled_meanwhile_says_so(stack: Stack) -> None:
+    """1 on a call about a lift cancelled since (by text, say) never says 'confirmed'."""
+    ref = _lift(stack)
+    call = _calls(stack)[0]
+    twiml = _picked_up(stack, call)
+    with transaction(stack.engine) as session:
+        request = session.get(LiftRequest, ref)
+        person = session.get(Person, request.resident_id if request else 0)
+        assert request is not None and person is not None
+        cancel_lift(session, person, ref, now=stack.now)
+    said = _press(stack, call, twiml, Digits="1")
+    assert "already cancelled" in said and "confirmed" not in said
 
 
 def test_three_puts_them_through_to_the_office(stack: Stack) -> None:

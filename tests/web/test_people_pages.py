@@ -326,3 +326,32 @@ def test_an_admin_adds_a_coordinator_who_gets_alerts(site: Site) -> None:
     coordinator = signed_in(site.url, COORDINATOR)
     assert coordinator.post("/console/accounts/coordinators", {
         "coordinator_name": "Sneaky", "coordinator_phone": "07700 900556"}).status_code == 403
+
+
+def test_name_phone_and_home_are_saved_and_audited_without_values(site: Site) -> None:
+    """A resident's new name, phone and home (a village the scheme knows) are saved; the
+    trail says which fields changed, never the address or number."""
+    from storage.tables import Place
+
+    client = signed_in(site.url, COORDINATOR)
+    resident = _resident(site)
+    with Session(site.engine) as session:
+        hawes = session.exec(select(Place).where(Place.name == "Hawes",
+                                                 Place.kind == "settlement")).one()
+    client.get(f"/console/residents/{resident.id}")
+    assert client.post(f"/console/residents/{resident.id}/details", {
+        "name": "Edith Bainbridge-Hall", "phone": "07700 900777", "channel": "sms"}
+    ).status_code == 303
+    assert client.post(f"/console/residents/{resident.id}/home", {
+        "address": "3 Market Place, Hawes", "postcode": "dl8 3qx",
+        "settlement": str(hawes.id)}).status_code == 303
+    with Session(site.engine) as session:
+        fresh = session.get(Person, resident.id)
+        trail = session.exec(select(AuditEntry).where(
+            AuditEntry.subject_person_id == resident.id).order_by(col(AuditEntry.id))).all()
+    assert fresh is not None and (fresh.name, fresh.phone, fresh.postcode) == (
+        "Edith Bainbridge-Hall", "+447700900777", "DL8 3QX")
+    assert (fresh.lat, fresh.lon) == (hawes.lat, hawes.lon)
+    assert [(e.action, e.detail) for e in trail] == [("edit_person", "name, phone"),
+                                                      ("edit_home", "address changed")]
+    assert not [e for e in trail if "Market" in e.detail or "900777" in e.detail]

@@ -30,6 +30,7 @@ from booking.messaging.sending import (
     BLOCKED,
     LANDLINE,
     NO_ANSWER,
+    NO_CALLS,
     OPTED_OUT,
     UNREACHABLE,
     Outgoing,
@@ -234,7 +235,7 @@ def give_up(session: Session, row: OutboxMessage, reason: str, now: datetime) ->
         if reason == LANDLINE and not person.landline:
             person.landline = True  # from now on its confirmations and reminders ring
             session.add(person)
-        other = _other_address(person, row.channel, row.kind)
+        other = _other_address(person, row.channel, row.kind, reason)
     if other is not None:
         channel, address = other
         key = f"{row.idempotency_key}:via:{channel}"[:200]
@@ -258,6 +259,7 @@ def give_up(session: Session, row: OutboxMessage, reason: str, now: datetime) ->
                 else "No other way to reach them by message: please phone or call round.")
         why = {BLOCKED: "they have blocked us", OPTED_OUT: "they have texted STOP",
                LANDLINE: "the number is a landline", NO_ANSWER: "no answer, twice",
+               NO_CALLS: "calls are not set up: they need PUBLIC_BASE_URL and Twilio",
                }.get(reason, reason or "a provider error")
         alert_coordinators(
             session, row.scheme_id,
@@ -267,8 +269,8 @@ def give_up(session: Session, row: OutboxMessage, reason: str, now: datetime) ->
     return other[0] if other else None
 
 
-def _other_address(person: Person, failed_channel: str,
-                   kind: str = "") -> tuple[str, str] | None:
+def _other_address(person: Person, failed_channel: str, kind: str = "",
+                   reason: str = "") -> tuple[str, str] | None:
     """Where a message goes when its channel failed: Telegram or WhatsApp to a text (a call
     for a landline), a text to Telegram (a call once it proved a landline), a call nobody
     answered to a text when the number can take one. A chat they use beats a call."""
@@ -287,6 +289,8 @@ def _other_address(person: Person, failed_channel: str,
             return "voice", person.phone
         return chat
     if failed_channel == "voice":
+        if reason == NO_CALLS and chat is None and person.phone and not person.sms_opted_out:
+            return "sms", person.phone  # better than nothing: UK carriers may speak it
         return ("sms", person.phone) if texts and person.phone else chat
     return None
 
@@ -338,7 +342,10 @@ class Dispatcher:
                    gate: asyncio.Semaphore, report: DispatchReport) -> None:
         async with gate:
             sender = self.senders.get(row.channel)
-            if sender is None:
+            if sender is None and row.channel == "voice":
+                error = SendError("no voice channel configured", permanent=True,
+                                  reason=NO_CALLS)
+            elif sender is None:
                 error = SendError(f"no {row.channel} channel configured", permanent=False)
             else:
                 form = WhatsAppForm(True)

@@ -12,6 +12,7 @@ UNREACHABLE = "unreachable"  # SMS: a landline, an invalid number, undelivered (
 REJECTED = "rejected"        # the provider refused this message itself (bad request)
 LANDLINE = "landline"        # SMS: the number cannot take texts (21614, 30006): ring instead
 NO_ANSWER = "no_answer"      # a call nobody answered, twice
+NO_CALLS = "no_calls"        # calls are not set up here (no PUBLIC_BASE_URL or Twilio)
 
 
 class SendError(Exception):

@@ -280,6 +280,21 @@ def test_undelivered_status_callback_falls_back_and_alerts_once(world: World) ->
     assert len({a.idempotency_key.split(":to:")[0] for a in _alerts(world)}) == 1
 
 
+def test_without_calls_set_up_a_landline_still_gets_the_text(world: World) -> None:
+    """No voice channel here (no PUBLIC_BASE_URL, say): the call fails over to a text at
+    once (UK carriers may read it out), and the coordinators hear why."""
+    person = world.person(phone="+441969650123", chat=None, preferred="sms")
+    message = world.enqueue(person)
+    world.dispatch()
+    world.dispatch()
+    with Session(world.engine) as session:
+        rows = session.exec(select(OutboxMessage).where(
+            OutboxMessage.person_id == person).order_by(col(OutboxMessage.id))).all()
+    assert [(r.channel, r.status) for r in rows] == [("voice", "failed"), ("sms", "sent")]
+    assert world.row(message).channel == "voice"
+    assert any("calls are not set up" in a.body for a in _alerts(world))
+
+
 def test_a_text_reported_as_sent_to_a_landline_becomes_a_call(world: World) -> None:
     """Twilio's 30006 in an 'undelivered' report, for someone with no chat: the number is
     remembered as a landline and the message is owed again as a call."""

@@ -328,6 +328,8 @@ def _act(snap: Snapshot, cared: CaredView, inbound: Inbound, state: str,
     """Run the resident's own conversation for them, as the contact."""
     theirs = replace(snap, person=cared.person, lifts=cared.lifts, standing=cared.standing,
                      cared=(), pending_contacts=(), state=state, data=data)
+    if inbound.text:  # "is Dad's driver coming?" reads as the resident's "is my driver..."
+        inbound = replace(inbound, text=_as_theirs(inbound.text, cared))
     outcome = resident_flow(theirs, inbound)
     first = cared.person.first_name
     outcome.replies = [replace(r, text=speak_of(first, r.text)) for r in outcome.replies]
@@ -345,6 +347,16 @@ def _act(snap: Snapshot, cared: CaredView, inbound: Inbound, state: str,
                                                             "notify:contact", "notify:both"],
                         "labels": [o.label for o in _notify_options(first)]}
     return outcome
+
+
+def _as_theirs(text: str, cared: CaredView) -> str:
+    """The contact's words as the resident's own: "Dad's lift" becomes "my lift"."""
+    names = {cared.person.first_name.lower(), cared.label.lower()} - {""}
+    kin = _KIN.get(cared.label.lower(), "")
+    names |= {w for w, k in _KIN.items() if kin and k == kin}
+    pattern = r"\b(?:my |our )?(?:" + "|".join(re.escape(n) for n in sorted(names)) + \
+        r")(?:'s|\u2019s)(?=\s)"
+    return re.sub(pattern, "my", text, flags=re.IGNORECASE) if names else text
 
 
 def _wrap(cared: CaredView, effect: Effect) -> Effect | None:
@@ -405,7 +417,7 @@ def _notify_in(snap: Snapshot, text: str) -> Outcome | None:
 
 
 _FOR_YOU = (("Just you ", "Just {n} "), ("You and ", "{n} and "),
-            ("Your lift request", "{n}'s lift request"),
+            ("Your lift request", "{n}'s lift request"), ("Your next one", "{n}'s next one"),
             ("Your lifts", "{n}'s lifts"), ("Your lift", "{n}'s lift"),
             ("your lifts", "{n}'s lifts"), ("your lift", "{n}'s lift"),
             ("You have no", "{n} has no"), ("brings you home", "brings them home"),
@@ -416,7 +428,11 @@ _FOR_YOU = (("Just you ", "Just {n} "), ("You and ", "{n} and "),
 
 
 def speak_of(first: str, text: str) -> str:
-    """A reply meant for the resident, said to their contact: "Bill's lift" for "your lift"."""
+    """A reply meant for the resident, said to their contact: "Bill's lift" for "your lift",
+    and no "Sorry Bill," (the contact is not Bill)."""
+    for mine, theirs in ((f"Sorry {first},", "Sorry,"), (f"Hello {first}!", "Hello!"),
+                         (f", {first}!", "!"), (f", {first}.", ".")):
+        text = text.replace(mine, theirs)
     for mine, theirs in _FOR_YOU:
         text = text.replace(mine, theirs.format(n=first))
     return text

@@ -280,3 +280,13 @@ def test_which_contact_to_stop_when_unclear() -> None:
     snap = replace(snapshot(person=EDITH), now=NOW, trusted_contacts=(DAUGHTER, NEIGHBOUR))
     outcome = step(snap, Inbound(text="please remove my contact"))
     assert outcome.state == "contact_remove" and len(outcome.replies[-1].options) == 2
+
+
+def test_a_contact_asks_if_the_driver_is_coming() -> None:
+    """'Is Dad's driver coming?' is answered about his lift today, with his driver's name."""
+    today = LiftView(52, "Friarage Hospital", NOW.replace(hour=11), "confirmed", "wait",
+                     "Margaret", NOW.replace(hour=10, minute=15))
+    outcome, _ = play("is dad's driver coming?", cared=(replace(DAD, lifts=(today,)),))
+    assert "Margaret" in said(outcome), said(outcome)
+    outcome, _ = play("purple monkey dishwasher", cared=(DAD,))
+    assert said(outcome).startswith("Sorry, I didn't understand that.")

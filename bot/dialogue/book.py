@@ -382,8 +382,8 @@ def place_labels(places: list[PlaceView]) -> list[str]:
     """Short names for a list of places ("Hawes surgery" for "Central Dales Practice,
     Hawes"), so six of them fit one text; the full name where a short one would be shared."""
     def short(place: PlaceView) -> str:
-        if len(place.name) <= 18 or not place.town:
-            return place.name
+        if len(place.name) <= 18 or not place.town or place.kind not in ("gp", "hospital"):
+            return place.name  # an 'other' place (a clinic, a pharmacy) is no surgery
         return f"{place.town} {'hospital' if place.kind == 'hospital' else 'surgery'}"
     labels = [short(p) for p in places]
     return [label if labels.count(label) == 1 else p.name for p, label in zip(places, labels,

@@ -172,3 +172,28 @@ def reactivate(phone: Phone, slug: Slug = "", by: By = "") -> None:
 
     _act(phone, slug, lambda session, person: approval.reactivate(
         session, person.scheme_id, person.id or 0, _actor(by), _now()))
+
+
+@app.command("add-coordinator")
+def add_coordinator(
+    name: Annotated[str, typer.Argument(help="Their full name.")],
+    phone: Phone,
+    slug: Annotated[str, typer.Option(help="Scheme slug (default: the first).")] = "",
+    by: By = "",
+) -> None:
+    """A coordinator who gets the scheme's alerts by text and may use the chat commands (a
+    console account with the same phone is linked)."""
+    from booking.domain.outcomes import Refused
+    from booking.people.coordinators import add_coordinator as add
+    from booking.schemes import get_scheme
+    from lifts.cli import _scheme_or_exit, _settings
+    from storage.db import make_engine, transaction
+
+    with transaction(make_engine(_settings().database_url)) as session:
+        scheme = _scheme_or_exit(get_scheme, session, slug)
+        try:
+            with session.begin_nested():
+                done = add(session, scheme.id or 0, name, phone, _actor(by), _now())
+        except Refused as exc:
+            raise _fail(f"[red]Not done:[/] {exc}") from exc
+    console.print(done.message)

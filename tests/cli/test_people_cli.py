@@ -64,3 +64,7 @@ def test_vet_deactivate_and_their_mistakes(tmp_path: Path) -> None:
     assert "no longer active" in run(["deactivate", DRIVER], db).stdout
     assert "already inactive" in run(["deactivate", DRIVER], db).stdout
     assert "active again" in run(["reactivate", DRIVER], db).stdout
+    added = run(["add-coordinator", "Jo Bloggs", "07700 900555"], db)
+    assert added.returncode == 0 and "Jo Bloggs is a coordinator" in added.stdout
+    again = run(["add-coordinator", "Jo Bloggs", "07700 900555"], db)
+    assert again.returncode == 1 and "already has that phone" in again.stdout

@@ -101,7 +101,7 @@ class OpenOffer:
 @dataclass(frozen=True)
 class Problem:
     """Something a coordinator should look at: kind is declined_twice, no_driver, checks,
-    short_notice or help."""
+    approval, short_notice or help."""
 
     kind: str
     text: str
@@ -188,6 +188,7 @@ class DriverRow:
     dbs_checked_on: date | None
     licence_checked_on: date | None
     insurance_expires_on: date | None
+    pending_since: datetime | None = None  # joined by code, checks not yet seen
 
 
 @dataclass(frozen=True)
@@ -423,6 +424,10 @@ def _check_problems(data: DayRows, day: date) -> list[Problem]:
     problems = []
     for driver in sorted(data.drivers.values(), key=lambda d: d.name):
         if not driver.active:
+            continue
+        if driver.pending_since is not None:
+            problems.append(Problem("approval", f"{driver.name} is waiting for approval: see "
+                                    "their DBS, licence and insurance", person_id=driver.id))
             continue
         out = checks_in_date(dbs_checked_on=driver.dbs_checked_on,
                              licence_checked_on=driver.licence_checked_on,

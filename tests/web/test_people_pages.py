@@ -50,6 +50,8 @@ def test_a_coordinator_approves_a_driver_after_vetting(console_page: Page, site:
     driver = _pending_driver(site)
     today = site.clock.now.date()
     sign_in(page, site.url, COORDINATOR)
+    page.goto(f"{site.url}/console/day/{site.day.isoformat()}")
+    expect(page.locator(".problems")).to_contain_text(f"{driver.name} is waiting for approval")
     page.get_by_role("link", name="Drivers").click()
     expect(page.get_by_role("status")).to_contain_text("1 waiting for approval")
     first_row = page.locator("tbody tr").first

@@ -83,6 +83,7 @@ def serve(
         console.print("[red]--workers needs PostgreSQL:[/] SQLite is one process only.")
         raise typer.Exit(2)
     upgrade(engine)
+    _default_scheme_exists(engine, settings.default_scheme)
     engine.dispose()
     if workers > 1:
         os.environ["WORKERS"] = str(workers)  # the send rates are shared among the workers
@@ -104,6 +105,22 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     engine = make_engine(_settings().database_url)
     upgrade(engine, revision)
     console.print(f"Database is at revision {revision}.")
+
+
+def _default_scheme_exists(engine: Engine, slug: str) -> None:
+    """A mistyped DEFAULT_SCHEME would send every unrouted message to another scheme."""
+    from sqlmodel import Session
+
+    from booking.schemes import UnknownScheme, get_scheme
+
+    if not slug:
+        return
+    with Session(engine) as session:
+        try:
+            get_scheme(session, slug)
+        except UnknownScheme as exc:
+            console.print(f"[red]DEFAULT_SCHEME:[/] {exc}")
+            raise typer.Exit(2) from exc
 
 
 @app.command("seed-demo")

@@ -48,6 +48,9 @@ def explain(exc: BaseException, database_url: str) -> str | None:
     if isinstance(exc, (OperationalError, ProgrammingError)):
         if "no such table" in text or ("relation" in text and "does not exist" in text):
             return f"The database at {where} is not set up yet: run `lifts db upgrade`."
+        if "no such column" in text or ("column" in text and "does not exist" in text):
+            return (f"The database at {where} is older than this version of Lifts: run "
+                    "`lifts db upgrade`.")
         if "unable to open database file" in text:
             return f"Can't open the database file {where}: does its folder exist?"
         if any(s in text for s in ("connection refused", "could not connect", "timeout expired",

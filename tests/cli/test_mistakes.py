@@ -63,3 +63,32 @@ def test_a_chart_in_a_missing_folder(tmp_path: Path) -> None:
     result = run(["report", "--chart", str(tmp_path / "no" / "such" / "chart.png")], db)
     assert result.returncode == 1
     assert "No such file or folder" in _one_line(result.stderr)
+
+
+def test_a_database_older_than_the_code_says_run_db_upgrade(tmp_path: Path) -> None:
+    """A database an older Lifts migrated (here: its first revision only) asks for an upgrade
+    in one line instead of failing on a missing column."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import make_engine
+    from storage.migrate import alembic_config, upgrade
+
+    db = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{db}")
+    first = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_base()
+    upgrade(engine, first or "base")
+    engine.dispose()
+    result = run(["roster"], db)
+    assert result.returncode == 1
+    assert "older than this version of Lifts: run `lifts db upgrade`" in _one_line(
+        result.stderr)
+
+
+def test_a_mistyped_default_scheme_stops_the_server_with_one_line(tmp_path: Path) -> None:
+    """DEFAULT_SCHEME naming no scheme would send unrouted messages to another scheme."""
+    db = tmp_path / "lifts.db"
+    assert run(["seed-demo"], db).returncode == 0
+    result = run(["serve", "--port", "0"], db, DEFAULT_SCHEME="wensleydal")
+    assert result.returncode == 2
+    assert "There is no scheme 'wensleydal' (there is wensleydale)" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -163,3 +163,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         reporter.write_line(
             f"No PostgreSQL server: {_postgres_notice[0]}. Start one, or set "
             "LIFTS_TEST_POSTGRES_URL, to run them.")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests last: Playwright's sync API keeps an event loop running for the rest
+    of the session, and tests after it could no longer call asyncio.run (stable sort, so xdist's
+    workers all see one order)."""
+    items.sort(key=lambda item: "/tests/web/" in str(item.path))

@@ -4,6 +4,7 @@ so a new route cannot be left out."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -261,5 +262,9 @@ def test_a_viewer_reads_every_page_and_changes_nothing(site: Site) -> None:
     assert _changes(site) == before
     page = client.get(f"/console/drivers/{ids['driver']}").text
     assert "Record the" not in page and "Deactivate" not in page
+    for path in ("/console/", f"/console/day/{ids['day']}", f"/console/request/{ids['request']}",
+                 "/console/book", "/console/help", "/console/message"):
+        forms = re.findall(r'<form method="post" action="([^"]+)"', client.get(path).text)
+        assert [f for f in forms if not f.endswith(("/logout", "/scheme"))] == [], path
     client.get("/console/")
     assert client.post("/console/logout").status_code == 303

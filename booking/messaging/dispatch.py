@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from booking.messaging.alerts import alert_coordinators
-from booking.messaging.outbox import is_landline, rings
+from booking.messaging.outbox import rings
 from booking.messaging.sending import (
     BLOCKED,
     LANDLINE,
@@ -38,6 +38,7 @@ from booking.messaging.sending import (
     SendError,
 )
 from booking.messaging.templates import WhatsAppForm, whatsapp_form
+from booking.phones import is_landline
 from booking.rules import after_quiet_hours, in_call_hours, in_quiet_hours, next_call_hours
 from booking.schemes import scheme_rules
 from storage.db import is_sqlite, transaction

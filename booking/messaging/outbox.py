@@ -6,27 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import phonenumbers
 from sqlmodel import Session, col, select
 
 from booking.messaging import copies
+from booking.phones import is_landline
 from storage.tables import OutboxMessage, Person
 
 # What a call carries for someone who prefers one; a landline also hears the other news
 # about their lift by a call (never an offer, a run sheet or a coordinator's alert).
 CALLED_KINDS = ("confirmation", "reminder", "unserved")
 LANDLINE_KINDS = (*CALLED_KINDS, "still_looking", "trip_change", "coordinator_message")
-
-
-def is_landline(phone: str | None) -> bool:
-    """A number that cannot take texts, by its type (UK 01/02/03 numbers are FIXED_LINE)."""
-    if not phone:
-        return False
-    try:
-        parsed = phonenumbers.parse(phone, "GB")
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.FIXED_LINE
 
 
 def rings(person: Person, kind: str = "") -> bool:

@@ -195,13 +195,17 @@ class SmsSender:
 
     async def send(self, message: Outgoing) -> str:
         """Send one text; options become numbered lines."""
-        self.breaker.check()
         reply = Reply(message.text, tuple(Option(v, label) for v, label in message.choices))
+        return await self._guarded(self._send_blocking, message.address, sms_text(reply),
+                                   message.reference, message.from_number)
+
+    async def _guarded(self, blocking: Callable[..., str], *args: Any) -> str:
+        """One blocking Twilio call on the senders' own threads, behind the circuit breaker
+        (a permanent refusal, such as a landline for a text, says nothing of Twilio's health)."""
+        self.breaker.check()
         loop = asyncio.get_running_loop()
         try:
-            sid = await loop.run_in_executor(self._pool, self._send_blocking, message.address,
-                                             sms_text(reply), message.reference,
-                                             message.from_number)
+            sid = await loop.run_in_executor(self._pool, blocking, *args)
         except SendError as exc:
             if not exc.permanent:
                 self.breaker.failed()

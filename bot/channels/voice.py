@@ -59,16 +59,7 @@ class VoiceSender(SmsSender):
     async def send(self, message: Outgoing) -> str:
         """Ring the person; Twilio then fetches what they hear from /voice/call (built
         from the message's facts at that moment)."""
-        self.breaker.check()
-        loop = asyncio.get_running_loop()
-        try:
-            sid = await loop.run_in_executor(self._pool, self._call_blocking, message)
-        except SendError as exc:
-            if not exc.permanent:
-                self.breaker.failed()
-            raise
-        self.breaker.succeeded()
-        return sid
+        return await self._guarded(self._call_blocking, message)
 
     def _url(self, path: str, ref: str) -> str:
         return f"{self._base}/voice/{path}?{urlencode({'ref': ref})}"

@@ -8,7 +8,6 @@ and delivery reports use the SMS webhooks (bot/channels/sms.py).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,16 +40,7 @@ class WhatsAppSender(SmsSender):
     async def send(self, message: Outgoing) -> str:
         """Free text in the session, else the template; a 63016 on free text (the session
         closed meanwhile) goes again at once as the template."""
-        self.breaker.check()
-        loop = asyncio.get_running_loop()
-        try:
-            sid = await loop.run_in_executor(self._pool, self._whatsapp_blocking, message)
-        except SendError as exc:
-            if not exc.permanent:
-                self.breaker.failed()
-            raise
-        self.breaker.succeeded()
-        return sid
+        return await self._guarded(self._whatsapp_blocking, message)
 
     def _whatsapp_blocking(self, message: Outgoing) -> str:
         if message.session_open or not message.template:

@@ -160,9 +160,9 @@ def _book_day(engine: Engine, rng: random.Random, day: date, at: datetime, resid
               places: list[int], rules: SchemeRules, loaded: Loaded) -> list[int]:
     made: list[int] = []
     who = rng.sample(residents, min(len(residents), rng.randint(*PER_DAY)))
+    start = rules.service_start.hour * 60 + 90  # leave the first hour and a half to drive
+    end = rules.service_end.hour * 60 - 120  # ...and two hours to get home afterwards
     for resident_id in who:
-        start = rules.service_start.hour * 60 + 90  # leave the first hour and a half to drive
-        end = rules.service_end.hour * 60 - 120  # ...and two hours to get home afterwards
         minute = rng.randrange(start, max(start + 10, end), 10)
         appointment = local_instant(day, time(minute // 60, minute % 60), rules.tz)
         if judge_appointment(appointment, at, rules) is not Verdict.OK:

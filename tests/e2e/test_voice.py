@@ -19,14 +19,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from twilio.request_validator import RequestValidator
 
-from booking import coordinator
-from booking.audit import Actor
-from booking.intake.effects import RequestLift
-from booking.intake.residents import cancel_lift, request_lift
-from booking.rules import local_instant
+from booking.intake.residents import cancel_lift
 from lifts.app import asgi, build
 from storage.db import transaction
-from storage.tables import LiftRequest, OutboxMessage, Person, Place, Scheme, TrustedContact
+from storage.tables import LiftRequest, OutboxMessage, Person, Scheme, TrustedContact
 from tests.support.fakes import Call, FakeTwilio, fake_twilio
 from tests.support.live import live_server
 from tests.support.world import (
@@ -35,6 +31,7 @@ from tests.support.world import (
     SCHEME_NUMBER,
     TWILIO_SID,
     TWILIO_TOKEN,
+    assigned_lift,
     monday_morning,
     seed,
     settings,
@@ -92,16 +89,7 @@ def _lift(stack: Stack, phone: str = LANDLINE) -> int:
     thursday = stack.now.astimezone(LONDON).date() + timedelta(days=3)
     with transaction(stack.engine) as session:
         person = session.exec(select(Person).where(Person.phone == phone)).one()
-        place = session.exec(select(Place).where(Place.kind == "gp")).first()
-        assert place is not None
-        request = request_lift(session, person, RequestLift(
-            place.id or 0, local_instant(thursday, datetime.min.time().replace(hour=10), LONDON),
-            "wait", False), now=stack.now, channel="sms")
-        driver = session.exec(select(Person).where(Person.name == "Margaret Allen")).one()
-        done = coordinator.assign(session, 1, request.id or 0, driver.id or 0,
-                                  Actor("Pat", "cli"), stack.now, override=True)
-        assert isinstance(done, coordinator.Done), done
-        return request.id or 0
+        return assigned_lift(session, person, thursday, stack.now, channel="sms")
 
 
 def _calls(stack: Stack, count: int = 1, to: str = LANDLINE) -> list[Call]:

@@ -19,8 +19,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from twilio.request_validator import RequestValidator
 
-from booking import coordinator
-from booking.audit import Actor
 from booking.intake.effects import RequestLift
 from booking.intake.residents import request_lift
 from booking.rules import local_instant
@@ -36,6 +34,7 @@ from tests.support.world import (
     SCHEME_NUMBER,
     TWILIO_SID,
     TWILIO_TOKEN,
+    assigned_lift,
     monday_morning,
     seed,
     settings,
@@ -119,16 +118,7 @@ def _confirmed_lift(stack: Stack, *, seen_hours_ago: float) -> int:
     with transaction(stack.engine) as session:
         person = session.exec(select(Person).where(Person.phone == RESIDENT)).one()
         person.whatsapp_seen_at = stack.now - timedelta(hours=seen_hours_ago)
-        place = session.exec(select(Place).where(Place.kind == "gp")).first()
-        assert place is not None
-        request = request_lift(session, person, RequestLift(
-            place.id or 0, local_instant(thursday, datetime.min.time().replace(hour=10), LONDON),
-            "wait", False), now=stack.now, channel="whatsapp")
-        driver = session.exec(select(Person).where(Person.name == "Margaret Allen")).one()
-        done = coordinator.assign(session, 1, request.id or 0, driver.id or 0,
-                                  Actor("Pat", "cli"), stack.now, override=True)
-        assert isinstance(done, coordinator.Done), done
-        return request.id or 0
+        return assigned_lift(session, person, thursday, stack.now, channel="whatsapp")
 
 
 def _to_resident(twilio: FakeTwilio, count: int = 1) -> list[Call]:

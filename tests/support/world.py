@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from booking import coordinator
 from booking.audit import Actor
@@ -128,3 +128,19 @@ def driven_lift(engine: Engine, day: date, *, driver_miles: float, passenger_mil
         progress.report_progress(session, taker, "picked_up", leg.pickup_at)
         progress.report_progress(session, taker, "dropped_off", leg.pickup_at)
         return request.id or 0
+
+
+def assigned_lift(session: Session, person: Person, day: date, now: datetime, *,
+                  channel: str, driver: str = "Margaret Allen") -> int:
+    """A 10:00 GP lift with a wait on `day`, given to `driver` by hand (override), so a
+    confirmation and reminders are owed; returns the request id."""
+    place = session.exec(select(Place).where(Place.kind == "gp")).first()
+    assert place is not None
+    request = request_lift(session, person, RequestLift(
+        place.id or 0, local_instant(day, time(10), LONDON), "wait", False),
+        now=now, channel=channel)
+    taker = session.exec(select(Person).where(Person.name == driver)).one()
+    done = coordinator.assign(session, 1, request.id or 0, taker.id or 0,
+                              Actor("Pat", "cli"), now, override=True)
+    assert isinstance(done, coordinator.Done), done
+    return request.id or 0

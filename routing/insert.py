@@ -1,4 +1,4 @@
-"""Fast ruin-and-recreate moves in pure Python/numpy (no OR-Tools).
+"""Fast ruin-and-recreate moves: our own insertion (no OR-Tools), its loops compiled.
 
 An OR-Tools repair of a route group takes 0.2-1 s on the large instances, so only a few
 hundred fit in 30 s. Here a step takes milliseconds: remove related requests from the
@@ -15,11 +15,13 @@ pass decides and which also gives the times. A route found feasible here is feas
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from routing.kernels import NO_CAP, greatest, insert_many, least
+from routing.kernels import nodes as route_nodes
 from routing.problem import Problem
 from routing.windows import tightened_windows
 
@@ -34,25 +36,42 @@ class Timing:
     """Earliest and latest feasible service times of a route (index 0: leave home,
     last: home again)."""
 
-    early: list[int]
-    late: list[int]
+    early: np.ndarray
+    late: np.ndarray
+
+
+@dataclass
+class Nodes:
+    """A route as node arrays: 0 leaving home, 1..m the stops, m + 1 home again."""
+
+    locs: np.ndarray
+    lo: np.ndarray  # earliest start
+    hi: np.ndarray  # latest start
+    svc: np.ndarray  # service time
+    gap: np.ndarray  # service + travel from node i to node i + 1
+    load: np.ndarray  # seats taken on leaving node i
+    pp: np.ndarray  # ride limits: pickup node, drop-off node, limit
+    pd: np.ndarray
+    plim: np.ndarray
+    cap: int  # maximum duration, or NO_CAP
+
+    def solve(self, kernel: Callable[..., bool]) -> np.ndarray | None:
+        """The least or greatest schedule (by `kernel`), or None if there is none."""
+        t = np.empty(len(self.locs), dtype=np.int64)
+        ok = kernel(self.lo, self.hi, self.gap, self.pp, self.pd, self.plim, len(self.pp),
+                    self.cap, len(self.locs), t)
+        return t if ok else None
 
 
 @dataclass
 class RouteInfo:
-    """Per-route arrays for insertion (node i = 0 home, 1..m stops; gaps i -> i+1)."""
+    """What insertion into one route needs: its nodes, earliest starts, and the latest
+    start of the node after each gap."""
 
     codes: list[int]
-    a: np.ndarray  # node before each gap
-    b: np.ndarray  # node after each gap
-    base: np.ndarray  # cost of each gap's arc
-    leave: np.ndarray  # earliest departure from node i
-    late: np.ndarray  # latest start at node i + 1
-    idx: np.ndarray
-    upper: np.ndarray  # i <= j
-    peak: np.ndarray  # most seats used after nodes i..j
-    lists: tuple[list[int], list[int], list[int], list[int], list[int]]  # locs lo hi gap svc
-    pairs: list[tuple[int, int, int]]
+    nodes: Nodes
+    early: np.ndarray
+    late: np.ndarray
 
 
 class Inserter:
@@ -82,8 +101,14 @@ class Inserter:
         self.hi_np = np.asarray(self.hi, dtype=np.int64)
         self.svc_np = np.asarray(self.svc, dtype=np.int64)
         self.dem_np = np.asarray(self.dem, dtype=np.int64)
+        self.ride_np = np.asarray([x if x < BIG else -1 for x in self.ride], dtype=np.int64)
+        # One row per request, as the insertion kernel reads it.
+        self.req_np = np.asarray(
+            [[self.loc[2 * r], self.loc[2 * r + 1], self.lo[2 * r], self.hi[2 * r],
+              self.lo[2 * r + 1], self.hi[2 * r + 1], self.svc[2 * r], self.svc[2 * r + 1],
+              self.dem[2 * r], self.ride[r] if self.ride[r] < BIG else -1] for r in range(n)],
+            dtype=np.int64).reshape(n, 10)
         self.dur_np = p.durations
-        self.dur = p.durations.tolist()
         self.cost_np: list[np.ndarray] = []
         by_factor: dict[float, np.ndarray] = {}
         for vehicle in p.vehicles:
@@ -125,38 +150,25 @@ class Inserter:
 
     # ---- scheduling -------------------------------------------------------------------
 
-    def _arrays(self, v: int, codes: Sequence[int]) -> tuple[list[int], list[int], list[int],
-                                                              list[int]]:
+    def nodes(self, v: int, codes: Sequence[int]) -> Nodes:
+        """The route's node arrays (home, stops, home) and ride-limit pairs."""
         vehicle = self.vehicles[v]
-        locs = [vehicle.start, *(self.loc[c] for c in codes), vehicle.end]
-        lo = [vehicle.shift_start, *(self.lo[c] for c in codes), vehicle.shift_start]
-        hi = [vehicle.shift_end, *(self.hi[c] for c in codes), vehicle.shift_end]
-        dur = self.dur
-        svc = [0, *(self.svc[c] for c in codes)]
-        gap = [svc[i] + dur[locs[i]][locs[i + 1]] for i in range(len(locs) - 1)]
-        return locs, lo, hi, gap
-
-    def _pairs(self, codes: Sequence[int]) -> list[tuple[int, int, int]]:
-        at: dict[int, int] = {}
-        out = []
-        for i, c in enumerate(codes, start=1):
-            if c % 2 == 0:
-                at[c // 2] = i
-            elif c // 2 in at and self.ride[c // 2] < BIG:
-                out.append((at[c // 2], i, self.ride[c // 2]))
-        return out
+        locs, lo, hi, svc, gap, load, pp, pd, plim = route_nodes(
+            np.asarray(codes, dtype=np.int64), self.loc_np, self.lo_np, self.hi_np,
+            self.svc_np, self.dem_np, self.ride_np, vehicle.start, vehicle.end,
+            vehicle.shift_start, vehicle.shift_end, self.dur_np)
+        cap = NO_CAP if vehicle.max_duration is None else vehicle.max_duration
+        return Nodes(locs, lo, hi, svc, gap, load, pp, pd, plim, cap)
 
     def timing(self, v: int, codes: Sequence[int]) -> Timing | None:
         """Earliest and latest feasible times of visiting `codes` in order, or None.
 
         Capacity is not checked here (insertion screens it)."""
-        _, lo, hi, gap = self._arrays(v, codes)
-        pairs = self._pairs(codes)
-        cap = self.vehicles[v].max_duration
-        early = _least(lo, hi, gap, pairs, cap)
+        nodes = self.nodes(v, codes)
+        early = nodes.solve(least)
         if early is None:
             return None
-        late = _greatest(lo, hi, gap, pairs, cap)
+        late = nodes.solve(greatest)
         if late is None:  # cannot happen when a least solution exists
             return None
         return Timing(early, late)
@@ -164,17 +176,16 @@ class Inserter:
     def times(self, v: int, codes: Sequence[int]) -> tuple[list[int], tuple[int, int]] | None:
         """Service start times (leave home as late as possible, then every stop as early as
         possible) and (leave, back) times, or None if infeasible."""
-        _, lo, hi, gap = self._arrays(v, codes)
-        pairs = self._pairs(codes)
-        cap = self.vehicles[v].max_duration
-        late = _greatest(lo, hi, gap, pairs, cap)
+        nodes = self.nodes(v, codes)
+        late = nodes.solve(greatest)
         if late is None:
             return None
-        lo = [late[0], *lo[1:]]
-        early = _least(lo, hi, gap, pairs, cap)
+        nodes.lo[0] = late[0]
+        early = nodes.solve(least)
         if early is None:
             return None
-        return early[1:-1], (early[0], early[-1])
+        times = early.tolist()
+        return times[1:-1], (times[0], times[-1])
 
     def feasible(self, v: int, codes: Sequence[int]) -> bool:
         """Exact feasibility of a visiting order (capacity included)."""
@@ -183,8 +194,7 @@ class Inserter:
             load += self.dem[c]
             if load > seats:
                 return False
-        _, lo, hi, gap = self._arrays(v, codes)
-        return _least(lo, hi, gap, self._pairs(codes), self.vehicles[v].max_duration) is not None
+        return self.nodes(v, codes).solve(least) is not None
 
     # ---- insertion --------------------------------------------------------------------
 
@@ -199,147 +209,36 @@ class Inserter:
     def info(self, v: int, codes: list[int]) -> RouteInfo | None:
         """What insertion into this route needs, computed once per route; None if the
         route itself is infeasible."""
-        timing = self.timing(v, codes)
-        if timing is None:
+        nodes = self.nodes(v, codes)
+        early = nodes.solve(least)
+        late = None if early is None else nodes.solve(greatest)
+        if early is None or late is None:
             return None
-        vehicle = self.vehicles[v]
-        m = len(codes)
-        locs = np.asarray([vehicle.start, *(self.loc[c] for c in codes), vehicle.end])
-        a, b = locs[:-1], locs[1:]
-        svc = np.asarray([0, *(self.svc[c] for c in codes)])
-        idx = np.arange(m + 1)
-        upper = idx[:, None] <= idx[None, :]
-        load = np.concatenate(([0], np.cumsum([self.dem[c] for c in codes], dtype=np.int64)))
-        peak = np.maximum.accumulate(np.where(upper, load[None, :], -BIG), axis=1)
-        locs_l, lo, hi, gap = self._arrays(v, codes)
-        return RouteInfo(codes, a, b, self.cost_np[v][a, b], np.asarray(timing.early[:-1]) + svc,
-                         np.asarray(timing.late[1:]), idx, upper, peak,
-                         (locs_l, lo, hi, gap, [0, *(self.svc[c] for c in codes)]),
-                         self._pairs(codes))
-
-    def _inserted(self, info: RouteInfo, r: int, i: int, j: int) -> tuple[
-            list[int], list[int], list[int], list[tuple[int, int, int]]]:
-        """lo, hi, gap and ride pairs of the route with r's pickup after node i and its
-        drop-off after node j (j == i: right after the pickup)."""
-        locs, lo, hi, gap, svc = info.lists
-        pc, dc = 2 * r, 2 * r + 1
-        pl, dl, sp, sd = self.loc[pc], self.loc[dc], self.svc[pc], self.svc[dc]
-        dur = self.dur
-        new_lo = [*lo[:i + 1], self.lo[pc], *lo[i + 1:j + 1], self.lo[dc], *lo[j + 1:]]
-        new_hi = [*hi[:i + 1], self.hi[pc], *hi[i + 1:j + 1], self.hi[dc], *hi[j + 1:]]
-        head = [*gap[:i], svc[i] + dur[locs[i]][pl]]
-        if j == i:
-            new_gap = [*head, sp + dur[pl][dl], sd + dur[dl][locs[i + 1]], *gap[i + 1:]]
-        else:
-            new_gap = [*head, sp + dur[pl][locs[i + 1]], *gap[i + 1:j],
-                       svc[j] + dur[locs[j]][dl], sd + dur[dl][locs[j + 1]], *gap[j + 1:]]
-        pairs = [(p + (p > i) + (p > j), d + (d > i) + (d > j), limit)
-                 for p, d, limit in info.pairs]
-        if self.ride[r] < BIG:
-            pairs.append((i + 1, j + 2, self.ride[r]))
-        return new_lo, new_hi, new_gap, pairs
+        return RouteInfo(codes, nodes, early, late[1:].copy())
 
     def best(self, v: int, codes: list[int], r: int,
              info: RouteInfo | None = None) -> tuple[int, list[int]] | None:
         """Cheapest feasible insertion of request `r` into route `codes` of vehicle `v`:
         (added cost, new route), or None."""
-        vehicle = self.vehicles[v]
         if info is None:
             info = self.info(v, codes)
             if info is None:
                 return None
-        m = len(codes)
-        a, b, idx = info.a, info.b, info.idx
-        pl, dl = self.loc[2 * r], self.loc[2 * r + 1]
-        cost, dur = self.cost_np[v], self.dur_np
-        to_p = cost[a, pl]
-        from_d = cost[dl, b]
-        add_p = to_p + cost[pl, b] - info.base
-        add_d = cost[a, dl] + from_d - info.base
-        delta = add_p[:, None] + add_d[None, :]
-        delta[idx, idx] = to_p + cost[pl, dl] + from_d - info.base
-        # Necessary time conditions against the current earliest/latest times.
-        sp, sd = self.svc[2 * r], self.svc[2 * r + 1]
-        p_hi, d_lo, d_hi = self.hi[2 * r], self.lo[2 * r + 1], self.hi[2 * r + 1]
-        arr_p = info.leave + dur[a, pl]
-        start_p = np.maximum(arr_p, self.lo[2 * r])
-        reach_p = arr_p <= p_hi
-        arr_d = info.leave + dur[a, dl]
-        d_back = sd + dur[dl, b]
-        ok_p = reach_p & (start_p + sp + dur[pl, b] <= info.late)
-        ok_d = (arr_d <= d_hi) & (np.maximum(arr_d, d_lo) + d_back <= info.late)
-        direct = start_p + sp + int(dur[pl, dl])
-        ok_same = reach_p & (direct <= d_hi) & (np.maximum(direct, d_lo) + d_back <= info.late)
-        ok = ok_p[:, None] & ok_d[None, :]
-        ok[idx, idx] = ok_same
-        ok &= info.upper
-        ok &= info.peak + self.dem[2 * r] <= vehicle.seats
-        flat = np.flatnonzero(ok)
-        if flat.size == 0:
-            return None
-        order = flat[np.argsort(delta.ravel()[flat], kind="stable")][:EXACT_TRIES]
-        for cell in order.tolist():
-            i, j = divmod(cell, m + 1)
-            lo, hi, gap, pairs = self._inserted(info, r, i, j)
-            if _least(lo, hi, gap, pairs, vehicle.max_duration) is not None:
-                return int(delta[i, j]), [*codes[:i], 2 * r, *codes[i:j], 2 * r + 1, *codes[j:]]
-        return None
+        return self.best_many(v, codes, [r], info)[0]
 
     def best_many(self, v: int, codes: list[int], rs: Sequence[int],
                   info: RouteInfo) -> list[tuple[int, list[int]] | None]:
-        """`best` for several requests into one route at once: the screening runs as one
-        set of numpy operations over every request (the per-call overhead dominated), then
-        each request's candidates are tested exactly in the same order as `best` does, so
-        the answers are the same."""
-        vehicle = self.vehicles[v]
-        m = len(codes)
-        a, b, idx = info.a, info.b, info.idx
-        ids = np.asarray(rs)
-        pc, dc = 2 * ids, 2 * ids + 1
-        loc, lo, hi, svc = self.loc_np, self.lo_np, self.hi_np, self.svc_np
-        pl, dl = loc[pc][:, None], loc[dc][:, None]
-        cost, dur = self.cost_np[v], self.dur_np
-        a2, b2 = a[None, :], b[None, :]
-        to_p = cost[a2, pl]
-        from_d = cost[dl, b2]
-        add_p = to_p + cost[pl, b2] - info.base
-        add_d = cost[a2, dl] + from_d - info.base
-        delta = add_p[:, :, None] + add_d[:, None, :]
-        delta[:, idx, idx] = to_p + cost[pl, dl] + from_d - info.base
-        sp, sd = svc[pc][:, None], svc[dc][:, None]
-        p_lo, p_hi = lo[pc][:, None], hi[pc][:, None]
-        d_lo, d_hi = lo[dc][:, None], hi[dc][:, None]
-        arr_p = info.leave + dur[a2, pl]
-        start_p = np.maximum(arr_p, p_lo)
-        reach_p = arr_p <= p_hi
-        arr_d = info.leave + dur[a2, dl]
-        d_back = sd + dur[dl, b2]
-        ok_p = reach_p & (start_p + sp + dur[pl, b2] <= info.late)
-        ok_d = (arr_d <= d_hi) & (np.maximum(arr_d, d_lo) + d_back <= info.late)
-        direct = start_p + sp + dur[pl, dl]
-        ok_same = reach_p & (direct <= d_hi) & (np.maximum(direct, d_lo) + d_back <= info.late)
-        ok = ok_p[:, :, None] & ok_d[:, None, :]
-        ok[:, idx, idx] = ok_same
-        ok &= info.upper
-        ok &= (info.peak[None, :, :] + self.dem_np[pc][:, None, None]) <= vehicle.seats
-        flat_ok = ok.reshape(len(rs), -1)
-        flat_delta = delta.reshape(len(rs), -1)
-        out: list[tuple[int, list[int]] | None] = []
-        for k, r in enumerate(rs):
-            flat = np.flatnonzero(flat_ok[k])
-            found = None
-            if flat.size:
-                row = flat_delta[k]
-                order = flat[np.argsort(row[flat], kind="stable")][:EXACT_TRIES]
-                for cell in order.tolist():
-                    i, j = divmod(cell, m + 1)
-                    lo_, hi_, gap, pairs = self._inserted(info, r, i, j)
-                    if _least(lo_, hi_, gap, pairs, vehicle.max_duration) is not None:
-                        found = (int(row[cell]),
-                                 [*codes[:i], 2 * r, *codes[i:j], 2 * r + 1, *codes[j:]])
-                        break
-            out.append(found)
-        return out
+        """`best` for several requests into one route, in one compiled call."""
+        n = info.nodes
+        out = np.empty((len(rs), 3), dtype=np.int64)
+        insert_many(n.locs, n.lo, n.hi, n.gap, n.svc, n.load, info.early, info.late,
+                    n.pp, n.pd, n.plim, n.cap, self.vehicles[v].seats, self.cost_np[v],
+                    self.dur_np, self.req_np[np.asarray(rs, dtype=np.int64)], EXACT_TRIES, out)
+        found: list[tuple[int, list[int]] | None] = []
+        for (delta, i, j), r in zip(out.tolist(), rs, strict=True):
+            found.append(None if i < 0 else
+                         (delta, [*codes[:i], 2 * r, *codes[i:j], 2 * r + 1, *codes[j:]]))
+        return found
 
     def best_unit(self, v: int, codes: list[int], unit: tuple[int, ...],
                   info: RouteInfo | None = None) -> tuple[int, list[int]] | None:
@@ -356,65 +255,14 @@ class Inserter:
         return total, route
 
 
-def _arrays_of(ins: Inserter, v: int, codes: list[int]) -> tuple[
-        list[int], list[int], list[int], list[tuple[int, int, int]]]:
-    """lo, hi, gap and sorted ride pairs of a route built from scratch (for tests)."""
-    _, lo, hi, gap = ins._arrays(v, codes)
-    return lo, hi, gap, sorted(ins._pairs(codes))
-
-
-def _least(lo: list[int], hi: list[int], gap: list[int], pairs: list[tuple[int, int, int]],
-           cap: int | None) -> list[int] | None:
-    """Least solution of the route's difference constraints, or None if inconsistent."""
-    t = lo[:]
-    last = len(t) - 1
-    for _ in range(2 * last + 4):
-        if t[0] > hi[0]:
-            return None
-        for i in range(1, last + 1):
-            x = t[i - 1] + gap[i - 1]
-            if x > t[i]:
-                t[i] = x
-            if t[i] > hi[i]:
-                return None
-        changed = False
-        for p, d, limit in pairs:
-            if t[d] - t[p] > limit:
-                t[p] = t[d] - limit
-                changed = True
-        if cap is not None and t[last] - t[0] > cap:
-            t[0] = t[last] - cap
-            changed = True
-        if not changed:
-            return t
-    return None
-
-
-def _greatest(lo: list[int], hi: list[int], gap: list[int], pairs: list[tuple[int, int, int]],
-              cap: int | None) -> list[int] | None:
-    """Greatest solution of the route's difference constraints, or None."""
-    t = hi[:]
-    last = len(t) - 1
-    for _ in range(2 * last + 4):
-        if t[last] < lo[last]:
-            return None
-        for i in range(last - 1, -1, -1):
-            x = t[i + 1] - gap[i]
-            if x < t[i]:
-                t[i] = x
-            if t[i] < lo[i]:
-                return None
-        changed = False
-        for p, d, limit in pairs:
-            if t[d] - t[p] > limit:
-                t[d] = t[p] + limit
-                changed = True
-        if cap is not None and t[last] - t[0] > cap:
-            t[last] = t[0] + cap
-            changed = True
-        if not changed:
-            return t
-    return None
+def least_schedule(lo: Sequence[int], hi: Sequence[int], gap: Sequence[int],
+                   pairs: Sequence[tuple[int, int, int]], cap: int | None) -> list[int] | None:
+    """Least solution of a route's difference constraints (node lists), or None."""
+    t = np.empty(len(lo), dtype=np.int64)
+    arrays = [np.asarray(x, dtype=np.int64) for x in (lo, hi, gap)]
+    pp, pd, plim = (np.asarray([p[k] for p in pairs], dtype=np.int64) for k in range(3))
+    ok = least(*arrays, pp, pd, plim, len(pairs), NO_CAP if cap is None else cap, len(lo), t)
+    return [int(x) for x in t] if ok else None
 
 
 def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int, ...]],
@@ -464,17 +312,25 @@ def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int,
     while pending:
         pick, pick_key, pick_route = None, None, None
         for unit in pending:
-            found = sorted((f[0], v) for v, f in cache[unit].items() if f is not None)
-            if not found:
+            # Cheapest (lowest vehicle on ties) and second cheapest insertion cost.
+            first: int | None = None
+            second: int | None = None
+            first_v = -1
+            for v, f in cache[unit].items():
+                if f is None:
+                    continue
+                if first is None or f[0] < first or (f[0] == first and v < first_v):
+                    second, first, first_v = first, f[0], v
+                elif second is None or f[0] < second:
+                    second = f[0]
+            if first is None:
                 continue
-            first = found[0][0]
             if regret:
-                second = found[1][0] if len(found) > 1 else first + 10**9
-                key = (-(second - first), first)
+                key = (-((first + 10**9 if second is None else second) - first), first)
             else:
                 key = (first, 0)
             if pick_key is None or key < pick_key:
-                pick, pick_key, pick_route = unit, key, found[0][1]
+                pick, pick_key, pick_route = unit, key, first_v
         if pick is None or pick_route is None:
             break
         v = pick_route

@@ -101,7 +101,7 @@ def _matrix(name: str, values: Sequence[Sequence[int]] | Matrix) -> Matrix:
         raise ValueError(f"{name}: must hold integers (seconds or metres), got {array.dtype}")
     if (array < 0).any():
         raise ValueError(f"{name}: negative entries are not allowed")
-    array = array.astype(np.int64, copy=True)
+    array = np.array(array, dtype=np.int64, order="C")  # a copy, row-major (numba kernels)
     array.setflags(write=False)
     return array
 

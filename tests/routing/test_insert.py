@@ -7,7 +7,7 @@ import random
 from routing import StopKind
 from routing.check import sequence_feasible
 from routing.cordeau import read
-from routing.insert import Inserter, _arrays_of, _least, recreate
+from routing.insert import Inserter, least_schedule, recreate
 from tests.routing.conftest import CORDEAU_A
 
 A4_24 = CORDEAU_A / "a4-24.txt"
@@ -19,8 +19,8 @@ def _stops(problem, codes):  # noqa: ANN001, ANN202
 
 
 def test_insertion_feasibility_matches_checker() -> None:
-    """Random routes built by our insertion are feasible for the checker, the incremental
-    arrays equal those built from scratch, and every order we call feasible is."""
+    """Random routes built by our insertion are feasible for the checker, every insertion
+    the compiled search finds is, and every order we call feasible is."""
     problem = read(A4_24).problem
     ins = Inserter(problem)
     rng = random.Random(1)
@@ -32,19 +32,28 @@ def test_insertion_feasibility_matches_checker() -> None:
     for v, codes in routes.items():
         if codes:
             assert sequence_feasible(problem, problem.vehicles[v].id, _stops(problem, codes))
-    # Incremental arrays against arrays from scratch, and the exact test against the checker.
+    # The best insertion of a request into a route against the checker, and its cost.
+    inserted = 0
+    for _ in range(300):
+        v = rng.randrange(len(problem.vehicles))
+        r = rng.randrange(len(problem.requests))
+        codes = [c for c in routes[v] if c // 2 != r]
+        found = ins.best(v, codes, r)
+        if found is not None:
+            added, new = found
+            assert sequence_feasible(problem, problem.vehicles[v].id, _stops(problem, new))
+            assert added == ins.route_cost(v, new) - ins.route_cost(v, codes) or not codes
+            inserted += 1
+    assert inserted >= 30
+    # The exact test of random orders against the checker.
     agree = 0
     for _ in range(300):
         v = rng.randrange(len(problem.vehicles))
         r = rng.randrange(len(problem.requests))
         codes = [c for c in routes[v] if c // 2 != r]
-        info = ins.info(v, codes)
-        assert info is not None
         i = rng.randrange(len(codes) + 1)
         j = rng.randrange(i, len(codes) + 1)
         new = [*codes[:i], 2 * r, *codes[i:j], 2 * r + 1, *codes[j:]]
-        lo, hi, gap, pairs = ins._inserted(info, r, i, j)
-        assert (lo, hi, gap, sorted(pairs)) == _arrays_of(ins, v, new)
         ours = ins.feasible(v, new)
         theirs = sequence_feasible(problem, problem.vehicles[v].id, _stops(problem, new))
         if ours:
@@ -56,9 +65,10 @@ def test_insertion_feasibility_matches_checker() -> None:
 def test_least_schedule_respects_ride_limit() -> None:
     """Waiting for a late drop-off window delays the pickup instead of the passenger."""
     # home 0 -> pickup (window 0..100) -> drop-off (window 50..60), travel 10, ride <= 15.
-    t = _least([0, 0, 50, 0], [100, 100, 60, 100], [10, 10, 10], [(1, 2, 15)], None)
+    t = least_schedule([0, 0, 50, 0], [100, 100, 60, 100], [10, 10, 10], [(1, 2, 15)], None)
     assert t is not None and t[2] - t[1] <= 15 and t[1] >= 35
-    assert _least([0, 0, 50, 0], [100, 30, 60, 100], [10, 10, 10], [(1, 2, 15)], None) is None
+    late = least_schedule([0, 0, 50, 0], [100, 30, 60, 100], [10, 10, 10], [(1, 2, 15)], None)
+    assert late is None
 
 
 def test_lone_half_is_repaired_not_dropped() -> None:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routing.kernels import NO_CAP, greatest, insert_many, least
-from routing.kernels import nodes as route_nodes
+from routing import kernels
+from routing.kernels import NO_CAP
 from routing.problem import Problem
 from routing.windows import tightened_windows
 
@@ -78,6 +78,7 @@ class Inserter:
     """Precomputed arrays of one problem, and the insertion / scheduling routines."""
 
     def __init__(self, problem: Problem) -> None:
+        kernels.compile_all()
         self.problem = p = problem
         windows = tightened_windows(problem)
         n = len(p.requests)
@@ -153,7 +154,7 @@ class Inserter:
     def nodes(self, v: int, codes: Sequence[int]) -> Nodes:
         """The route's node arrays (home, stops, home) and ride-limit pairs."""
         vehicle = self.vehicles[v]
-        locs, lo, hi, svc, gap, load, pp, pd, plim = route_nodes(
+        locs, lo, hi, svc, gap, load, pp, pd, plim = kernels.nodes(
             np.asarray(codes, dtype=np.int64), self.loc_np, self.lo_np, self.hi_np,
             self.svc_np, self.dem_np, self.ride_np, vehicle.start, vehicle.end,
             vehicle.shift_start, vehicle.shift_end, self.dur_np)
@@ -165,10 +166,10 @@ class Inserter:
 
         Capacity is not checked here (insertion screens it)."""
         nodes = self.nodes(v, codes)
-        early = nodes.solve(least)
+        early = nodes.solve(kernels.least)
         if early is None:
             return None
-        late = nodes.solve(greatest)
+        late = nodes.solve(kernels.greatest)
         if late is None:  # cannot happen when a least solution exists
             return None
         return Timing(early, late)
@@ -177,11 +178,11 @@ class Inserter:
         """Service start times (leave home as late as possible, then every stop as early as
         possible) and (leave, back) times, or None if infeasible."""
         nodes = self.nodes(v, codes)
-        late = nodes.solve(greatest)
+        late = nodes.solve(kernels.greatest)
         if late is None:
             return None
         nodes.lo[0] = late[0]
-        early = nodes.solve(least)
+        early = nodes.solve(kernels.least)
         if early is None:
             return None
         times = early.tolist()
@@ -194,7 +195,7 @@ class Inserter:
             load += self.dem[c]
             if load > seats:
                 return False
-        return self.nodes(v, codes).solve(least) is not None
+        return self.nodes(v, codes).solve(kernels.least) is not None
 
     # ---- insertion --------------------------------------------------------------------
 
@@ -209,11 +210,16 @@ class Inserter:
     def info(self, v: int, codes: list[int]) -> RouteInfo | None:
         """What insertion into this route needs, computed once per route; None if the
         route itself is infeasible."""
-        nodes = self.nodes(v, codes)
-        early = nodes.solve(least)
-        late = None if early is None else nodes.solve(greatest)
-        if early is None or late is None:
+        vehicle = self.vehicles[v]
+        cap = NO_CAP if vehicle.max_duration is None else vehicle.max_duration
+        ok, built, early, late = kernels.timed(
+            np.asarray(codes, dtype=np.int64), self.loc_np, self.lo_np, self.hi_np,
+            self.svc_np, self.dem_np, self.ride_np, vehicle.start, vehicle.end,
+            vehicle.shift_start, vehicle.shift_end, cap, self.dur_np)
+        if not ok:
             return None
+        locs, lo, hi, svc, gap, load, pp, pd, plim = built
+        nodes = Nodes(locs, lo, hi, svc, gap, load, pp, pd, plim, cap)
         return RouteInfo(codes, nodes, early, late[1:].copy())
 
     def best(self, v: int, codes: list[int], r: int,
@@ -231,7 +237,7 @@ class Inserter:
         """`best` for several requests into one route, in one compiled call."""
         n = info.nodes
         out = np.empty((len(rs), 3), dtype=np.int64)
-        insert_many(n.locs, n.lo, n.hi, n.gap, n.svc, n.load, info.early, info.late,
+        kernels.insert_many(n.locs, n.lo, n.hi, n.gap, n.svc, n.load, info.early, info.late,
                     n.pp, n.pd, n.plim, n.cap, self.vehicles[v].seats, self.cost_np[v],
                     self.dur_np, self.req_np[np.asarray(rs, dtype=np.int64)], EXACT_TRIES, out)
         found: list[tuple[int, list[int]] | None] = []
@@ -258,10 +264,12 @@ class Inserter:
 def least_schedule(lo: Sequence[int], hi: Sequence[int], gap: Sequence[int],
                    pairs: Sequence[tuple[int, int, int]], cap: int | None) -> list[int] | None:
     """Least solution of a route's difference constraints (node lists), or None."""
+    kernels.compile_all()
     t = np.empty(len(lo), dtype=np.int64)
     arrays = [np.asarray(x, dtype=np.int64) for x in (lo, hi, gap)]
     pp, pd, plim = (np.asarray([p[k] for p in pairs], dtype=np.int64) for k in range(3))
-    ok = least(*arrays, pp, pd, plim, len(pairs), NO_CAP if cap is None else cap, len(lo), t)
+    limit = NO_CAP if cap is None else cap
+    ok = kernels.least(*arrays, pp, pd, plim, len(pairs), limit, len(lo), t)
     return [int(x) for x in t] if ok else None
 
 

@@ -16,14 +16,14 @@ exact tests, same least schedule), so a fixed iteration count still gives the sa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-import numba
 import numpy as np
 
 NO_CAP = -1
-_jit = cast(Callable[[Callable[..., Any]], Callable[..., Any]], numba.njit(cache=True))
+Kernel = Callable[..., Any]
 
 
 def _least_py(lo: np.ndarray, hi: np.ndarray, gap: np.ndarray, pp: np.ndarray,
@@ -89,8 +89,6 @@ def _greatest_py(lo: np.ndarray, hi: np.ndarray, gap: np.ndarray, pp: np.ndarray
     return False
 
 
-least = _jit(_least_py)
-greatest = _jit(_greatest_py)
 
 
 def _nodes_py(codes: np.ndarray, loc: np.ndarray, lo: np.ndarray, hi: np.ndarray,
@@ -132,7 +130,26 @@ def _nodes_py(codes: np.ndarray, loc: np.ndarray, lo: np.ndarray, hi: np.ndarray
             plim[:npairs].copy())
 
 
-nodes = _jit(_nodes_py)
+
+
+def _timed_py(codes: np.ndarray, loc: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              svc: np.ndarray, dem: np.ndarray, ride: np.ndarray, start: int, end: int,
+              shift_start: int, shift_end: int, cap: int, dur: np.ndarray) -> tuple[
+                  bool, tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """`nodes`, then the least and greatest schedules, in one call (insertion needs all
+    three for every route it looks at): (feasible, node arrays, early, late)."""
+    built = nodes(codes, loc, lo, hi, svc, dem, ride, start, end, shift_start, shift_end, dur)
+    n = codes.shape[0] + 2
+    early = np.empty(n, dtype=np.int64)
+    late = np.empty(n, dtype=np.int64)
+    npairs = built[6].shape[0]
+    ok = (least(built[1], built[2], built[4], built[6], built[7], built[8], npairs, cap, n,
+                early)
+          and greatest(built[1], built[2], built[4], built[6], built[7], built[8], npairs,
+                       cap, n, late))
+    return ok, built, early, late
+
+
 
 
 def _insert_many_py(locs: np.ndarray, lo: np.ndarray, hi: np.ndarray, gap: np.ndarray,
@@ -245,19 +262,44 @@ def _insert_many_py(locs: np.ndarray, lo: np.ndarray, hi: np.ndarray, gap: np.nd
                 break
 
 
-insert_many = _jit(_insert_many_py)
+# Until `compile_all()`, the plain Python versions (same results, far slower).
+least: Kernel = _least_py
+greatest: Kernel = _greatest_py
+nodes: Kernel = _nodes_py
+timed: Kernel = _timed_py
+insert_many: Kernel = _insert_many_py
+_lock = threading.Lock()
+_compiled = False
+
+
+def compile_all() -> None:
+    """Swap in the numba versions (a solver calls this first). Importing numba takes about
+    half a second, so it happens only in a process that solves, not in every command."""
+    global least, greatest, nodes, timed, insert_many, _compiled
+    with _lock:
+        if _compiled:
+            return
+        import numba
+
+        jit = numba.njit(cache=True)
+        # All five swapped before any is compiled: compiled code calls the compiled ones.
+        least, greatest, nodes = jit(_least_py), jit(_greatest_py), jit(_nodes_py)
+        timed, insert_many = jit(_timed_py), jit(_insert_many_py)
+        _compiled = True
 
 
 def warm() -> None:
     """Compile every kernel now (setup runs this once; numba caches the machine code beside
     this file, or under NUMBA_CACHE_DIR), so a first plan does not wait ~10 s for it."""
+    compile_all()
     codes = np.asarray([0, 1], dtype=np.int64)
     zeros = np.zeros(2, dtype=np.int64)
     wide = np.asarray([0, 100], dtype=np.int64)
     ride = np.asarray([50], dtype=np.int64)
     matrix = np.ones((1, 1), dtype=np.int64)
-    built = nodes(codes, zeros, zeros, wide, zeros, np.asarray([1, -1], dtype=np.int64), ride,
-                  0, 0, 0, 100, matrix)
+    dem = np.asarray([1, -1], dtype=np.int64)
+    built = nodes(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, matrix)
+    timed(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, NO_CAP, matrix)
     locs, lo, hi, svc, gap, load, pp, pd, plim = built
     early, late = np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64)
     least(lo, hi, gap, pp, pd, plim, len(pp), NO_CAP, 4, early)

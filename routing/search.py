@@ -79,16 +79,26 @@ class Search:
                 self.partner[r], self.partner[other] = other, r
         self.inserter = Inserter(problem)
         self.candidate_set = set(self.candidates)
+        self._costs: dict[tuple[int, tuple[int, ...]], tuple[float, int]] = {}
 
     def _route_cost(self, vehicle: int, codes: Sequence[int]) -> tuple[float, int]:
-        p = self.problem
-        v = p.vehicles[vehicle]
+        """(scaled cost, metres) of a route; remembered, as most routes of a candidate plan
+        are those of the plan before it."""
         if not codes:
             return 0.0, 0
+        key = (vehicle, tuple(codes))
+        known = self._costs.get(key)
+        if known is not None:
+            return known
+        p = self.problem
+        v = p.vehicles[vehicle]
         locs = [v.start] + [self._loc(c) for c in codes] + [v.end]
-        metres = int(p.distances[locs[:-1], locs[1:]].sum())
-        scaled = np.rint(p.distances[locs[:-1], locs[1:]] * self.factor[vehicle]).sum()
-        return float(scaled), metres
+        arcs = p.distances[locs[:-1], locs[1:]]
+        known = float(np.rint(arcs * self.factor[vehicle]).sum()), int(arcs.sum())
+        if len(self._costs) > 50_000:
+            self._costs.clear()
+        self._costs[key] = known
+        return known
 
     def _loc(self, code: int) -> int:
         request = self.problem.requests[code // 2]

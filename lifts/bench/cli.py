@@ -43,6 +43,8 @@ def darp(
         None, help="CSV of reference values (default: bks.csv, or generated/references.csv)."),
     record: bool = typer.Option(False, help="Keep any complete plan better than the "
                                             "reference as the new reference (generated set)."),
+    jobs: int = typer.Option(1, min=1, help="Runs at once, each in its own process: at most "
+                                            "one per free core, or the time limits mean less."),
 ) -> None:
     """Solve each instance, check every plan, print gaps and the ratios to the baselines."""
     console = Console(width=120)
@@ -69,7 +71,7 @@ def darp(
 
     summaries = darp_bench.run_set(paths, best, time_limit, seed_list, models,
                                    record_to=ref_path if record else None, out=out,
-                                   progress=show)
+                                   progress=show, jobs=jobs)
     print_summary(console, summaries, time_limit, seed_list)
     if out is not None:
         darp_bench.write_results(summaries, out / "results.csv")
@@ -115,6 +117,24 @@ def print_summary(console: Console, summaries: list[darp_bench.Summary], time_li
             console.print(f"ours/{label}: mean {mean(ratios):.3f} (min {min(ratios):.3f}, "
                           f"max {max(ratios):.3f}) over {len(ratios)} instances where both "
                           "are complete")
+
+
+@app.command("darp-report")
+def darp_report(
+    results: list[Path] = typer.Argument(  # noqa: B008
+        ..., help="`lifts bench darp --out` folders (or their results.csv), one per column."),
+    which: str = typer.Option("generated", "--set", help="a or generated: whose references."),
+    references: Path | None = typer.Option(  # noqa: B008
+        None, help="CSV of reference values (default: that of --set)."),
+) -> None:
+    """Markdown tables of recorded runs against the references as they are now (after
+    longer runs improved them): median cost and gap per instance and run, then the means."""
+    try:
+        ref_path = references or darp_bench.references_for(which)
+        columns = [darp_bench.read_results(path) for path in results]
+    except (OSError, ValueError, KeyError) as error:
+        raise typer.BadParameter(str(error)) from None
+    typer.echo(darp_bench.report(columns, darp_bench.load_bks(ref_path)))
 
 
 @app.command()

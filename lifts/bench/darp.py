@@ -16,9 +16,11 @@ import os
 import subprocess
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
-from statistics import median
+from statistics import mean, median
 
 from lifts.bench.plain import solve_plain
 from routing import Plan, Route, StopKind, Unserved, Visit, check, solve
@@ -182,9 +184,11 @@ def read_references(path: Path) -> dict[str, dict[str, str]]:
         return {row["instance"]: row for row in csv.DictReader(handle)}
 
 
-def record(path: Path, instance: Instance, result: Result, plan: Plan, how: str) -> bool:
+def record(path: Path, instance: Instance, result: Result, plan: dict[str, object],
+           how: str) -> bool:
     """Keep `result` as the reference of its instance if it is complete and better than the
-    one recorded; the plan goes to solutions/NAME.json next to the CSV. True if kept."""
+    one recorded; the plan (as `plan_json` gives it) goes to solutions/NAME.json next to the
+    CSV. True if kept."""
     if result.cost is None:
         return False
     rows = read_references(path)
@@ -198,7 +202,7 @@ def record(path: Path, instance: Instance, result: Result, plan: Plan, how: str)
         "date": dt.datetime.now(dt.UTC).date().isoformat(), "how": how}
     solutions = path.parent / "solutions"
     solutions.mkdir(parents=True, exist_ok=True)
-    (solutions / f"{instance.name}.json").write_text(json.dumps(plan_json(instance, plan)))
+    (solutions / f"{instance.name}.json").write_text(json.dumps(plan))
     order = {p.stem: k for k, p in enumerate(instance_files("generated"))}
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=REFERENCE_FIELDS)
@@ -242,36 +246,64 @@ class Summary:
         return mine / other.cost
 
 
+def _run(path: Path, model: str, seed: int, time_limit: float
+         ) -> tuple[str, int, Result, dict[str, object] | None]:
+    """One run of one model on one instance (in a worker process when --jobs > 1)."""
+    instance = read(path)
+    if model == "plain":
+        return model, seed, run_plain(instance, time_limit), None
+    result, plan = run_ours(instance, time_limit, seed, ortools_only=model == "careful")
+    return model, seed, result, plan_json(instance, plan)
+
+
 def run_set(paths: Sequence[Path], references: dict[str, float], time_limit: float,
             seeds: Sequence[int], models: Iterable[str], record_to: Path | None = None,
-            out: Path | None = None, progress: object = None) -> list[Summary]:
-    """Every instance: our solver per seed, then the baselines once each."""
+            out: Path | None = None, progress: object = None, jobs: int = 1) -> list[Summary]:
+    """Every instance: our solver per seed, then the baselines once each; with `jobs` > 1
+    that many runs at once, each in its own process (give each a core of its own)."""
     models = set(models)
-    summaries = []
-    for path in paths:
-        instance = read(path)
-        ours: list[Result] = []
-        for seed in seeds:
-            if "ours" not in models:
-                break
-            result, plan = run_ours(instance, time_limit, seed)
-            ours.append(result)
-            if record_to is not None:
-                record(record_to, instance, result, plan, f"lifts bench darp, {time_limit:g} s")
-            if out is not None:
-                out.mkdir(parents=True, exist_ok=True)
-                (out / f"{instance.name}-s{seed}.json").write_text(
-                    json.dumps(plan_json(instance, plan)))
-        careful = None
-        if "careful" in models:
-            careful, plan = run_ours(instance, time_limit, 0, ortools_only=True)
-            if record_to is not None:
-                record(record_to, instance, careful, plan, f"careful model, {time_limit:g} s")
-        plain = run_plain(instance, time_limit) if "plain" in models else None
-        summaries.append(Summary(instance.name, references.get(instance.name), ours, careful,
-                                 plain))
-        if callable(progress):
-            progress(summaries[-1])
+    tasks = [(path, model, seed) for path in paths
+             for model, seed in ([("ours", s) for s in seeds if "ours" in models]
+                                 + [(m, 0) for m in ("careful", "plain") if m in models])]
+    if jobs > 1:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+        futures = [pool.submit(_run, path, model, seed, time_limit)
+                   for path, model, seed in tasks]
+        done: Iterable[tuple[str, int, Result, dict[str, object] | None]] = (
+            f.result() for f in futures)
+    else:
+        pool = None
+        done = (_run(path, model, seed, time_limit) for path, model, seed in tasks)
+    summaries: list[Summary] = []
+    runs: dict[Path, list[tuple[str, int, Result, dict[str, object] | None]]] = {}
+    try:
+        for (path, _, _), run in zip(tasks, done, strict=True):
+            runs.setdefault(path, []).append(run)
+            if len(runs[path]) < sum(1 for t in tasks if t[0] == path):
+                continue
+            instance = read(path)
+            ours: list[Result] = []
+            careful = plain = None
+            for model, seed, result, plan in runs.pop(path):
+                if plan is not None and record_to is not None:
+                    how = ("careful model" if model == "careful" else "lifts bench darp")
+                    record(record_to, instance, result, plan, f"{how}, {time_limit:g} s")
+                if model == "ours":
+                    ours.append(result)
+                    if out is not None and plan is not None:
+                        out.mkdir(parents=True, exist_ok=True)
+                        (out / f"{instance.name}-s{seed}.json").write_text(json.dumps(plan))
+                elif model == "careful":
+                    careful = result
+                else:
+                    plain = result
+            summaries.append(Summary(instance.name, references.get(instance.name), ours,
+                                     careful, plain))
+            if callable(progress):
+                progress(summaries[-1])
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return summaries
 
 
@@ -290,3 +322,66 @@ def write_results(summaries: Sequence[Summary], path: Path) -> None:
                                  "" if r.cost is None else f"{r.cost:.2f}",
                                  "" if gap is None else f"{gap:.2f}", r.served, r.requests,
                                  r.violations, f"{r.seconds:.1f}", f"{r.load:.2f}"])
+
+
+# ---- tables from recorded runs ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    """One results.csv (one time limit) reduced to our median cost per instance."""
+
+    label: str
+    median: dict[str, float | None]  # None: some seed left a request unserved
+    seeds: int
+
+
+def read_results(path: Path, model: str = "ours") -> Column:
+    """Our runs of a `lifts bench darp --out` folder (or its results.csv), median per
+    instance over the seeds; labelled by the median run time, e.g. "30 s"."""
+    csv_path = path / "results.csv" if path.is_dir() else path
+    with csv_path.open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["model"] == model]
+    if not rows:
+        raise ValueError(f"{csv_path}: no runs of the {model} model")
+    costs: dict[str, list[float | None]] = {}
+    for row in rows:
+        costs.setdefault(row["instance"], []).append(float(row["cost"]) if row["cost"] else None)
+    med: dict[str, float | None] = {
+        name: None if any(c is None for c in cs) else median(c for c in cs if c is not None)
+        for name, cs in costs.items()}
+    seconds = median(float(r["seconds"]) for r in rows)
+    return Column(f"{seconds:.0f} s", med, max(len(cs) for cs in costs.values()))
+
+
+def report(columns: Sequence[Column], references: dict[str, float]) -> str:
+    """A markdown table: reference, then per column the median cost and its gap; then per
+    column the count complete, mean and max gap, and the instances above 4 %."""
+    names = [n for n in references if any(n in c.median for c in columns)]
+    head = ["instance", "reference"]
+    for c in columns:
+        head += [f"{c.label} (median of {c.seeds})", "gap %"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    gaps: list[dict[str, float]] = [{} for _ in columns]
+    for name in names:
+        cells = [name, f"{references[name]:.2f}"]
+        for k, c in enumerate(columns):
+            cost = c.median.get(name)
+            if cost is None:
+                cells += ["—" if name not in c.median else "incomplete", "—"]
+                continue
+            gap = 100.0 * (cost / references[name] - 1.0)
+            gaps[k][name] = gap
+            cells += [f"{cost:.2f}", f"{gap:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| run | complete | mean gap % | max gap % | above 4 % |",
+              "| --- | --- | --- | --- | --- |"]
+    for c, g in zip(columns, gaps, strict=True):
+        ran = sum(1 for n in names if n in c.median)
+        if g:
+            worst = max(g, key=lambda n: g[n])
+            above = sum(1 for v in g.values() if v > 4.0)
+            lines.append(f"| {c.label} | {len(g)}/{ran} | {mean(g.values()):.2f} | "
+                         f"{g[worst]:.2f} ({worst}) | {above} |")
+        else:
+            lines.append(f"| {c.label} | 0/{ran} | — | — | — |")
+    return "\n".join(lines)

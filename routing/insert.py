@@ -32,15 +32,6 @@ NEAREST = 30  # a request is offered to this many cars at most: those that can r
 
 
 @dataclass
-class Timing:
-    """Earliest and latest feasible service times of a route (index 0: leave home,
-    last: home again)."""
-
-    early: np.ndarray
-    late: np.ndarray
-
-
-@dataclass
 class Nodes:
     """A route as node arrays: 0 leaving home, 1..m the stops, m + 1 home again."""
 
@@ -160,19 +151,6 @@ class Inserter:
             vehicle.shift_start, vehicle.shift_end, self.dur_np)
         cap = NO_CAP if vehicle.max_duration is None else vehicle.max_duration
         return Nodes(locs, lo, hi, svc, gap, load, pp, pd, plim, cap)
-
-    def timing(self, v: int, codes: Sequence[int]) -> Timing | None:
-        """Earliest and latest feasible times of visiting `codes` in order, or None.
-
-        Capacity is not checked here (insertion screens it)."""
-        nodes = self.nodes(v, codes)
-        early = nodes.solve(kernels.least)
-        if early is None:
-            return None
-        late = nodes.solve(kernels.greatest)
-        if late is None:  # cannot happen when a least solution exists
-            return None
-        return Timing(early, late)
 
     def times(self, v: int, codes: Sequence[int]) -> tuple[list[int], tuple[int, int]] | None:
         """Service start times (leave home as late as possible, then every stop as early as

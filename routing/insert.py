@@ -46,6 +46,12 @@ class Nodes:
     plim: np.ndarray
     cap: int  # maximum duration, or NO_CAP
 
+    @classmethod
+    def of(cls, arrays: tuple[np.ndarray, ...], cap: int) -> Nodes:
+        """From what the `nodes` kernel returns."""
+        locs, lo, hi, svc, gap, load, pp, pd, plim = arrays
+        return cls(locs, lo, hi, svc, gap, load, pp, pd, plim, cap)
+
     def solve(self, kernel: Callable[..., bool]) -> np.ndarray | None:
         """The least or greatest schedule (by `kernel`), or None if there is none."""
         t = np.empty(len(self.locs), dtype=np.int64)
@@ -98,7 +104,7 @@ class Inserter:
         self.req_np = np.asarray(
             [[self.loc[2 * r], self.loc[2 * r + 1], self.lo[2 * r], self.hi[2 * r],
               self.lo[2 * r + 1], self.hi[2 * r + 1], self.svc[2 * r], self.svc[2 * r + 1],
-              self.dem[2 * r], self.ride[r] if self.ride[r] < BIG else -1] for r in range(n)],
+              self.dem[2 * r], self.ride_np[r]] for r in range(n)],
             dtype=np.int64).reshape(n, 10)
         self.dur_np = p.durations
         self.cost_np: list[np.ndarray] = []
@@ -142,15 +148,19 @@ class Inserter:
 
     # ---- scheduling -------------------------------------------------------------------
 
+    def _route(self, v: int, codes: Sequence[int]) -> tuple[tuple[object, ...], int]:
+        """What the `nodes` and `timed` kernels take for this route, and its maximum
+        duration (or NO_CAP)."""
+        vehicle = self.vehicles[v]
+        cap = NO_CAP if vehicle.max_duration is None else vehicle.max_duration
+        return (np.asarray(codes, dtype=np.int64), self.loc_np, self.lo_np, self.hi_np,
+                self.svc_np, self.dem_np, self.ride_np, vehicle.start, vehicle.end,
+                vehicle.shift_start, vehicle.shift_end, self.dur_np), cap
+
     def nodes(self, v: int, codes: Sequence[int]) -> Nodes:
         """The route's node arrays (home, stops, home) and ride-limit pairs."""
-        vehicle = self.vehicles[v]
-        locs, lo, hi, svc, gap, load, pp, pd, plim = kernels.nodes(
-            np.asarray(codes, dtype=np.int64), self.loc_np, self.lo_np, self.hi_np,
-            self.svc_np, self.dem_np, self.ride_np, vehicle.start, vehicle.end,
-            vehicle.shift_start, vehicle.shift_end, self.dur_np)
-        cap = NO_CAP if vehicle.max_duration is None else vehicle.max_duration
-        return Nodes(locs, lo, hi, svc, gap, load, pp, pd, plim, cap)
+        args, cap = self._route(v, codes)
+        return Nodes.of(kernels.nodes(*args), cap)
 
     def times(self, v: int, codes: Sequence[int]) -> tuple[list[int], tuple[int, int]] | None:
         """Service start times (leave home as late as possible, then every stop as early as
@@ -188,17 +198,11 @@ class Inserter:
     def info(self, v: int, codes: list[int]) -> RouteInfo | None:
         """What insertion into this route needs, computed once per route; None if the
         route itself is infeasible."""
-        vehicle = self.vehicles[v]
-        cap = NO_CAP if vehicle.max_duration is None else vehicle.max_duration
-        ok, built, early, late = kernels.timed(
-            np.asarray(codes, dtype=np.int64), self.loc_np, self.lo_np, self.hi_np,
-            self.svc_np, self.dem_np, self.ride_np, vehicle.start, vehicle.end,
-            vehicle.shift_start, vehicle.shift_end, cap, self.dur_np)
+        args, cap = self._route(v, codes)
+        ok, built, early, late = kernels.timed(*args, cap)
         if not ok:
             return None
-        locs, lo, hi, svc, gap, load, pp, pd, plim = built
-        nodes = Nodes(locs, lo, hi, svc, gap, load, pp, pd, plim, cap)
-        return RouteInfo(codes, nodes, early, late[1:].copy())
+        return RouteInfo(codes, Nodes.of(built, cap), early, late[1:].copy())
 
     def best(self, v: int, codes: list[int], r: int,
              info: RouteInfo | None = None) -> tuple[int, list[int]] | None:
@@ -237,18 +241,6 @@ class Inserter:
             total += found[0]
             route = found[1]
         return total, route
-
-
-def least_schedule(lo: Sequence[int], hi: Sequence[int], gap: Sequence[int],
-                   pairs: Sequence[tuple[int, int, int]], cap: int | None) -> list[int] | None:
-    """Least solution of a route's difference constraints (node lists), or None."""
-    kernels.compile_all()
-    t = np.empty(len(lo), dtype=np.int64)
-    arrays = [np.asarray(x, dtype=np.int64) for x in (lo, hi, gap)]
-    pp, pd, plim = (np.asarray([p[k] for p in pairs], dtype=np.int64) for k in range(3))
-    limit = NO_CAP if cap is None else cap
-    ok = kernels.least(*arrays, pp, pd, plim, len(pairs), limit, len(lo), t)
-    return [int(x) for x in t] if ok else None
 
 
 def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int, ...]],

@@ -130,11 +130,9 @@ def _nodes_py(codes: np.ndarray, loc: np.ndarray, lo: np.ndarray, hi: np.ndarray
             plim[:npairs].copy())
 
 
-
-
 def _timed_py(codes: np.ndarray, loc: np.ndarray, lo: np.ndarray, hi: np.ndarray,
               svc: np.ndarray, dem: np.ndarray, ride: np.ndarray, start: int, end: int,
-              shift_start: int, shift_end: int, cap: int, dur: np.ndarray) -> tuple[
+              shift_start: int, shift_end: int, dur: np.ndarray, cap: int) -> tuple[
                   bool, tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
     """`nodes`, then the least and greatest schedules, in one call (insertion needs all
     three for every route it looks at): (feasible, node arrays, early, late)."""
@@ -299,7 +297,7 @@ def warm() -> None:
     matrix = np.ones((1, 1), dtype=np.int64)
     dem = np.asarray([1, -1], dtype=np.int64)
     built = nodes(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, matrix)
-    timed(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, NO_CAP, matrix)
+    timed(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, matrix, NO_CAP)
     locs, lo, hi, svc, gap, load, pp, pd, plim = built
     early, late = np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64)
     least(lo, hi, gap, pp, pd, plim, len(pp), NO_CAP, 4, early)

@@ -262,9 +262,9 @@ def run_set(paths: Sequence[Path], references: dict[str, float], time_limit: flo
     """Every instance: our solver per seed, then the baselines once each; with `jobs` > 1
     that many runs at once, each in its own process (give each a core of its own)."""
     models = set(models)
-    tasks = [(path, model, seed) for path in paths
-             for model, seed in ([("ours", s) for s in seeds if "ours" in models]
-                                 + [(m, 0) for m in ("careful", "plain") if m in models])]
+    kinds = ([("ours", s) for s in seeds if "ours" in models]
+             + [(m, 0) for m in ("careful", "plain") if m in models])
+    tasks = [(path, model, seed) for path in paths for model, seed in kinds]
     if jobs > 1:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
         futures = [pool.submit(_run, path, model, seed, time_limit)
@@ -279,14 +279,14 @@ def run_set(paths: Sequence[Path], references: dict[str, float], time_limit: flo
     try:
         for (path, _, _), run in zip(tasks, done, strict=True):
             runs.setdefault(path, []).append(run)
-            if len(runs[path]) < sum(1 for t in tasks if t[0] == path):
+            if len(runs[path]) < len(kinds):
                 continue
             instance = read(path)
             ours: list[Result] = []
             careful = plain = None
             for model, seed, result, plan in runs.pop(path):
                 if plan is not None and record_to is not None:
-                    how = ("careful model" if model == "careful" else "lifts bench darp")
+                    how = "careful model" if model == "careful" else "lifts bench darp"
                     record(record_to, instance, result, plan, f"{how}, {time_limit:g} s")
                 if model == "ours":
                     ours.append(result)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 
-from routing import StopKind
+import numpy as np
+
+from routing import StopKind, kernels
 from routing.check import sequence_feasible
 from routing.cordeau import read
-from routing.insert import Inserter, least_schedule, recreate
+from routing.insert import Inserter, recreate
 from tests.routing.conftest import CORDEAU_A
 
 A4_24 = CORDEAU_A / "a4-24.txt"
@@ -60,6 +62,18 @@ def test_insertion_feasibility_matches_checker() -> None:
             assert theirs
         agree += ours == theirs
     assert agree >= 290
+
+
+def least_schedule(lo: list[int], hi: list[int], gap: list[int],
+                   pairs: list[tuple[int, int, int]], cap: int | None) -> list[int] | None:
+    """The compiled least-schedule kernel on plain lists, or None if infeasible."""
+    kernels.compile_all()
+    t = np.empty(len(lo), dtype=np.int64)
+    arrays = [np.asarray(x, dtype=np.int64) for x in (lo, hi, gap)]
+    pp, pd, plim = (np.asarray([p[k] for p in pairs], dtype=np.int64) for k in range(3))
+    limit = kernels.NO_CAP if cap is None else cap
+    ok = kernels.least(*arrays, pp, pd, plim, len(pairs), limit, len(lo), t)
+    return [int(x) for x in t] if ok else None
 
 
 def test_least_schedule_respects_ride_limit() -> None:

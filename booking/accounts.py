@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,8 +42,13 @@ TOUCH_EVERY = timedelta(seconds=60)  # how often activity is written (not on eve
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so a miss takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so a miss takes as long as a wrong
+    password. Made on first use: hashing costs ~0.2 s, which every CLI process paid."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -207,7 +213,7 @@ def sign_in(session: Session, *, email: str, password: str, client_hash: str,
     if locked:
         log.warning("console sign-in refused: throttled (account %s)", account_id or "unknown")
         return LoginResult(locked_minutes=locked, account_id=account_id)
-    good = _password_matches(account.password_hash if account else _DUMMY_HASH, password)
+    good = _password_matches(account.password_hash if account else _dummy_hash(), password)
     ok = good and account is not None and account.active
     session.add(LoginAttempt(at=now, account_id=account_id, client_hash=client_hash,
                              success=ok))

@@ -37,8 +37,8 @@ from bot.channels.whatsapp import WhatsAppSender
 from bot.conversation import Answer, answer, delivered
 from bot.messages import Inbound
 from lifts import logs
+from lifts.providers import geocoder, system_clock, travel
 from lifts.settings import Settings
-from routing.travel import Cached, Haversine, Osrm, TravelProvider
 from scheduler.jobs import (
     DISPATCH_JOB_ID,
     SHARED,
@@ -65,11 +65,6 @@ PLAN_JOBS_EVERY = 2.0  # seconds: a coordinator's "plan now" starts within this
 # Every ten planning ticks (10 min): message words swept; each scheme's purge once a day.
 RETENTION_ID = "privacy:retention"
 VOICE_CALLS_PER_SECOND = 1.0  # Twilio's default calls-per-second for an account
-
-
-def system_clock() -> datetime:
-    """The real time, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -163,17 +158,6 @@ def pacers(settings: Settings) -> dict[str, Pacer]:
             "voice": Pacer(VOICE_CALLS_PER_SECOND / share)}
 
 
-def geocoder(settings: Settings) -> Geocoder:
-    """Locating homes: offline (the scheme's places, the postcode table), and postcodes.io too
-    when GEOCODER=postcodes_io."""
-    if settings.geocoder == "postcodes_io":
-        from lifts.postcodes_io import PostcodesIo
-
-        return Geocoder(PostcodesIo(settings.postcodes_io_url,
-                                    timeout=settings.geocoder_timeout_seconds))
-    return Geocoder()
-
-
 def build(settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None,
           polling: bool | None = None) -> Lifts:
     """Wire the process from settings. Nothing here talks to the network yet."""
@@ -216,14 +200,6 @@ def from_environment() -> Starlette:
     settings = Settings()
     logs.configure(settings.log_level, secrets=settings.secrets)
     return asgi(build(settings))
-
-
-def travel(settings: Settings) -> TravelProvider:
-    """Road travel times: an OSRM server when configured, else the offline estimate."""
-    if settings.osrm_base_url:
-        return Cached(Osrm(settings.osrm_base_url))
-    return Cached(Haversine(detour=settings.travel_detour_factor,
-                            speed_kmh=settings.travel_speed_kmh))
 
 
 def asgi(lifts: Lifts, *, run_scheduler: bool = True, dispatch_every: float | None = None,

@@ -132,7 +132,7 @@ def seed_demo_command(
 ) -> None:
     """Load the demo scheme from examples/wensleydale.toml (surgeries, villages, and its demo
     drivers and residents)."""
-    from lifts.app import system_clock
+    from lifts.providers import system_clock
     from lifts.seed import seed_demo
     from storage.db import make_engine, transaction
     from storage.migrate import upgrade
@@ -150,8 +150,8 @@ def seed_demo_command(
 def _demo_bookings(engine: Engine, scheme_id: int) -> None:
     from sqlmodel import Session, select
 
-    from lifts.app import system_clock
     from lifts.demo_bookings import load_bookings
+    from lifts.providers import system_clock
     from storage.tables import LiftRequest
 
     with Session(engine) as session:
@@ -241,7 +241,7 @@ def plan(
     """Plan a day now: assign drivers, send offers, and list what could not be served."""
     from booking.planning.run import plan_day
     from booking.schemes import get_scheme
-    from lifts.app import system_clock, travel
+    from lifts.providers import system_clock, travel
     from storage.db import make_engine, transaction
 
     settings = _settings()
@@ -307,7 +307,7 @@ def invite(
         raise typer.Exit(2)
     from booking.intake.drivers import new_invitation
     from booking.schemes import get_scheme
-    from lifts.app import system_clock
+    from lifts.providers import system_clock
     from storage.db import make_engine, transaction
 
     with transaction(make_engine(_settings().database_url)) as session:
@@ -443,8 +443,8 @@ def chat_command(
     dialogue and outbox (the messages it queues for others are shown too)."""
     from booking.phones import to_e164
     from booking.schemes import get_scheme
-    from lifts.app import travel
     from lifts.chat import chat
+    from lifts.providers import travel
     from storage.db import make_engine, transaction
 
     number = to_e164(phone)

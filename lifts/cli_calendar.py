@@ -32,7 +32,7 @@ def _date(text: str) -> date:
 
 
 def _now() -> datetime:
-    from lifts.app import system_clock
+    from lifts.providers import system_clock
 
     return system_clock()
 

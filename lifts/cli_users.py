@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 from booking.accounts import AccountError, create_account, disable_account, list_accounts
 from lifts.settings import Settings
 from storage.db import make_engine, transaction
-from storage.migrate import upgrade
 from storage.tables import Scheme
 
 app = typer.Typer(help="Console accounts (coordinators and admins).", no_args_is_help=True)
@@ -25,6 +24,8 @@ console = Console()
 
 def _engine() -> Engine:
     """The configured database, migrated (accounts may be the first thing ever set up)."""
+    from storage.migrate import upgrade  # alembic: only for the commands that need it
+
     try:
         engine = make_engine(Settings().database_url)
         upgrade(engine)

@@ -52,8 +52,8 @@ def locate_command(
 ) -> None:
     """Where the geocoder would put a home (with GEOCODER as set), and how it found it."""
     from booking.schemes import get_scheme
-    from lifts.app import geocoder
     from lifts.cli import _scheme_or_exit, _settings
+    from lifts.providers import geocoder
     from storage.db import make_engine, transaction
 
     settings = _settings()
@@ -88,8 +88,8 @@ def place_command(
     from booking.geo.placing import place_resident
     from booking.phones import to_e164
     from booking.schemes import get_scheme
-    from lifts.app import system_clock
     from lifts.cli import _scheme_or_exit, _settings
+    from lifts.providers import system_clock
     from storage.db import make_engine, transaction
     from storage.tables import Person
 

@@ -53,7 +53,7 @@ def _actor(by: str) -> Actor:
 
 
 def _now() -> datetime:
-    from lifts.app import system_clock
+    from lifts.providers import system_clock
 
     return system_clock()
 

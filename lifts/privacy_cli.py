@@ -65,7 +65,7 @@ def _scheme_id(session: Session, slug: str) -> int | None:
 
 
 def _now() -> datetime:
-    from lifts.app import system_clock
+    from lifts.providers import system_clock
 
     return system_clock()
 

@@ -28,8 +28,8 @@ def _change(phone: str, slug: str, by: str, *, channel: str | None = None,
     from booking.domain.outcomes import Refused
     from booking.phones import to_e164
     from booking.schemes import get_scheme
-    from lifts.app import system_clock
     from lifts.cli import _settings
+    from lifts.providers import system_clock
     from storage.db import make_engine, transaction
 
     number = to_e164(phone)

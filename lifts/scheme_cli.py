@@ -23,8 +23,8 @@ def import_command(
     from booking.audit import Actor
     from booking.setup.importing import import_scheme
     from booking.setup.scheme_file import SchemeFileError, read_scheme_file
-    from lifts.app import system_clock
     from lifts.cli import _settings
+    from lifts.providers import system_clock
     from storage.db import make_engine, transaction
     from storage.migrate import upgrade
 

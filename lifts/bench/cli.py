@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from statistics import mean, median
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from lifts.bench import darp as darp_bench
+from lifts.bench.paths import GENERATED
+
+if TYPE_CHECKING:  # the solver is imported only by the commands that run it
+    from lifts.bench import darp as darp_bench
 
 app = typer.Typer(help="Routing benchmarks: published DARP instances and rural scheme days.")
 
@@ -47,6 +51,8 @@ def darp(
                                             "one per free core, or the time limits mean less."),
 ) -> None:
     """Solve each instance, check every plan, print gaps and the ratios to the baselines."""
+    from lifts.bench import darp as darp_bench
+
     console = Console(width=120)
     try:
         paths = list(files) if files else darp_bench.instance_files(which)
@@ -129,6 +135,8 @@ def darp_report(
 ) -> None:
     """Markdown tables of recorded runs against the references as they are now (after
     longer runs improved them): median cost and gap per instance and run, then the means."""
+    from lifts.bench import darp as darp_bench
+
     try:
         ref_path = references or darp_bench.references_for(which)
         columns = [darp_bench.read_results(path) for path in results]
@@ -139,7 +147,7 @@ def darp_report(
 
 @app.command()
 def generate(
-    out: Path = typer.Option(darp_bench.GENERATED, help="Folder to write G1a … G10b into."),  # noqa: B008
+    out: Path = typer.Option(GENERATED, help="Folder to write G1a … G10b into."),  # noqa: B008
 ) -> None:
     """Write the 20 generated instances (Cordeau & Laporte 2003 style) into `out`."""
     from lifts.bench.generate import write_all

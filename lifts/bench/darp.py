@@ -22,16 +22,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from statistics import mean, median
 
+from lifts.bench.paths import A_SET, DARP_DIR, GENERATED, ROOT
 from lifts.bench.plain import solve_plain
 from routing import Plan, Route, StopKind, Unserved, Visit, check, solve
 from routing.check import sequence_feasible
 from routing.cordeau import SCALE, Instance, read
 from routing.plan import Objective, Reason, SolverStats
 
-ROOT = Path(__file__).resolve().parents[2]
-DARP_DIR = ROOT / "benchmarks" / "darp"
-A_SET = DARP_DIR / "cordeau2006"
-GENERATED = DARP_DIR / "generated"
 REFERENCE_FIELDS = ["instance", "bks", "seconds", "seed", "commit", "model", "load", "date",
                     "how"]
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from routing.engine import Limits, Solution, node_penalty, optimise
 from routing.insert import Inserter, RouteInfo, recreate
+from routing.pool import Pool
 from routing.problem import Problem, Weights
 
 GROUP_REQUESTS = 30  # requests per ruined route group: OR-Tools repairs that in ~0.1 s
@@ -33,8 +34,12 @@ STALL = 500
 ORTOOLS_EVERY = 8  # with an iteration budget: one OR-Tools repair per this many steps
 FAST_RUIN = 0.3  # a fast step removes at most this share of the served requests
 FAST_RUIN_MAX = 40
-LARGE = 300  # above this many requests, the first plan is built by our own insertion
+LARGE = 100  # above this many requests, the first plan is built by our own insertion:
+# OR-Tools' first phase left requests of G10a (144) unserved after 6 s (docs/benchmarks.md)
 REPLAN_STALL = 300  # a re-plan stops after this many steps without a better plan
+POOL_EVERY = 0.1  # share of the search time between route-pool recombinations (0: none)
+POOL_TIME = 2.0  # seconds (deterministic seconds with an iteration budget) at most for each
+POOL_STEPS = 400  # with an iteration budget: one recombination per this many steps
 
 
 @dataclass
@@ -99,6 +104,32 @@ class Search:
             self._costs.clear()
         self._costs[key] = known
         return known
+
+    def route_cost(self, vehicle: int, codes: Sequence[int]) -> float:
+        """A route's scaled cost (as in `cost`)."""
+        return self._route_cost(vehicle, codes)[0]
+
+    def pool(self) -> Pool | None:
+        """A route pool for recombination, if POOL_EVERY asks for one."""
+        return Pool(self.problem, self.partner) if POOL_EVERY > 0 else None
+
+    def recombine(self, pool: Pool, state: State, deterministic: bool, seconds: float
+                  ) -> State | None:
+        """The best plan made of pooled routes, timed; None if none is better."""
+        pool.trim()
+        routes = pool.recombine(state.routes, self.penalty, seconds, deterministic,
+                                self.route_cost)
+        if routes is None:
+            return None
+        new = State(routes, dict(state.times), dict(state.spans))
+        for v, codes in routes.items():
+            if codes == state.routes.get(v):
+                continue
+            timed = self.inserter.times(v, codes) if codes else ([], (0, 0))
+            if timed is None:
+                return None
+            new.times[v], new.spans[v] = timed
+        return new
 
     def _loc(self, code: int) -> int:
         request = self.problem.requests[code // 2]
@@ -360,12 +391,14 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
     current = best_cost = search.cost(state)
     best = state
     loop_start, ortools_time, last_best = time.monotonic(), 0.0, 0
+    pool = search.pool() if initial is None else None
+    next_pool, next_pool_step = POOL_EVERY, POOL_STEPS
     while True:
         if iterations is None:
             remaining = deadline - time.monotonic()
             if remaining < 0.05:
                 break
-            progress = 1 - remaining / max(time_limit * (1 - WHOLE_SHARE), 1e-9)
+            progress = 1 - remaining / max(deadline - loop_start, 1e-9)
             stalled = clock.iterations - last_best > STALL
             share = ORTOOLS_STALLED if stalled else ORTOOLS_SHARE
             use_ortools = ortools_time < share * (time.monotonic() - loop_start)
@@ -376,6 +409,18 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
             use_ortools = clock.iterations % ORTOOLS_EVERY == ORTOOLS_EVERY - 1
         if initial is not None and clock.iterations - last_best > REPLAN_STALL:
             break
+        if pool is not None and (progress >= next_pool if iterations is None
+                                 else clock.iterations >= next_pool_step):
+            next_pool += POOL_EVERY
+            next_pool_step += POOL_STEPS
+            candidate = search.recombine(pool, best, iterations is not None,
+                                         POOL_TIME if iterations else min(POOL_TIME, remaining))
+            if candidate is not None and (cost := search.cost(candidate)) < best_cost:
+                state = best = candidate
+                current = best_cost = cost
+                clock.improvements += 1
+                last_best = clock.iterations
+            continue
         if use_ortools:
             began = time.monotonic()
             candidate = search.step(state,
@@ -388,6 +433,9 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
         cost = search.cost(candidate)
         if cost <= current * (1 + TEMPERATURE * max(0.0, 1 - progress)):
             state, current = candidate, cost
+            if pool is not None:
+                for v, codes in state.routes.items():
+                    pool.add(v, codes, search.route_cost(v, codes))
             if cost < best_cost:
                 best, best_cost = candidate, cost
                 clock.improvements += 1

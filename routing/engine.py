@@ -1,4 +1,5 @@
-"""The OR-Tools model. The only module of `routing` that imports ortools.
+"""The OR-Tools routing model (the only module of `routing` using its routing library;
+CP-SAT serves `routing/pool.py`).
 
 A sub-problem (some requests, some vehicles) becomes a RoutingModel with every cost and
 transit registered as a matrix (no Python callback during search), a drop penalty on every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import tomllib
 from pathlib import Path
@@ -11,6 +12,22 @@ import pytest
 from tests.cli.test_cli import run
 
 NORFOLK = Path(__file__).parent.parent / "support" / "north_norfolk.toml"
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the Norfolk scheme imported, made once for the module (each import
+    is a process that creates the database: a few seconds)."""
+    db = tmp_path_factory.mktemp("imported") / "lifts.db"
+    result = run(["scheme", "import", str(NORFOLK)], db)
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def _copy(imported: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "lifts.db"
+    shutil.copy(imported, db)
+    return db
 
 
 def _counts(db: Path) -> tuple[int, ...]:
@@ -50,11 +67,10 @@ def test_import_then_again_then_export(tmp_path: Path) -> None:
     (lambda t: t.replace('"+447700900502"', '"+447700900501"'),
      "[[coordinators]] #2 'Jo Pegg' phone: the same as #1's"),
 ], ids=["malformed", "unknown-rule", "no-coordinates", "duplicate-phone"])
-def test_a_bad_file_is_one_line_and_changes_nothing(tmp_path: Path, edit: object,
-                                                    says: str) -> None:
+def test_a_bad_file_is_one_line_and_changes_nothing(imported: Path, tmp_path: Path,
+                                                    edit: object, says: str) -> None:
     """Each mistake: exit 1, one line naming where and the fix, and the scheme as it was."""
-    db = tmp_path / "lifts.db"
-    assert run(["scheme", "import", str(NORFOLK)], db).returncode == 0
+    db = _copy(imported, tmp_path)
     changed = NORFOLK.read_text().replace("Drop off on Cromer Road.", "Use the back door.")
     bad = tmp_path / "bad.toml"
     bad.write_text(edit(changed))  # type: ignore[operator]
@@ -81,11 +97,10 @@ def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
     ["report"], ["scheme", "set", "booking_notice_hours", "12"], ["scheme", "closures"],
     ["scheme", "close", "2026-12-24"], ["geo", "locate", "Holt"],
 ])
-def test_an_unknown_slug_is_an_error_not_another_scheme(tmp_path: Path,
+def test_an_unknown_slug_is_an_error_not_another_scheme(imported: Path, tmp_path: Path,
                                                         command: list[str]) -> None:
     """A mistyped --slug never quietly works on the first scheme."""
-    db = tmp_path / "lifts.db"
-    assert run(["scheme", "import", str(NORFOLK)], db).returncode == 0
+    db = _copy(imported, tmp_path)
     args = [*command, "north-norfok"] if command == ["scheme", "export"] else \
         [*command, "--slug", "north-norfok"]
     result = run(args, db)

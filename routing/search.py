@@ -7,7 +7,8 @@ related routes (a seed route and the routes closest to it in space and time, plu
 vehicle and unserved requests), and recreate them with OR-Tools on that sub-problem alone,
 starting from the current routes. Routes of different vehicles interact only through the
 fairness term, so a sub-problem improvement is a whole-plan improvement; it is accepted
-when the whole-plan cost does not get worse.
+when the whole-plan cost does not get worse. Every tenth of the search, CP-SAT recombines
+the routes of the plans accepted lately (`routing.pool`).
 """
 
 from __future__ import annotations
@@ -361,7 +362,8 @@ class Search:
 def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int,
         time_limit: float, iterations: int | None, initial: State | None,
         ortools_only: bool = False) -> tuple[State, Progress]:
-    """Whole-problem phase, then ruin-and-recreate until the time or iteration budget ends.
+    """Whole-problem phase (or our own first plan), then ruin-and-recreate until the time or
+    iteration budget ends, with a route-pool recombination every POOL_EVERY of it.
 
     Acceptance is threshold accepting: a candidate up to `temperature` worse than the
     current plan is taken, the threshold falling linearly to zero; the best plan is kept.

@@ -1,6 +1,6 @@
-"""Route-pool recombination (Parragh & Schmid 2013): every route the search accepts is kept;
-now and then CP-SAT picks the cheapest set of pooled routes that serves each request at most
-once, one route per car, seeded with the incumbent.
+"""Route-pool recombination (Parragh & Schmid 2013): the routes the search accepted lately are
+kept; now and then CP-SAT picks the cheapest set of them that serves each request at most
+once (exactly once if the best plan serves it), one route per car, seeded with the best plan.
 
 The ruin-and-recreate moves change a few routes at a time and settle in one region of the
 plan space; the pool holds good routes from many of the plans visited, so a set-partitioning
@@ -52,9 +52,6 @@ class Pool:
         served = {c // 2 for c in codes}
         if all(self.partner.get(r, r) in served for r in served):
             self.routes[key] = cost
-
-    def __len__(self) -> int:
-        return len(self.routes)
 
     def trim(self) -> None:
         """Keep the POOL_MAX routes added last: a recombination over a few hundred routes

@@ -109,11 +109,23 @@ class Inserter:
         self.dur_np = p.durations
         self.cost_np: list[np.ndarray] = []
         by_factor: dict[float, np.ndarray] = {}
+        which: list[int] = []
         for vehicle in p.vehicles:
             factor = vehicle.cost_per_distance
             if factor not in by_factor:
                 by_factor[factor] = np.rint(p.distances * factor).astype(np.int64)
             self.cost_np.append(by_factor[factor])
+            which.append(list(by_factor).index(factor))
+        size = len(p.distances)
+        self.costs_np = (np.stack(list(by_factor.values())) if by_factor
+                         else np.zeros((0, size, size), dtype=np.int64))
+        # One row per car, as the recreate kernel reads it.
+        self.car_np = np.asarray(
+            [[car.start, car.end, car.shift_start, car.shift_end,
+              NO_CAP if car.max_duration is None else car.max_duration, car.seats, which[v]]
+             for v, car in enumerate(p.vehicles)], dtype=np.int64).reshape(-1, 7)
+        self.longest_arc = max((float(c.max()) for c in by_factor.values() if c.size),
+                               default=0.0)
         self.vehicles = p.vehicles
         self.allowed: list[list[int]] = []
         self.movable = [True] * n
@@ -128,6 +140,12 @@ class Inserter:
             self.allowed.append(able)
         self.allowed_set = [frozenset(able) for able in self.allowed]
         self.near = [self._nearest(r, able) for r, able in enumerate(self.allowed)]
+        cars = len(p.vehicles)
+        self.allowed_mask = np.zeros((n, cars), dtype=np.bool_)
+        self.near_mask = np.zeros((n, cars), dtype=np.bool_)
+        for r in range(n):
+            self.allowed_mask[r, self.allowed[r]] = True
+            self.near_mask[r, self.near[r]] = True
 
     def _nearest(self, r: int, able: list[int]) -> list[int]:
         """The cars able to take request r whose shift can reach it, nearest home first."""
@@ -245,80 +263,46 @@ class Inserter:
 
 def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int, ...]],
              rng: random.Random, regret: bool, only: dict[tuple[int, ...], int] | None = None,
-             ) -> tuple[dict[int, list[int]], set[int]]:
+             noise: float = 0.0) -> tuple[dict[int, list[int]], set[int]]:
     """Insert `units` into `routes` (changed in place): regret-2 or greedy cheapest, with
     best insertions cached per route; `only` restricts a unit to one vehicle (a return
-    whose outbound is already served). Returns the routes and the vehicles changed."""
+    whose outbound is already served); `noise` > 0 makes greedy choose by costs plus a
+    uniform draw in ±noise (Ropke & Pisinger 2006). A unit goes to the cars nearest its
+    first request (`Inserter.near`) that can carry all of it. Returns the routes and the
+    vehicles changed. The loop runs compiled (`kernels.recreate`)."""
     only = only or {}
-    infos: dict[int, RouteInfo | None] = {}
-
-    def info(v: int) -> RouteInfo | None:
-        if v not in infos:
-            infos[v] = ins.info(v, routes[v])
-        return infos[v]
-
-    cache: dict[tuple[int, ...], dict[int, tuple[int, list[int]] | None]] = {
-        unit: {} for unit in units}
-
-    def eligible(unit: tuple[int, ...]) -> list[int]:
-        return [only[unit]] if unit in only else ins.near[unit[0]]
-
-    def refresh(stale: set[int]) -> None:
-        """Best insertions of every pending unit into the routes in `stale`."""
-        wanted: dict[int, list[tuple[int, ...]]] = {}
-        for unit in pending:
-            for v in eligible(unit):
-                if v in stale and v in routes:
-                    wanted.setdefault(v, []).append(unit)
-        for v in sorted(wanted):
-            t = info(v)
-            singles = [u for u in wanted[v] if len(u) == 1 and v in ins.allowed_set[u[0]]]
-            for unit in wanted[v]:
-                if t is None or (len(unit) == 1 and v not in ins.allowed_set[unit[0]]):
-                    cache[unit][v] = None
-                elif len(unit) > 1:
-                    cache[unit][v] = ins.best_unit(v, routes[v], unit, t)
-            if t is not None and singles:
-                found = ins.best_many(v, routes[v], [u[0] for u in singles], t)
-                for unit, f in zip(singles, found, strict=True):
-                    cache[unit][v] = f
-
     pending = list(units)
     rng.shuffle(pending)
-    changed: set[int] = set()
-    refresh(set(routes))
-    while pending:
-        pick, pick_key, pick_route = None, None, None
-        for unit in pending:
-            # Cheapest (lowest vehicle on ties) and second cheapest insertion cost.
-            first: int | None = None
-            second: int | None = None
-            first_v = -1
-            for v, f in cache[unit].items():
-                if f is None:
-                    continue
-                if first is None or f[0] < first or (f[0] == first and v < first_v):
-                    second, first, first_v = first, f[0], v
-                elif second is None or f[0] < second:
-                    second = f[0]
-            if first is None:
-                continue
-            if regret:
-                key = (-((first + 10**9 if second is None else second) - first), first)
-            else:
-                key = (first, 0)
-            if pick_key is None or key < pick_key:
-                pick, pick_key, pick_route = unit, key, first_v
-        if pick is None or pick_route is None:
-            break
-        v = pick_route
-        found_route = cache[pick][v]
-        assert found_route is not None
-        routes[v] = found_route[1]
-        changed.add(v)
-        infos.pop(v, None)
-        pending.remove(pick)
-        for unit in pending:
-            cache[unit].pop(v, None)
-        refresh({v})
-    return routes, changed
+    if not pending:
+        return routes, set()
+    cars = len(ins.vehicles)
+    first = np.asarray([unit[0] for unit in pending], dtype=np.int64)
+    second = np.asarray([unit[1] if len(unit) > 1 else -1 for unit in pending],
+                        dtype=np.int64)
+    elig = ins.near_mask[first]
+    pairs = second >= 0
+    if pairs.any():
+        elig[pairs] &= ins.allowed_mask[second[pairs]]
+    for k, unit in enumerate(pending):
+        if unit in only:
+            elig[k] = False
+            car = only[unit]
+            elig[k, car] = all(car in ins.allowed_set[r] for r in unit)
+    lens = np.zeros(cars, dtype=np.int64)
+    for v, codes in routes.items():
+        lens[v] = len(codes)
+    for v in range(cars):
+        if v not in routes:
+            elig[:, v] = False
+    table = np.zeros((cars, int(lens.max()) + 4 * len(pending) + 2), dtype=np.int64)
+    for v, codes in routes.items():
+        table[v, :len(codes)] = codes
+    changed = np.zeros(cars, dtype=np.bool_)
+    seed = rng.getrandbits(31) if noise > 0 else 0
+    kernels.recreate(table, lens, ins.car_np, ins.costs_np, ins.loc_np, ins.lo_np,
+                     ins.hi_np, ins.svc_np, ins.dem_np, ins.ride_np, ins.dur_np, ins.req_np,
+                     first, second, elig, regret, float(noise), seed, EXACT_TRIES, changed)
+    done = {int(v) for v in np.flatnonzero(changed)}
+    for v in done:
+        routes[v] = table[v, :lens[v]].tolist()
+    return routes, done

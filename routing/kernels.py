@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 NO_CAP = -1
+BIG = 1 << 60
 Kernel = Callable[..., Any]
 
 
@@ -260,12 +261,141 @@ def _insert_many_py(locs: np.ndarray, lo: np.ndarray, hi: np.ndarray, gap: np.nd
                 break
 
 
+def _insert_codes(codes: np.ndarray, r: int, i: int, j: int) -> np.ndarray:
+    """The stop codes with request r's pickup after stop i and its drop-off after stop j
+    (positions as `insert_many` reports them)."""
+    m = codes.shape[0]
+    new = np.empty(m + 2, dtype=np.int64)
+    new[:i] = codes[:i]
+    new[i] = 2 * r
+    new[i + 1:j + 1] = codes[i:j]
+    new[j + 1] = 2 * r + 1
+    new[j + 2:] = codes[j:]
+    return new
+
+
+def _refresh_py(v: int, routes: np.ndarray, lens: np.ndarray, car: np.ndarray,
+                costs: np.ndarray, loc: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                svc: np.ndarray, dem: np.ndarray, ride: np.ndarray, dur: np.ndarray,
+                req: np.ndarray, first: np.ndarray, second: np.ndarray, elig: np.ndarray,
+                alive: np.ndarray, tries: int, cost: np.ndarray, pos: np.ndarray) -> None:
+    """Cheapest insertion of every pending unit eligible for car v into its route, into
+    cost[:, v] and pos[:, v] (i, j of the first request, then of the second)."""
+    units = first.shape[0]
+    for u in range(units):
+        cost[u, v] = BIG
+    codes = routes[v, :lens[v]].copy()
+    start, end, shift_start, shift_end = car[v, 0], car[v, 1], car[v, 2], car[v, 3]
+    cap, seats, which = car[v, 4], car[v, 5], car[v, 6]
+    ok, built, early, late = timed(codes, loc, lo, hi, svc, dem, ride, start, end,
+                                   shift_start, shift_end, dur, cap)
+    if not ok:
+        return
+    locs, nlo, nhi, nsvc, gap, load, pp, pd, plim = built
+    late1 = late[1:].copy()
+    matrix = costs[which]
+    rows = np.empty(units, dtype=np.int64)
+    count = 0
+    for u in range(units):
+        if alive[u] and elig[u, v]:
+            rows[count] = u
+            count += 1
+    out = np.empty((count, 3), dtype=np.int64)
+    insert_many(locs, nlo, nhi, gap, nsvc, load, early, late1, pp, pd, plim, cap, seats,
+                matrix, dur, req[first[rows[:count]]], tries, out)
+    for k in range(count):
+        u = rows[k]
+        if out[k, 1] < 0:
+            continue
+        if second[u] < 0:
+            cost[u, v] = out[k, 0]
+            pos[u, v, 0], pos[u, v, 1] = out[k, 1], out[k, 2]
+            continue
+        # A linked pair: the second into the route that has the first.
+        codes2 = insert_codes(codes, first[u], out[k, 1], out[k, 2])
+        ok2, built2, early2, late2 = timed(codes2, loc, lo, hi, svc, dem, ride, start, end,
+                                           shift_start, shift_end, dur, cap)
+        if not ok2:
+            continue
+        out2 = np.empty((1, 3), dtype=np.int64)
+        insert_many(built2[0], built2[1], built2[2], built2[4], built2[3], built2[5],
+                    early2, late2[1:].copy(), built2[6], built2[7], built2[8], cap, seats,
+                    matrix, dur, req[second[u:u + 1]], tries, out2)
+        if out2[0, 1] < 0:
+            continue
+        cost[u, v] = out[k, 0] + out2[0, 0]
+        pos[u, v, 0], pos[u, v, 1] = out[k, 1], out[k, 2]
+        pos[u, v, 2], pos[u, v, 3] = out2[0, 1], out2[0, 2]
+
+
+def _recreate_py(routes: np.ndarray, lens: np.ndarray, car: np.ndarray, costs: np.ndarray,
+                 loc: np.ndarray, lo: np.ndarray, hi: np.ndarray, svc: np.ndarray,
+                 dem: np.ndarray, ride: np.ndarray, dur: np.ndarray, req: np.ndarray,
+                 first: np.ndarray, second: np.ndarray, elig: np.ndarray, regret: bool,
+                 noise: float, seed: int, tries: int, changed: np.ndarray) -> None:
+    """Insert units (request `first[u]`, then `second[u]` into the same car, or -1) into
+    the routes (rows of `routes`, `lens` stops long; changed in place), each into a car
+    where elig[u, car]: regret-2, or greedy cheapest (noisy if noise > 0); the best
+    insertion of each unit into each car is kept and redone only for a car that changed.
+    Ties go to the earlier unit and the lower car. `car` rows: start, end, shift start,
+    shift end, maximum duration (or NO_CAP), seats, row of `costs`."""
+    units, cars = elig.shape
+    cost = np.empty((units, cars), dtype=np.int64)
+    pos = np.zeros((units, cars, 4), dtype=np.int64)
+    alive = np.ones(units, dtype=np.bool_)
+    if noise > 0:
+        np.random.seed(seed)
+    for v in range(cars):
+        refresh(v, routes, lens, car, costs, loc, lo, hi, svc, dem, ride, dur, req, first,
+                second, elig, alive, tries, cost, pos)
+    for _ in range(units):
+        pick, pick_car = -1, -1
+        key0, key1 = 0.0, 0.0
+        for u in range(units):
+            if not alive[u]:
+                continue
+            best, runner, best_car = BIG, BIG, -1
+            for v in range(cars):
+                c = cost[u, v]
+                if c < best:
+                    runner, best, best_car = best, c, v
+                elif c < runner:
+                    runner = c
+            if best_car < 0:
+                continue
+            if regret:
+                k0 = -float(runner - best if runner < BIG else 10**9)
+                k1 = float(best)
+            elif noise > 0:
+                k0, k1 = best + np.random.uniform(-noise, noise), 0.0
+            else:
+                k0, k1 = float(best), 0.0
+            if pick < 0 or k0 < key0 or (k0 == key0 and k1 < key1):
+                pick, pick_car, key0, key1 = u, best_car, k0, k1
+        if pick < 0:
+            return
+        v = pick_car
+        codes = insert_codes(routes[v, :lens[v]], first[pick], pos[pick, v, 0],
+                              pos[pick, v, 1])
+        if second[pick] >= 0:
+            codes = insert_codes(codes, second[pick], pos[pick, v, 2], pos[pick, v, 3])
+        lens[v] = codes.shape[0]
+        routes[v, :lens[v]] = codes
+        changed[v] = True
+        alive[pick] = False
+        refresh(v, routes, lens, car, costs, loc, lo, hi, svc, dem, ride, dur, req, first,
+                second, elig, alive, tries, cost, pos)
+
+
 # Until `compile_all()`, the plain Python versions (same results, far slower).
 least: Kernel = _least_py
 greatest: Kernel = _greatest_py
 nodes: Kernel = _nodes_py
 timed: Kernel = _timed_py
 insert_many: Kernel = _insert_many_py
+insert_codes: Kernel = _insert_codes
+refresh: Kernel = _refresh_py
+recreate: Kernel = _recreate_py
 _lock = threading.Lock()
 _compiled = False
 
@@ -273,7 +403,8 @@ _compiled = False
 def compile_all() -> None:
     """Swap in the numba versions (a solver calls this first). Importing numba takes about
     half a second, so it happens only in a process that solves, not in every command."""
-    global least, greatest, nodes, timed, insert_many, _compiled
+    global least, greatest, nodes, timed, insert_many, insert_codes, refresh, recreate
+    global _compiled
     with _lock:
         if _compiled:
             return
@@ -283,6 +414,8 @@ def compile_all() -> None:
         # All five swapped before any is compiled: compiled code calls the compiled ones.
         least, greatest, nodes = jit(_least_py), jit(_greatest_py), jit(_nodes_py)
         timed, insert_many = jit(_timed_py), jit(_insert_many_py)
+        insert_codes, refresh = jit(_insert_codes), jit(_refresh_py)
+        recreate = jit(_recreate_py)
         _compiled = True
 
 
@@ -306,3 +439,11 @@ def warm() -> None:
     out = np.empty((1, 3), dtype=np.int64)
     insert_many(locs, lo, hi, gap, svc, load, early, late[1:].copy(), pp, pd, plim, NO_CAP,
                 3, matrix, matrix, req, 12, out)
+    table = np.zeros((1, 8), dtype=np.int64)
+    car = np.asarray([[0, 0, 0, 100, NO_CAP, 3, 0]], dtype=np.int64)
+    units = np.zeros(1, dtype=np.int64)
+    for regret, noise in ((True, 0.0), (False, 1.0)):
+        recreate(table, np.zeros(1, dtype=np.int64), car, matrix.reshape(1, 1, 1), zeros,
+                 zeros, wide, zeros, dem, ride, matrix, req, units, units - 1,
+                 np.ones((1, 1), dtype=np.bool_), regret, noise, 1, 12,
+                 np.zeros(1, dtype=np.bool_))

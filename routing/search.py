@@ -41,6 +41,9 @@ REPLAN_STALL = 300  # a re-plan stops after this many steps without a better pla
 POOL_EVERY = 0.1  # share of the search time between route-pool recombinations (0: none)
 POOL_TIME = 2.0  # seconds (deterministic seconds with an iteration budget) at most for each
 POOL_STEPS = 400  # with an iteration budget: one recombination per this many steps
+STRINGS = 0.0  # share of fast steps that remove strings of stops (SISR) instead
+STRING_MAX = 10  # stops in one removed string at most
+NOISE = 0.0  # greedy re-insertion: noise on costs, as a share of the longest arc
 
 
 @dataclass
@@ -290,8 +293,12 @@ class Search:
         removed: set[int] = set()
         if movable:
             count = rng.randint(2, max(2, min(FAST_RUIN_MAX, int(FAST_RUIN * len(movable)))))
-            chosen = (self._shaw(state, movable, count) if rng.random() < 0.7
-                      else rng.sample(movable, min(count, len(movable))))
+            if STRINGS and rng.random() < STRINGS:
+                chosen = self._strings(state, on, movable, count)
+            elif rng.random() < 0.7:
+                chosen = self._shaw(state, movable, count)
+            else:
+                chosen = rng.sample(movable, min(count, len(movable)))
             for r in chosen:
                 removed.add(r)
                 if r in self.partner:
@@ -302,8 +309,10 @@ class Search:
         units, only = self._units(removed, routes)
         if not units:
             return None
-        routes, changed = recreate(ins, routes, units, rng, regret=rng.random() < 0.5,
-                                   only=only)
+        regret = rng.random() < 0.5
+        noise = NOISE * ins.longest_arc if NOISE and not regret else 0.0
+        routes, changed = recreate(ins, routes, units, rng, regret=regret, only=only,
+                                   noise=noise)
         touched |= changed
         new = State(dict(routes), dict(state.times), dict(state.spans))
         for v in touched:
@@ -328,6 +337,38 @@ class Search:
         gap = (dur[pick[k], pick] + dur[drop[k], drop] + np.abs(tp - tp[k]) + np.abs(td - td[k]))
         noise = np.asarray([self.rng.uniform(1.0, 1.5) for _ in served])
         return [int(r) for r in arr[np.argsort(gap * noise, kind="stable")[:count]]]
+
+    def _strings(self, state: State, on: dict[int, int], movable: list[int], count: int
+                 ) -> list[int]:
+        """About `count` requests taken as strings of consecutive stops, one string from
+        each of the routes nearest a random request (SISR, Christiaens & Vanden Berghe
+        2020): a whole stretch of a route is freed, not only scattered stops."""
+        rng, ins = self.rng, self.inserter
+        free = set(movable)
+        seed = movable[rng.randrange(len(movable))]
+        dur = self.problem.durations
+        here = ins.loc[2 * seed]
+        near = sorted(movable, key=lambda r: (int(dur[here, ins.loc[2 * r]]), r))
+        chosen: list[int] = []
+        taken: set[int] = set()
+        ruined: set[int] = set()
+        for r in near:
+            if len(chosen) >= count:
+                break
+            v = on[r]
+            if v in ruined:
+                continue
+            ruined.add(v)
+            route = state.routes[v]
+            length = rng.randint(1, min(len(route), STRING_MAX))
+            at = route.index(2 * r)
+            begin = rng.randint(max(0, at - length + 1), min(at, len(route) - length))
+            for code in route[begin:begin + length]:
+                q = code // 2
+                if q in free and q not in taken:
+                    taken.add(q)
+                    chosen.append(q)
+        return chosen
 
     def _units(self, removed: set[int], routes: dict[int, list[int]], extra: int = 10
                ) -> tuple[list[tuple[int, ...]], dict[tuple[int, ...], int]]:

@@ -21,6 +21,6 @@ if [ "$want" = dev ]; then
 else
   .venv/bin/python -m pip install --quiet -e .
 fi
-echo "compiling the solver's inner loops (once, about 10 s)"
+echo "compiling the solver's inner loops (once, about 20 s)"
 .venv/bin/python -c "from routing.kernels import warm; warm()"
 echo "$hash" > ".venv/.installed-$want"

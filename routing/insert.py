@@ -183,15 +183,11 @@ class Inserter:
     def times(self, v: int, codes: Sequence[int]) -> tuple[list[int], tuple[int, int]] | None:
         """Service start times (leave home as late as possible, then every stop as early as
         possible) and (leave, back) times, or None if infeasible."""
-        nodes = self.nodes(v, codes)
-        late = nodes.solve(kernels.greatest)
-        if late is None:
+        args, cap = self._route(v, codes)
+        t = np.empty(len(codes) + 2, dtype=np.int64)
+        if not kernels.schedule(*args, cap, t):
             return None
-        nodes.lo[0] = late[0]
-        early = nodes.solve(kernels.least)
-        if early is None:
-            return None
-        times = early.tolist()
+        times = t.tolist()
         return times[1:-1], (times[0], times[-1])
 
     def feasible(self, v: int, codes: Sequence[int]) -> bool:

@@ -261,6 +261,21 @@ def _insert_many_py(locs: np.ndarray, lo: np.ndarray, hi: np.ndarray, gap: np.nd
                 break
 
 
+def _schedule_py(codes: np.ndarray, loc: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                 svc: np.ndarray, dem: np.ndarray, ride: np.ndarray, start: int, end: int,
+                 shift_start: int, shift_end: int, dur: np.ndarray, cap: int,
+                 t: np.ndarray) -> bool:
+    """The route's service start times into t (home, stops, home): leave home as late as
+    possible, then every stop as early as possible. False if the route is infeasible."""
+    built = nodes(codes, loc, lo, hi, svc, dem, ride, start, end, shift_start, shift_end, dur)
+    locs, nlo, nhi, nsvc, gap, load, pp, pd, plim = built
+    n = codes.shape[0] + 2
+    if not greatest(nlo, nhi, gap, pp, pd, plim, pp.shape[0], cap, n, t):
+        return False
+    nlo[0] = t[0]
+    return bool(least(nlo, nhi, gap, pp, pd, plim, pp.shape[0], cap, n, t))
+
+
 def _insert_codes(codes: np.ndarray, r: int, i: int, j: int) -> np.ndarray:
     """The stop codes with request r's pickup after stop i and its drop-off after stop j
     (positions as `insert_many` reports them)."""
@@ -394,6 +409,7 @@ nodes: Kernel = _nodes_py
 timed: Kernel = _timed_py
 insert_many: Kernel = _insert_many_py
 insert_codes: Kernel = _insert_codes
+schedule: Kernel = _schedule_py
 refresh: Kernel = _refresh_py
 recreate: Kernel = _recreate_py
 _lock = threading.Lock()
@@ -404,6 +420,7 @@ def compile_all() -> None:
     """Swap in the numba versions (a solver calls this first). Importing numba takes about
     half a second, so it happens only in a process that solves, not in every command."""
     global least, greatest, nodes, timed, insert_many, insert_codes, refresh, recreate
+    global schedule
     global _compiled
     with _lock:
         if _compiled:
@@ -415,7 +432,7 @@ def compile_all() -> None:
         least, greatest, nodes = jit(_least_py), jit(_greatest_py), jit(_nodes_py)
         timed, insert_many = jit(_timed_py), jit(_insert_many_py)
         insert_codes, refresh = jit(_insert_codes), jit(_refresh_py)
-        recreate = jit(_recreate_py)
+        recreate, schedule = jit(_recreate_py), jit(_schedule_py)
         _compiled = True
 
 
@@ -431,6 +448,8 @@ def warm() -> None:
     dem = np.asarray([1, -1], dtype=np.int64)
     built = nodes(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, matrix)
     timed(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, matrix, NO_CAP)
+    schedule(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, matrix, NO_CAP,
+             np.empty(4, dtype=np.int64))
     locs, lo, hi, svc, gap, load, pp, pd, plim = built
     early, late = np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64)
     least(lo, hi, gap, pp, pd, plim, len(pp), NO_CAP, 4, early)

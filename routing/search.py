@@ -88,6 +88,10 @@ class Search:
                 self.partner[r], self.partner[other] = other, r
         self.inserter = Inserter(problem)
         self.candidate_set = set(self.candidates)
+        # Candidates and their partners (themselves if none), to count the unserved at once.
+        self._cand_np = np.asarray(self.candidates, dtype=np.int64)
+        self._mate_np = np.asarray([self.partner.get(r, r) for r in self.candidates],
+                                   dtype=np.int64)
         self._costs: dict[tuple[int, tuple[int, ...]], tuple[float, int]] = {}
 
     def _route_cost(self, vehicle: int, codes: Sequence[int]) -> tuple[float, int]:
@@ -141,12 +145,13 @@ class Search:
 
     def cost(self, state: State) -> float:
         """Whole-plan objective as OR-Tools sees it: arcs, drop penalties, fairness."""
-        served = {c // 2 for codes in state.routes.values() for c in codes}
+        served = np.zeros(len(self.problem.requests), dtype=np.bool_)
+        for codes in state.routes.values():
+            served[np.asarray(codes, dtype=np.int64) // 2] = True
         parts = [self._route_cost(v, codes) for v, codes in state.routes.items()]
         longest = max((metres for _, metres in parts), default=0)
         # A lone half of a linked pair counts as unserved: it is removed at the end.
-        unserved = sum(1 for r in self.candidates
-                       if r not in served or self.partner.get(r, r) not in served)
+        unserved = int(np.count_nonzero(~(served[self._cand_np] & served[self._mate_np])))
         return sum(c for c, _ in parts) + self.penalty * unserved + self.weights.fairness * longest
 
     def whole(self, initial: State | None, seconds: float, greedy: bool = False) -> State | None:
@@ -327,9 +332,8 @@ class Search:
         when = {c: t for v, codes in state.routes.items()
                 for c, t in zip(codes, state.times[v], strict=True)}
         ins = self.inserter
-        arr = np.asarray(served)
-        pick = np.asarray([ins.loc[2 * r] for r in served])
-        drop = np.asarray([ins.loc[2 * r + 1] for r in served])
+        arr = np.asarray(served, dtype=np.int64)
+        pick, drop = ins.req_np[arr, 0], ins.req_np[arr, 1]
         tp = np.asarray([when[2 * r] for r in served])
         td = np.asarray([when[2 * r + 1] for r in served])
         k = self.rng.randrange(len(served))

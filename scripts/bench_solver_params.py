@@ -5,9 +5,10 @@
 
 Each (instance, seed) runs in its own process, `--jobs` at a time (one per free core);
 every plan is checked. Prints each gap (to bks.csv for the a-set, to the generated set's
-references for G…) and the mean. The constants are those of routing/search.py and
-routing/insert.py (e.g. TEMPERATURE, WHOLE_SHARE, ORTOOLS_SHARE, ORTOOLS_STALLED, FAST_RUIN,
-FAST_RUIN_MAX, EXACT_TRIES): this is how docs/benchmarks.md's parameter tables were made.
+references for G…) and the mean. The constants are those of routing/search.py,
+routing/insert.py and routing/pool.py (e.g. TEMPERATURE, ORTOOLS_SHARE, ORTOOLS_STALLED,
+FAST_RUIN, STRINGS, NOISE, EXACT_TRIES, POOL_MAX): this is how docs/benchmarks.md's
+parameter tables were made.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from lifts.bench.darp import DARP_DIR, GENERATED, load_bks, references_for, run_
 
 def _set(params: list[str]) -> None:
     import routing.insert
+    import routing.pool
     import routing.search
 
     for item in params:
         name, _, text = item.partition("=")
-        module = next((m for m in (routing.search, routing.insert) if hasattr(m, name)), None)
+        module = next((m for m in (routing.search, routing.insert, routing.pool)
+                       if hasattr(m, name)), None)
         if module is None:
             raise SystemExit(f"no such solver constant: {name}")
         old = getattr(module, name)

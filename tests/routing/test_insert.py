@@ -103,3 +103,43 @@ def test_lone_half_is_repaired_not_dropped() -> None:
     assert sorted(repaired.routes[1]) == [0, 1, 2, 3]
     plan = _plan(problem, repaired, SolverStats(0.0, 0.0, 0, 0, 0))
     assert check(problem, plan) == []
+
+
+def test_recreate_keeps_pairs_together_and_cars_as_asked() -> None:
+    """On a scheme day (linked outbound/return pairs, wheelchairs, cars from home), the
+    compiled re-insertion, by regret and by noisy greedy choice, puts each linked pair in
+    one car, a unit given one car into that car, nothing twice, and every route it builds
+    is feasible for the independent checker."""
+    from lifts.bench.rural import scheme_day
+
+    problem = scheme_day(40, 8, seed=3)
+    ins = Inserter(problem)
+    index = {r.id: k for k, r in enumerate(problem.requests)}
+    pairs = sorted({tuple(sorted((k, index[r.linked])))
+                    for k, r in enumerate(problem.requests) if r.linked is not None})
+    assert len(pairs) >= 10
+    for regret, noise in ((True, 0.0), (False, 0.0), (False, 0.3 * ins.longest_arc)):
+        rng = random.Random(7)
+        routes: dict[int, list[int]] = {v: [] for v in range(len(problem.vehicles))}
+        units: list[tuple[int, ...]] = [(a, b) for a, b in pairs[2:]]
+        # The first pair's halves one at a time, the return told which car to go to.
+        a, b = pairs[0]
+        car = next(v for v in ins.near[a] if v in ins.allowed_set[b])
+        units.append((a,))
+        only = {(b,): car}
+        units.append((b,))
+        routes, changed = recreate(ins, routes, units, rng, regret=regret, only=only,
+                                   noise=noise)
+        where = {c // 2: v for v, codes in routes.items() for c in codes}
+        seen = [c for codes in routes.values() for c in codes]
+        assert len(seen) == len(set(seen)) == 2 * len(where)
+        assert len(where) >= len(problem.requests) // 2, (regret, noise)
+        assert changed == {v for v, codes in routes.items() if codes}
+        for x, y in pairs[2:]:
+            assert (x in where) == (y in where) and where.get(x) == where.get(y)
+        if b in where:
+            assert where[b] == car
+        for v, codes in routes.items():
+            assert all(v in ins.allowed_set[c // 2] for c in codes)
+            if codes:
+                assert sequence_feasible(problem, problem.vehicles[v].id, _stops(problem, codes))

@@ -124,8 +124,6 @@ class Inserter:
             [[car.start, car.end, car.shift_start, car.shift_end,
               NO_CAP if car.max_duration is None else car.max_duration, car.seats, which[v]]
              for v, car in enumerate(p.vehicles)], dtype=np.int64).reshape(-1, 7)
-        self.longest_arc = max((float(c.max()) for c in by_factor.values() if c.size),
-                               default=0.0)
         self.vehicles = p.vehicles
         self.allowed: list[list[int]] = []
         self.movable = [True] * n
@@ -259,11 +257,10 @@ class Inserter:
 
 def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int, ...]],
              rng: random.Random, regret: bool, only: dict[tuple[int, ...], int] | None = None,
-             noise: float = 0.0) -> tuple[dict[int, list[int]], set[int]]:
+             ) -> tuple[dict[int, list[int]], set[int]]:
     """Insert `units` into `routes` (changed in place): regret-2 or greedy cheapest, with
     best insertions cached per route; `only` restricts a unit to one vehicle (a return
-    whose outbound is already served); `noise` > 0 makes greedy choose by costs plus a
-    uniform draw in ±noise (Ropke & Pisinger 2006). A unit goes to the cars nearest its
+    whose outbound is already served). A unit goes to the cars nearest its
     first request (`Inserter.near`) that can carry all of it. Returns the routes and the
     vehicles changed. The loop runs compiled (`kernels.recreate`)."""
     only = only or {}
@@ -294,10 +291,9 @@ def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int,
     for v, codes in routes.items():
         table[v, :len(codes)] = codes
     changed = np.zeros(cars, dtype=np.bool_)
-    seed = rng.getrandbits(31) if noise > 0 else 0
     kernels.recreate(table, lens, ins.car_np, ins.costs_np, ins.loc_np, ins.lo_np,
                      ins.hi_np, ins.svc_np, ins.dem_np, ins.ride_np, ins.dur_np, ins.req_np,
-                     first, second, elig, regret, float(noise), seed, EXACT_TRIES, changed)
+                     first, second, elig, regret, EXACT_TRIES, changed)
     done = {int(v) for v in np.flatnonzero(changed)}
     for v in done:
         routes[v] = table[v, :lens[v]].tolist()

@@ -347,10 +347,10 @@ def _recreate_py(routes: np.ndarray, lens: np.ndarray, car: np.ndarray, costs: n
                  loc: np.ndarray, lo: np.ndarray, hi: np.ndarray, svc: np.ndarray,
                  dem: np.ndarray, ride: np.ndarray, dur: np.ndarray, req: np.ndarray,
                  first: np.ndarray, second: np.ndarray, elig: np.ndarray, regret: bool,
-                 noise: float, seed: int, tries: int, changed: np.ndarray) -> None:
+                 tries: int, changed: np.ndarray) -> None:
     """Insert units (request `first[u]`, then `second[u]` into the same car, or -1) into
     the routes (rows of `routes`, `lens` stops long; changed in place), each into a car
-    where elig[u, car]: regret-2, or greedy cheapest (noisy if noise > 0); the best
+    where elig[u, car]: regret-2, or greedy cheapest; the best
     insertion of each unit into each car is kept and redone only for a car that changed.
     Ties go to the earlier unit and the lower car. `car` rows: start, end, shift start,
     shift end, maximum duration (or NO_CAP), seats, row of `costs`."""
@@ -358,8 +358,6 @@ def _recreate_py(routes: np.ndarray, lens: np.ndarray, car: np.ndarray, costs: n
     cost = np.empty((units, cars), dtype=np.int64)
     pos = np.zeros((units, cars, 4), dtype=np.int64)
     alive = np.ones(units, dtype=np.bool_)
-    if noise > 0:
-        np.random.seed(seed)
     for v in range(cars):
         refresh(v, routes, lens, car, costs, loc, lo, hi, svc, dem, ride, dur, req, first,
                 second, elig, alive, tries, cost, pos)
@@ -381,8 +379,6 @@ def _recreate_py(routes: np.ndarray, lens: np.ndarray, car: np.ndarray, costs: n
             if regret:
                 k0 = -float(runner - best if runner < BIG else 10**9)
                 k1 = float(best)
-            elif noise > 0:
-                k0, k1 = best + np.random.uniform(-noise, noise), 0.0
             else:
                 k0, k1 = float(best), 0.0
             if pick < 0 or k0 < key0 or (k0 == key0 and k1 < key1):
@@ -461,8 +457,6 @@ def warm() -> None:
     table = np.zeros((1, 8), dtype=np.int64)
     car = np.asarray([[0, 0, 0, 100, NO_CAP, 3, 0]], dtype=np.int64)
     units = np.zeros(1, dtype=np.int64)
-    for regret, noise in ((True, 0.0), (False, 1.0)):
-        recreate(table, np.zeros(1, dtype=np.int64), car, matrix.reshape(1, 1, 1), zeros,
-                 zeros, wide, zeros, dem, ride, matrix, req, units, units - 1,
-                 np.ones((1, 1), dtype=np.bool_), regret, noise, 1, 12,
-                 np.zeros(1, dtype=np.bool_))
+    recreate(table, np.zeros(1, dtype=np.int64), car, matrix.reshape(1, 1, 1), zeros, zeros,
+             wide, zeros, dem, ride, matrix, req, units, units - 1,
+             np.ones((1, 1), dtype=np.bool_), True, 12, np.zeros(1, dtype=np.bool_))

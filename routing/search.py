@@ -29,9 +29,7 @@ GROUP_REQUESTS = 30  # requests per ruined route group: OR-Tools repairs that in
 RUIN_SHARE = 0.4  # at most this share of the group's requests is removed
 WHOLE_SHARE = 0.2  # share of the time given to OR-Tools alone on the whole problem
 TEMPERATURE = 0.005  # threshold accepting: initial tolerated relative worsening
-ORTOOLS_SHARE = 0.1  # share of the search time given to OR-Tools route-group repairs
-ORTOOLS_STALLED = 0.5  # ... and this share once STALL steps found no new best plan
-STALL = 500
+ORTOOLS_SHARE = 0.05  # share of the search time given to OR-Tools route-group repairs
 ORTOOLS_EVERY = 8  # with an iteration budget: one OR-Tools repair per this many steps
 FAST_RUIN = 0.3  # a fast step removes at most this share of the served requests
 FAST_RUIN_MAX = 40
@@ -41,9 +39,6 @@ REPLAN_STALL = 300  # a re-plan stops after this many steps without a better pla
 POOL_EVERY = 0.1  # share of the search time between route-pool recombinations (0: none)
 POOL_TIME = 2.0  # seconds (deterministic seconds with an iteration budget) at most for each
 POOL_STEPS = 400  # with an iteration budget: one recombination per this many steps
-STRINGS = 0.0  # share of fast steps that remove strings of stops (SISR) instead
-STRING_MAX = 10  # stops in one removed string at most
-NOISE = 0.0  # greedy re-insertion: noise on costs, as a share of the longest arc
 
 
 @dataclass
@@ -298,12 +293,8 @@ class Search:
         removed: set[int] = set()
         if movable:
             count = rng.randint(2, max(2, min(FAST_RUIN_MAX, int(FAST_RUIN * len(movable)))))
-            if STRINGS and rng.random() < STRINGS:
-                chosen = self._strings(state, on, movable, count)
-            elif rng.random() < 0.7:
-                chosen = self._shaw(state, movable, count)
-            else:
-                chosen = rng.sample(movable, min(count, len(movable)))
+            chosen = (self._shaw(state, movable, count) if rng.random() < 0.7
+                      else rng.sample(movable, min(count, len(movable))))
             for r in chosen:
                 removed.add(r)
                 if r in self.partner:
@@ -314,10 +305,8 @@ class Search:
         units, only = self._units(removed, routes)
         if not units:
             return None
-        regret = rng.random() < 0.5
-        noise = NOISE * ins.longest_arc if NOISE and not regret else 0.0
-        routes, changed = recreate(ins, routes, units, rng, regret=regret, only=only,
-                                   noise=noise)
+        routes, changed = recreate(ins, routes, units, rng, regret=rng.random() < 0.5,
+                                   only=only)
         touched |= changed
         new = State(dict(routes), dict(state.times), dict(state.spans))
         for v in touched:
@@ -341,38 +330,6 @@ class Search:
         gap = (dur[pick[k], pick] + dur[drop[k], drop] + np.abs(tp - tp[k]) + np.abs(td - td[k]))
         noise = np.asarray([self.rng.uniform(1.0, 1.5) for _ in served])
         return [int(r) for r in arr[np.argsort(gap * noise, kind="stable")[:count]]]
-
-    def _strings(self, state: State, on: dict[int, int], movable: list[int], count: int
-                 ) -> list[int]:
-        """About `count` requests taken as strings of consecutive stops, one string from
-        each of the routes nearest a random request (SISR, Christiaens & Vanden Berghe
-        2020): a whole stretch of a route is freed, not only scattered stops."""
-        rng, ins = self.rng, self.inserter
-        free = set(movable)
-        seed = movable[rng.randrange(len(movable))]
-        dur = self.problem.durations
-        here = ins.loc[2 * seed]
-        near = sorted(movable, key=lambda r: (int(dur[here, ins.loc[2 * r]]), r))
-        chosen: list[int] = []
-        taken: set[int] = set()
-        ruined: set[int] = set()
-        for r in near:
-            if len(chosen) >= count:
-                break
-            v = on[r]
-            if v in ruined:
-                continue
-            ruined.add(v)
-            route = state.routes[v]
-            length = rng.randint(1, min(len(route), STRING_MAX))
-            at = route.index(2 * r)
-            begin = rng.randint(max(0, at - length + 1), min(at, len(route) - length))
-            for code in route[begin:begin + length]:
-                q = code // 2
-                if q in free and q not in taken:
-                    taken.add(q)
-                    chosen.append(q)
-        return chosen
 
     def _units(self, removed: set[int], routes: dict[int, list[int]], extra: int = 10
                ) -> tuple[list[tuple[int, ...]], dict[tuple[int, ...], int]]:
@@ -446,9 +403,7 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
             if remaining < 0.05:
                 break
             progress = 1 - remaining / max(deadline - loop_start, 1e-9)
-            stalled = clock.iterations - last_best > STALL
-            share = ORTOOLS_STALLED if stalled else ORTOOLS_SHARE
-            use_ortools = ortools_time < share * (time.monotonic() - loop_start)
+            use_ortools = ortools_time < ORTOOLS_SHARE * (time.monotonic() - loop_start)
         else:
             if clock.iterations >= iterations:
                 break

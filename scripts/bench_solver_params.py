@@ -6,8 +6,8 @@
 Each (instance, seed) runs in its own process, `--jobs` at a time (one per free core);
 every plan is checked. Prints each gap (to bks.csv for the a-set, to the generated set's
 references for G…) and the mean. The constants are those of routing/search.py,
-routing/insert.py and routing/pool.py (e.g. TEMPERATURE, ORTOOLS_SHARE, ORTOOLS_STALLED,
-FAST_RUIN, STRINGS, NOISE, EXACT_TRIES, POOL_MAX): this is how docs/benchmarks.md's
+routing/insert.py and routing/pool.py (e.g. TEMPERATURE, ORTOOLS_SHARE, POOL_EVERY,
+FAST_RUIN, FAST_RUIN_MAX, EXACT_TRIES, POOL_MAX): this is how docs/benchmarks.md's
 parameter tables were made.
 """
 

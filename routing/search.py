@@ -30,6 +30,8 @@ RUIN_SHARE = 0.4  # at most this share of the group's requests is removed
 WHOLE_SHARE = 0.2  # share of the time given to OR-Tools alone on the whole problem
 TEMPERATURE = 0.005  # threshold accepting: initial tolerated relative worsening
 ORTOOLS_SHARE = 0.05  # share of the search time given to OR-Tools route-group repairs
+SMALL_FLEET = 4  # ... but on days of at most this many cars
+ORTOOLS_SMALL = 0.5  # ... this share
 ORTOOLS_EVERY = 8  # with an iteration budget: one OR-Tools repair per this many steps
 FAST_RUIN = 0.3  # a fast step removes at most this share of the served requests
 FAST_RUIN_MAX = 40
@@ -396,6 +398,9 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
     best = state
     loop_start, ortools_time, last_best = time.monotonic(), 0.0, 0
     pool = search.pool() if initial is None else None
+    # With few cars a route group is most of the plan, so a repair is OR-Tools' guided local
+    # search on nearly the whole day, which is what finds the best known there (G1a, G7a).
+    share = ORTOOLS_SMALL if len(problem.vehicles) <= SMALL_FLEET else ORTOOLS_SHARE
     next_pool, next_pool_step = POOL_EVERY, POOL_STEPS
     while True:
         if iterations is None:
@@ -403,7 +408,7 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
             if remaining < 0.05:
                 break
             progress = 1 - remaining / max(deadline - loop_start, 1e-9)
-            use_ortools = ortools_time < ORTOOLS_SHARE * (time.monotonic() - loop_start)
+            use_ortools = ortools_time < share * (time.monotonic() - loop_start)
         else:
             if clock.iterations >= iterations:
                 break

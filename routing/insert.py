@@ -107,18 +107,13 @@ class Inserter:
               self.dem[2 * r], self.ride_np[r]] for r in range(n)],
             dtype=np.int64).reshape(n, 10)
         self.dur_np = p.durations
-        self.cost_np: list[np.ndarray] = []
-        by_factor: dict[float, np.ndarray] = {}
-        which: list[int] = []
-        for vehicle in p.vehicles:
-            factor = vehicle.cost_per_distance
-            if factor not in by_factor:
-                by_factor[factor] = np.rint(p.distances * factor).astype(np.int64)
-            self.cost_np.append(by_factor[factor])
-            which.append(list(by_factor).index(factor))
+        # One rounded cost matrix per distinct cost factor; cost_np[v] is a view of car v's.
+        factors = list(dict.fromkeys(vehicle.cost_per_distance for vehicle in p.vehicles))
+        which = [factors.index(vehicle.cost_per_distance) for vehicle in p.vehicles]
         size = len(p.distances)
-        self.costs_np = (np.stack(list(by_factor.values())) if by_factor
-                         else np.zeros((0, size, size), dtype=np.int64))
+        self.costs_np = (np.stack([np.rint(p.distances * f).astype(np.int64) for f in factors])
+                         if factors else np.zeros((0, size, size), dtype=np.int64))
+        self.cost_np = [self.costs_np[k] for k in which]
         # One row per car, as the recreate kernel reads it.
         self.car_np = np.asarray(
             [[car.start, car.end, car.shift_start, car.shift_end,
@@ -260,9 +255,9 @@ def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int,
              ) -> tuple[dict[int, list[int]], set[int]]:
     """Insert `units` into `routes` (changed in place): regret-2 or greedy cheapest, with
     best insertions cached per route; `only` restricts a unit to one vehicle (a return
-    whose outbound is already served). A unit goes to the cars nearest its
-    first request (`Inserter.near`) that can carry all of it. Returns the routes and the
-    vehicles changed. The loop runs compiled (`kernels.recreate`)."""
+    whose outbound is already served). A unit goes to the cars nearest its first request
+    (`Inserter.near`) that can carry all of it. Returns the routes and the vehicles
+    changed. The loop runs compiled (`kernels.recreate`)."""
     only = only or {}
     pending = list(units)
     rng.shuffle(pending)
@@ -281,12 +276,11 @@ def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int,
             elig[k] = False
             car = only[unit]
             elig[k, car] = all(car in ins.allowed_set[r] for r in unit)
+    elig[:, [v for v in range(cars) if v not in routes]] = False
     lens = np.zeros(cars, dtype=np.int64)
     for v, codes in routes.items():
         lens[v] = len(codes)
-    for v in range(cars):
-        if v not in routes:
-            elig[:, v] = False
+    # Room for all the units' stops (a pair has four) in any one car.
     table = np.zeros((cars, int(lens.max()) + 4 * len(pending) + 2), dtype=np.int64)
     for v, codes in routes.items():
         table[v, :len(codes)] = codes

@@ -276,7 +276,7 @@ def _schedule_py(codes: np.ndarray, loc: np.ndarray, lo: np.ndarray, hi: np.ndar
     return bool(least(nlo, nhi, gap, pp, pd, plim, pp.shape[0], cap, n, t))
 
 
-def _insert_codes(codes: np.ndarray, r: int, i: int, j: int) -> np.ndarray:
+def _insert_codes_py(codes: np.ndarray, r: int, i: int, j: int) -> np.ndarray:
     """The stop codes with request r's pickup after stop i and its drop-off after stop j
     (positions as `insert_many` reports them)."""
     m = codes.shape[0]
@@ -350,8 +350,8 @@ def _recreate_py(routes: np.ndarray, lens: np.ndarray, car: np.ndarray, costs: n
                  tries: int, changed: np.ndarray) -> None:
     """Insert units (request `first[u]`, then `second[u]` into the same car, or -1) into
     the routes (rows of `routes`, `lens` stops long; changed in place), each into a car
-    where elig[u, car]: regret-2, or greedy cheapest; the best
-    insertion of each unit into each car is kept and redone only for a car that changed.
+    where elig[u, car]: regret-2, or greedy cheapest. The best insertion of each unit into
+    each car is kept and redone only for the car that changed.
     Ties go to the earlier unit and the lower car. `car` rows: start, end, shift start,
     shift end, maximum duration (or NO_CAP), seats, row of `costs`."""
     units, cars = elig.shape
@@ -404,7 +404,7 @@ greatest: Kernel = _greatest_py
 nodes: Kernel = _nodes_py
 timed: Kernel = _timed_py
 insert_many: Kernel = _insert_many_py
-insert_codes: Kernel = _insert_codes
+insert_codes: Kernel = _insert_codes_py
 schedule: Kernel = _schedule_py
 refresh: Kernel = _refresh_py
 recreate: Kernel = _recreate_py
@@ -415,19 +415,18 @@ _compiled = False
 def compile_all() -> None:
     """Swap in the numba versions (a solver calls this first). Importing numba takes about
     half a second, so it happens only in a process that solves, not in every command."""
-    global least, greatest, nodes, timed, insert_many, insert_codes, refresh, recreate
-    global schedule
-    global _compiled
+    global least, greatest, nodes, timed, insert_many, insert_codes, schedule, refresh
+    global recreate, _compiled
     with _lock:
         if _compiled:
             return
         import numba
 
         jit = numba.njit(cache=True)
-        # All five swapped before any is compiled: compiled code calls the compiled ones.
+        # All swapped before any is compiled: compiled code calls the compiled ones.
         least, greatest, nodes = jit(_least_py), jit(_greatest_py), jit(_nodes_py)
         timed, insert_many = jit(_timed_py), jit(_insert_many_py)
-        insert_codes, refresh = jit(_insert_codes), jit(_refresh_py)
+        insert_codes, refresh = jit(_insert_codes_py), jit(_refresh_py)
         recreate, schedule = jit(_recreate_py), jit(_schedule_py)
         _compiled = True
 

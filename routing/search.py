@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from routing.problem import Problem, Weights
 GROUP_REQUESTS = 30  # requests per ruined route group: OR-Tools repairs that in ~0.1 s
 RUIN_SHARE = 0.4  # at most this share of the group's requests is removed
 WHOLE_SHARE = 0.2  # share of the time given to OR-Tools alone on the whole problem
-TEMPERATURE = 0.005  # threshold accepting: initial tolerated relative worsening
+TEMPERATURE = 0.01  # threshold accepting: initial tolerated relative worsening
 ORTOOLS_SHARE = 0.05  # share of the search time given to OR-Tools route-group repairs
 SMALL_FLEET = 4  # ... but on days of at most this many cars
 ORTOOLS_SMALL = 0.5  # ... this share
@@ -39,7 +40,8 @@ LARGE = 100  # above this many requests, the first plan is built by our own inse
 # OR-Tools' first phase left requests of G10a (144) unserved after 6 s (docs/benchmarks.md)
 REPLAN_STALL = 300  # a re-plan stops after this many steps without a better plan
 POOL_EVERY = 0.1  # share of the search time between route-pool recombinations (0: none)
-POOL_TIME = 2.0  # seconds (deterministic seconds with an iteration budget) at most for each
+POOL_TIME = 0.5  # seconds (deterministic seconds with an iteration budget) at most for each:
+# with 2 s, a varied pool sometimes took CP-SAT 2 s ten times, a third of a 30-s run
 POOL_STEPS = 400  # with an iteration budget: one recombination per this many steps
 
 
@@ -50,11 +52,21 @@ class State:
     routes: dict[int, list[int]]
     times: dict[int, list[int]]
     spans: dict[int, tuple[int, int]]
+    # (scaled cost, metres) of the routes costed so far: a step changes a few routes, and
+    # its candidate plan keeps the costs of the others.
+    parts: dict[int, tuple[float, int]] = field(default_factory=dict)
 
     def merge(self, solution: Solution) -> State:
         """A copy with the vehicles of `solution` replaced by its routes."""
         return State({**self.routes, **solution.routes}, {**self.times, **solution.times},
-                     {**self.spans, **solution.spans})
+                     {**self.spans, **solution.spans}, self.parts_except(solution.routes))
+
+    def parts_except(self, vehicles: Iterable[int]) -> dict[int, tuple[float, int]]:
+        """The known route costs, less those of `vehicles` (routes about to change)."""
+        parts = dict(self.parts)
+        for v in vehicles:
+            parts.pop(v, None)
+        return parts
 
 
 @dataclass
@@ -75,6 +87,7 @@ class Search:
         self.problem, self.weights = problem, weights
         self.candidates = list(candidates)
         self.rng = random.Random(seed)
+        self.noise = np.random.default_rng(seed)  # vectorised draws (Shaw removal)
         self.penalty = 2 * node_penalty(problem, weights)
         self.progress = Progress()
         self.factor = [vehicle.cost_per_distance for vehicle in problem.vehicles]
@@ -126,10 +139,10 @@ class Search:
                                 self.route_cost)
         if routes is None:
             return None
-        new = State(routes, dict(state.times), dict(state.spans))
-        for v, codes in routes.items():
-            if codes == state.routes.get(v):
-                continue
+        changed = [v for v, codes in routes.items() if codes != state.routes.get(v)]
+        new = State(routes, dict(state.times), dict(state.spans), state.parts_except(changed))
+        for v in changed:
+            codes = routes[v]
             timed = self.inserter.times(v, codes) if codes else ([], (0, 0))
             if timed is None:
                 return None
@@ -143,9 +156,12 @@ class Search:
     def cost(self, state: State) -> float:
         """Whole-plan objective as OR-Tools sees it: arcs, drop penalties, fairness."""
         served = np.zeros(len(self.problem.requests), dtype=np.bool_)
-        for codes in state.routes.values():
-            served[np.asarray(codes, dtype=np.int64) // 2] = True
-        parts = [self._route_cost(v, codes) for v, codes in state.routes.items()]
+        served[np.fromiter(chain.from_iterable(state.routes.values()), dtype=np.int64) // 2] = True
+        known = state.parts
+        for v, codes in state.routes.items():
+            if v not in known:
+                known[v] = self._route_cost(v, codes)
+        parts = [known[v] for v in state.routes]
         longest = max((metres for _, metres in parts), default=0)
         # A lone half of a linked pair counts as unserved: it is removed at the end.
         unserved = int(np.count_nonzero(~(served[self._cand_np] & served[self._mate_np])))
@@ -310,7 +326,8 @@ class Search:
         routes, changed = recreate(ins, routes, units, rng, regret=rng.random() < 0.5,
                                    only=only)
         touched |= changed
-        new = State(dict(routes), dict(state.times), dict(state.spans))
+        new = State(dict(routes), dict(state.times), dict(state.spans),
+                    state.parts_except(touched))
         for v in touched:
             timed = ins.times(v, routes[v]) if routes[v] else ([], (0, 0))
             if timed is None:
@@ -320,17 +337,18 @@ class Search:
 
     def _shaw(self, state: State, served: list[int], count: int) -> list[int]:
         """`count` requests related to a random one in pickup/drop-off place and time."""
-        when = {c: t for v, codes in state.routes.items()
-                for c, t in zip(codes, state.times[v], strict=True)}
+        when = np.zeros(2 * len(self.problem.requests), dtype=np.int64)
+        for v, codes in state.routes.items():
+            if codes:
+                when[codes] = state.times[v]
         ins = self.inserter
         arr = np.asarray(served, dtype=np.int64)
         pick, drop = ins.req_np[arr, 0], ins.req_np[arr, 1]
-        tp = np.asarray([when[2 * r] for r in served])
-        td = np.asarray([when[2 * r + 1] for r in served])
+        tp, td = when[2 * arr], when[2 * arr + 1]
         k = self.rng.randrange(len(served))
         dur = self.problem.durations
         gap = (dur[pick[k], pick] + dur[drop[k], drop] + np.abs(tp - tp[k]) + np.abs(td - td[k]))
-        noise = np.asarray([self.rng.uniform(1.0, 1.5) for _ in served])
+        noise = self.noise.uniform(1.0, 1.5, len(served))
         return [int(r) for r in arr[np.argsort(gap * noise, kind="stable")[:count]]]
 
     def _units(self, removed: set[int], routes: dict[int, list[int]], extra: int = 10
@@ -442,7 +460,7 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
             state, current = candidate, cost
             if pool is not None:
                 for v, codes in state.routes.items():
-                    pool.add(v, codes, search.route_cost(v, codes))
+                    pool.add(v, codes, state.parts[v][0])  # costed by search.cost
             if cost < best_cost:
                 best, best_cost = candidate, cost
                 clock.improvements += 1

@@ -102,26 +102,16 @@ class Search:
         self._cand_np = np.asarray(self.candidates, dtype=np.int64)
         self._mate_np = np.asarray([self.partner.get(r, r) for r in self.candidates],
                                    dtype=np.int64)
-        self._costs: dict[tuple[int, tuple[int, ...]], tuple[float, int]] = {}
 
     def _route_cost(self, vehicle: int, codes: Sequence[int]) -> tuple[float, int]:
-        """(scaled cost, metres) of a route; remembered, as most routes of a candidate plan
-        are those of the plan before it."""
+        """(scaled cost, metres) of a route; a plan keeps these in `State.parts`."""
         if not codes:
             return 0.0, 0
-        key = (vehicle, tuple(codes))
-        known = self._costs.get(key)
-        if known is not None:
-            return known
         p = self.problem
         v = p.vehicles[vehicle]
         locs = [v.start] + [self._loc(c) for c in codes] + [v.end]
         arcs = p.distances[locs[:-1], locs[1:]]
-        known = float(np.rint(arcs * self.factor[vehicle]).sum()), int(arcs.sum())
-        if len(self._costs) > 50_000:
-            self._costs.clear()
-        self._costs[key] = known
-        return known
+        return float(np.rint(arcs * self.factor[vehicle]).sum()), int(arcs.sum())
 
     def route_cost(self, vehicle: int, codes: Sequence[int]) -> float:
         """A route's scaled cost (as in `cost`)."""

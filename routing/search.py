@@ -41,7 +41,7 @@ LARGE = 100  # above this many requests, the first plan is built by our own inse
 REPLAN_STALL = 300  # a re-plan stops after this many steps without a better plan
 POOL_EVERY = 0.1  # share of the search time between route-pool recombinations (0: none)
 POOL_TIME = 0.5  # seconds (deterministic seconds with an iteration budget) at most for each:
-# with 2 s, a varied pool sometimes took CP-SAT 2 s ten times, a third of a 30-s run
+# with 2 s and the 1 % threshold, some 30-s runs made a fifth of their usual steps
 POOL_STEPS = 400  # with an iteration budget: one recombination per this many steps
 
 

@@ -36,6 +36,8 @@ ORTOOLS_SMALL = 0.5  # ... this share
 ORTOOLS_EVERY = 8  # with an iteration budget: one OR-Tools repair per this many steps
 FAST_RUIN = 0.3  # a fast step removes at most this share of the served requests
 FAST_RUIN_MAX = 40
+STRING_SHARE = 0.3  # share of fast steps ruining strings of stops (SISR) rather than Shaw
+STRING_MAX = 10  # stops in one removed string at most
 LARGE = 100  # above this many requests, the first plan is built by our own insertion:
 # OR-Tools' first phase left requests of G10a (144) unserved after 6 s (docs/benchmarks.md)
 REPLAN_STALL = 300  # a re-plan stops after this many steps without a better plan
@@ -301,7 +303,9 @@ class Search:
         removed: set[int] = set()
         if movable:
             count = rng.randint(2, max(2, min(FAST_RUIN_MAX, int(FAST_RUIN * len(movable)))))
-            chosen = (self._shaw(state, movable, count) if rng.random() < 0.7
+            how = rng.random()
+            chosen = (self._strings(state, movable, count) if how < STRING_SHARE
+                      else self._shaw(state, movable, count) if how < 0.7
                       else rng.sample(movable, min(count, len(movable))))
             for r in chosen:
                 removed.add(r)
@@ -340,6 +344,36 @@ class Search:
         gap = (dur[pick[k], pick] + dur[drop[k], drop] + np.abs(tp - tp[k]) + np.abs(td - td[k]))
         noise = self.noise.uniform(1.0, 1.5, len(served))
         return [int(r) for r in arr[np.argsort(gap * noise, kind="stable")[:count]]]
+
+    def _strings(self, state: State, served: list[int], count: int) -> list[int]:
+        """About `count` requests with a stop in strings of consecutive stops cut from the
+        routes nearest a random request, each string around the stop nearest it in place
+        and time (Christiaens & Vanden Berghe's SISR, the requests of a cut stop going too)."""
+        rng, ins, dur = self.rng, self.inserter, self.problem.durations
+        seed = rng.choice(served)
+        where, when = ins.loc_np[2 * seed], state.times
+        at = next(when[v][codes.index(2 * seed)] for v, codes in state.routes.items()
+                  if 2 * seed in codes)
+        near: list[tuple[float, int, int]] = []  # (closeness, vehicle, nearest stop index)
+        for v, codes in state.routes.items():
+            if codes:
+                arr = np.asarray(codes, dtype=np.int64)
+                gap = dur[where, ins.loc_np[arr]] + np.abs(np.asarray(when[v]) - at)
+                k = int(np.argmin(gap))
+                near.append((float(gap[k]), v, k))
+        near.sort()
+        movable = set(served)
+        chosen: list[int] = []
+        for _, v, k in near:
+            codes = state.routes[v]
+            size = rng.randint(1, min(len(codes), STRING_MAX))
+            start = max(0, min(k - rng.randrange(size), len(codes) - size))
+            for c in codes[start:start + size]:
+                if c // 2 in movable and c // 2 not in chosen:
+                    chosen.append(c // 2)
+            if len(chosen) >= count:
+                break
+        return chosen
 
     def _units(self, removed: set[int], routes: dict[int, list[int]], extra: int = 10
                ) -> tuple[list[tuple[int, ...]], dict[tuple[int, ...], int]]:

@@ -142,3 +142,34 @@ def test_recreate_keeps_pairs_together_and_cars_as_asked() -> None:
             assert all(v in ins.allowed_set[c // 2] for c in codes)
             if codes:
                 assert sequence_feasible(problem, problem.vehicles[v].id, _stops(problem, codes))
+
+
+def test_string_removal_cuts_consecutive_stops() -> None:
+    """SISR removal takes served requests whose stops, in each route it cuts, lie within
+    one string of at most STRING_MAX consecutive stops (apart from their other halves)."""
+    from routing import Weights
+    from routing.search import STRING_MAX, Search, State
+
+    problem = read(A4_24).problem
+    search = Search(problem, Weights(), range(len(problem.requests)), seed=2)
+    ins = search.inserter
+    routes: dict[int, list[int]] = {v: [] for v in range(len(problem.vehicles))}
+    routes, _ = recreate(ins, routes, [(r,) for r in range(len(problem.requests))],
+                         random.Random(3), regret=True)
+    state = State(routes, {}, {})
+    for v, codes in routes.items():
+        timed = ins.times(v, codes) if codes else ([], (0, 0))
+        assert timed is not None
+        state.times[v], state.spans[v] = timed
+    served = sorted({c // 2 for codes in routes.values() for c in codes})
+    for _ in range(50):
+        chosen = search._strings(state, served, 6)
+        assert chosen and len(chosen) == len(set(chosen)) and set(chosen) <= set(served)
+        for codes in routes.values():
+            at = [k for k, c in enumerate(codes) if c // 2 in chosen]
+            if not at:
+                continue
+            # Some window of STRING_MAX stops holds a stop of every chosen request here.
+            assert any(all(any(s <= k < s + STRING_MAX for k, c in enumerate(codes)
+                                if c // 2 == r) for r in {codes[k] // 2 for k in at})
+                       for s in range(len(codes)))

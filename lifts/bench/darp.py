@@ -27,6 +27,7 @@ from lifts.bench.plain import solve_plain
 from routing import Plan, Route, StopKind, Unserved, Visit, check, solve
 from routing.check import sequence_feasible
 from routing.cordeau import SCALE, Instance, read
+from routing.kernels import warm
 from routing.plan import Objective, Reason, SolverStats
 
 REFERENCE_FIELDS = ["instance", "bks", "seconds", "seed", "commit", "model", "load", "date",
@@ -246,6 +247,7 @@ class Summary:
 def _run(path: Path, model: str, seed: int, time_limit: float
          ) -> tuple[str, int, Result, dict[str, object] | None]:
     """One run of one model on one instance (in a worker process when --jobs > 1)."""
+    warm()  # load the compiled kernels before the clock starts, not inside a worker's first run
     instance = read(path)
     if model == "plain":
         return model, seed, run_plain(instance, time_limit), None

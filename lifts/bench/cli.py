@@ -62,6 +62,10 @@ def darp(
     if missing:
         raise typer.BadParameter(f"no such file: {missing[0]}")
     ref_path = references or darp_bench.references_for(which)
+    if record and not darp_bench.recordable(ref_path):
+        raise typer.BadParameter(
+            f"--record keeps our own runs, and {ref_path.name} holds published values: "
+            "add --set generated, or --references FILE")
     best = darp_bench.load_bks(ref_path)
     models = [m for m, on in (("ours", ours), ("careful", careful), ("plain", plain)) if on]
     seed_list = _ints(seeds, "--seeds") or [0]

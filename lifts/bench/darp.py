@@ -182,6 +182,16 @@ def read_references(path: Path) -> dict[str, dict[str, str]]:
         return {row["instance"]: row for row in csv.DictReader(handle)}
 
 
+def recordable(path: Path) -> bool:
+    """Whether `record` may write to `path`: a file of our own recorded runs (or none yet),
+    never one of published values such as bks.csv, whose sources it would erase."""
+    if not path.exists():
+        return True
+    with path.open() as handle:
+        header = next(csv.reader(handle), [])
+    return header in ([], REFERENCE_FIELDS)
+
+
 def record(path: Path, instance: Instance, result: Result, plan: dict[str, object],
            how: str) -> bool:
     """Keep `result` as the reference of its instance if it is complete and better than the
@@ -189,6 +199,8 @@ def record(path: Path, instance: Instance, result: Result, plan: dict[str, objec
     CSV. True if kept."""
     if result.cost is None:
         return False
+    if not recordable(path):
+        raise ValueError(f"{path.name} holds published values, not recorded runs")
     rows = read_references(path)
     old = rows.get(instance.name)
     if old is not None and float(old["bks"]) <= result.cost + 1e-9:
@@ -202,11 +214,13 @@ def record(path: Path, instance: Instance, result: Result, plan: dict[str, objec
     solutions.mkdir(parents=True, exist_ok=True)
     (solutions / f"{instance.name}.json").write_text(json.dumps(plan))
     order = {p.stem: k for k, p in enumerate(instance_files("generated"))}
-    with path.open("w", newline="") as handle:
+    fresh = path.with_suffix(".tmp")  # a run stopped mid-write must not cut the file short
+    with fresh.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=REFERENCE_FIELDS)
         writer.writeheader()
         for name in sorted(rows, key=lambda n: order.get(n, len(order))):
             writer.writerow(rows[name])
+    fresh.replace(path)
     return True
 
 

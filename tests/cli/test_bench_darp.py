@@ -52,3 +52,18 @@ def test_mistakes_are_one_clear_answer(tmp_path: Path) -> None:
     result = run(["bench", "darp-report", str(tmp_path)], tmp_path / "unused.db")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "results.csv" in result.stderr
+
+
+def test_record_never_overwrites_published_values(tmp_path: Path) -> None:
+    """--record on the a-set (bks.csv: literature values with their sources) is refused at
+    once, before any run; the file is left as it was."""
+    bks = ROOT / "benchmarks" / "darp" / "bks.csv"
+    published = tmp_path / "bks.csv"
+    published.write_bytes(bks.read_bytes())
+    for refs in ([], ["--references", str(published)]):
+        result = run(["bench", "darp", str(A2_16), "--time-limit", "1", "--no-plain",
+                      "--no-careful", "--record", *refs], tmp_path / "unused.db")
+        assert result.returncode == 2, result.stdout
+        assert "Traceback" not in result.stderr and "published values" in result.stderr
+        assert "load average" not in result.stdout  # refused before any run began
+    assert published.read_bytes() == bks.read_bytes()

@@ -22,6 +22,7 @@ from statistics import mean
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lifts.bench.darp import DARP_DIR, GENERATED, load_bks, references_for, run_ours  # noqa: E402
+from routing.kernels import warm  # noqa: E402
 
 
 def _set(params: list[str]) -> None:
@@ -41,11 +42,9 @@ def _set(params: list[str]) -> None:
 
 def _job(args: tuple[str, int, float, list[str]]) -> tuple[str, int, float | None, int]:
     from routing.cordeau import read
-    from routing.kernels import warm
 
     name, seed, limit, params = args
     _set(params)
-    warm()  # load the compiled kernels before the clock starts, not inside the first run
     folder = GENERATED if name.startswith("G") else DARP_DIR / "cordeau2006"
     result, plan = run_ours(read(folder / f"{name}.txt"), limit, seed)
     return name, seed, result.cost, plan.stats.iterations
@@ -63,7 +62,8 @@ def main() -> None:
     refs = {**load_bks(references_for("a")), **load_bks(references_for("generated"))}
     seeds = [int(s) for s in args.seeds.split(",")]
     jobs = [(n, s, args.time_limit, args.param) for s in seeds for n in args.instances]
-    with get_context("spawn").Pool(args.jobs) as pool:
+    # Kernels loaded once per worker, before any run's clock starts.
+    with get_context("spawn").Pool(args.jobs, initializer=warm) as pool:
         done = pool.map(_job, jobs, chunksize=1)
     gaps = []
     for name, seed, cost, steps in done:

@@ -60,6 +60,10 @@ class Nodes:
         return t if ok else None
 
 
+# A route's service start times, (leave, back) times, and (scaled cost, metres).
+Settled = tuple[list[int], tuple[int, int], tuple[float, int]]
+
+
 @dataclass
 class RouteInfo:
     """What insertion into one route needs: its nodes, earliest starts, and the latest
@@ -107,6 +111,7 @@ class Inserter:
               self.dem[2 * r], self.ride_np[r]] for r in range(n)],
             dtype=np.int64).reshape(n, 10)
         self.dur_np = p.durations
+        self.dist_np = p.distances
         # One rounded cost matrix per distinct cost factor; cost_np[v] is a view of car v's.
         factors = list(dict.fromkeys(vehicle.cost_per_distance for vehicle in p.vehicles))
         which = [factors.index(vehicle.cost_per_distance) for vehicle in p.vehicles]
@@ -182,6 +187,29 @@ class Inserter:
             return None
         times = t.tolist()
         return times[1:-1], (times[0], times[-1])
+
+    def settle(self, routes: dict[int, list[int]], vehicles: Sequence[int]
+               ) -> dict[int, Settled] | None:
+        """`times` and the (scaled cost, metres) of the routes of `vehicles`, in one
+        compiled call; None if any of them is infeasible."""
+        vs = np.asarray(vehicles, dtype=np.int64)
+        lens = np.asarray([len(routes[v]) for v in vehicles], dtype=np.int64)
+        width = int(lens.max(initial=0))
+        table = np.zeros((len(vs), width), dtype=np.int64)
+        for k, v in enumerate(vehicles):
+            table[k, :lens[k]] = routes[v]
+        times = np.empty((len(vs), width + 2), dtype=np.int64)
+        out = np.empty((len(vs), 2), dtype=np.int64)
+        if not kernels.settle(table, lens, vs, self.car_np, self.costs_np, self.dist_np,
+                              self.loc_np, self.lo_np, self.hi_np, self.svc_np, self.dem_np,
+                              self.ride_np, self.dur_np, times, out):
+            return None
+        settled: dict[int, Settled] = {}
+        for (m, (cost, metres)), row, v in zip(zip(lens.tolist(), out.tolist(), strict=True),
+                                               times.tolist(), vehicles, strict=True):
+            settled[v] = (row[1:m + 1], (row[0], row[m + 1]) if m else (0, 0),
+                          (float(cost), metres))
+        return settled
 
     def feasible(self, v: int, codes: Sequence[int]) -> bool:
         """Exact feasibility of a visiting order (capacity included)."""

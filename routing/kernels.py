@@ -398,6 +398,34 @@ def _recreate_py(routes: np.ndarray, lens: np.ndarray, car: np.ndarray, costs: n
                 second, elig, alive, tries, cost, pos)
 
 
+
+def _settle_py(table: np.ndarray, lens: np.ndarray, vs: np.ndarray, car: np.ndarray,
+               costs: np.ndarray, dist: np.ndarray, loc: np.ndarray, lo: np.ndarray,
+               hi: np.ndarray, svc: np.ndarray, dem: np.ndarray, ride: np.ndarray,
+               dur: np.ndarray, times: np.ndarray, out: np.ndarray) -> bool:
+    """Schedule (as `schedule`) and cost the routes in the rows of `table` (`lens` stops
+    long), row k being car vs[k]'s: times into times[k, :lens[k] + 2], (scaled cost,
+    metres) into out[k]. An empty route costs nothing. False if any route is infeasible.
+    One call per search step, where a call per route cost more than the search itself."""
+    for k in range(vs.shape[0]):
+        m, v = lens[k], vs[k]
+        out[k, 0], out[k, 1] = 0, 0
+        if m == 0:
+            continue
+        codes = table[k, :m].copy()
+        if not schedule(codes, loc, lo, hi, svc, dem, ride, car[v, 0], car[v, 1], car[v, 2],
+                        car[v, 3], dur, car[v, 4], times[k, :m + 2]):
+            return False
+        matrix = costs[car[v, 6]]
+        here = car[v, 0]
+        for x in range(m + 1):
+            there = loc[codes[x]] if x < m else car[v, 1]
+            out[k, 0] += matrix[here, there]
+            out[k, 1] += dist[here, there]
+            here = there
+    return True
+
+
 # Until `compile_all()`, the plain Python versions (same results, far slower).
 least: Kernel = _least_py
 greatest: Kernel = _greatest_py
@@ -408,6 +436,7 @@ insert_codes: Kernel = _insert_codes_py
 schedule: Kernel = _schedule_py
 refresh: Kernel = _refresh_py
 recreate: Kernel = _recreate_py
+settle: Kernel = _settle_py
 _lock = threading.Lock()
 _compiled = False
 
@@ -416,7 +445,7 @@ def compile_all() -> None:
     """Swap in the numba versions (a solver calls this first). Importing numba takes about
     half a second, so it happens only in a process that solves, not in every command."""
     global least, greatest, nodes, timed, insert_many, insert_codes, schedule, refresh
-    global recreate, _compiled
+    global recreate, settle, _compiled
     with _lock:
         if _compiled:
             return
@@ -428,22 +457,27 @@ def compile_all() -> None:
         timed, insert_many = jit(_timed_py), jit(_insert_many_py)
         insert_codes, refresh = jit(_insert_codes_py), jit(_refresh_py)
         recreate, schedule = jit(_recreate_py), jit(_schedule_py)
+        settle = jit(_settle_py)
         _compiled = True
 
 
 def warm() -> None:
     """Compile every kernel now (setup runs this once; numba caches the machine code beside
-    this file, or under NUMBA_CACHE_DIR), so a first plan does not wait ~10 s for it."""
+    this file, or under NUMBA_CACHE_DIR), so a first plan does not wait ~10 s for it.
+    The travel matrices are read-only, as `Problem` makes them: numba compiles a separate
+    version for read-only arrays, and warming the writable one left that to the first plan."""
     compile_all()
     codes = np.asarray([0, 1], dtype=np.int64)
     zeros = np.zeros(2, dtype=np.int64)
     wide = np.asarray([0, 100], dtype=np.int64)
     ride = np.asarray([50], dtype=np.int64)
     matrix = np.ones((1, 1), dtype=np.int64)
+    travel = matrix.copy()
+    travel.setflags(write=False)
     dem = np.asarray([1, -1], dtype=np.int64)
-    built = nodes(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, matrix)
-    timed(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, matrix, NO_CAP)
-    schedule(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, matrix, NO_CAP,
+    built = nodes(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, travel)
+    timed(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, travel, NO_CAP)
+    schedule(codes, zeros, zeros, wide, zeros, dem, ride, 0, 0, 0, 100, travel, NO_CAP,
              np.empty(4, dtype=np.int64))
     locs, lo, hi, svc, gap, load, pp, pd, plim = built
     early, late = np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64)
@@ -452,10 +486,14 @@ def warm() -> None:
     req = np.asarray([[0, 0, 0, 100, 0, 100, 0, 0, 1, 50]], dtype=np.int64)
     out = np.empty((1, 3), dtype=np.int64)
     insert_many(locs, lo, hi, gap, svc, load, early, late[1:].copy(), pp, pd, plim, NO_CAP,
-                3, matrix, matrix, req, 12, out)
+                3, matrix, travel, req, 12, out)
     table = np.zeros((1, 8), dtype=np.int64)
     car = np.asarray([[0, 0, 0, 100, NO_CAP, 3, 0]], dtype=np.int64)
     units = np.zeros(1, dtype=np.int64)
     recreate(table, np.zeros(1, dtype=np.int64), car, matrix.reshape(1, 1, 1), zeros, zeros,
-             wide, zeros, dem, ride, matrix, req, units, units - 1,
+             wide, zeros, dem, ride, travel, req, units, units - 1,
              np.ones((1, 1), dtype=np.bool_), True, 12, np.zeros(1, dtype=np.bool_))
+    table[0, :2] = codes
+    settle(table, np.asarray([2], dtype=np.int64), units, car, matrix.reshape(1, 1, 1),
+           travel, zeros, zeros, wide, zeros, dem, ride, travel,
+           np.empty((1, 4), dtype=np.int64), np.empty((1, 2), dtype=np.int64))

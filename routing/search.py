@@ -57,6 +57,26 @@ class State:
     # (scaled cost, metres) of the routes costed so far: a step changes a few routes, and
     # its candidate plan keeps the costs of the others.
     parts: dict[int, tuple[float, int]] = field(default_factory=dict)
+    # Views of the routes, made once per plan (most candidates are rejected, so the current
+    # plan serves many steps): request -> vehicle, service start time by stop code.
+    _on: dict[int, int] | None = field(default=None, repr=False, compare=False)
+    _when: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def on(self) -> dict[int, int]:
+        """The vehicle of every served request."""
+        if self._on is None:
+            self._on = {c // 2: v for v, codes in self.routes.items() for c in codes}
+        return self._on
+
+    def when(self, stops: int) -> np.ndarray:
+        """Service start time by stop code (0 for a stop not served), `stops` codes."""
+        if self._when is None:
+            when = np.zeros(stops, dtype=np.int64)
+            for v, codes in self.routes.items():
+                if codes:
+                    when[codes] = self.times[v]
+            self._when = when
+        return self._when
 
     def merge(self, solution: Solution) -> State:
         """A copy with the vehicles of `solution` replaced by its routes."""
@@ -104,6 +124,9 @@ class Search:
         self._cand_np = np.asarray(self.candidates, dtype=np.int64)
         self._mate_np = np.asarray([self.partner.get(r, r) for r in self.candidates],
                                    dtype=np.int64)
+        # (id, movable, unserved, plan) of the last plan asked about: the plan is kept so
+        # that its id is not reused.
+        self._movable_of: tuple[int, list[int], list[int], State | None] = (0, [], [], None)
 
     def _route_cost(self, vehicle: int, codes: Sequence[int]) -> tuple[float, int]:
         """(scaled cost, metres) of a route; a plan keeps these in `State.parts`."""
@@ -186,7 +209,7 @@ class Search:
                     return None
                 routes[v] = keep
         on = {c // 2: v for v, codes in routes.items() for c in codes}
-        units, only = self._units({r for r in self.candidates if r not in on}, routes,
+        units, only = self._units({r for r in self.candidates if r not in on}, on, (),
                                   extra=0)
         units.sort(key=lambda u: self._pickup_time(u[0]))
         infos: dict[int, RouteInfo | None] = {}
@@ -266,8 +289,8 @@ class Search:
     def _insertable(self, state: State, vehicles: Sequence[int]) -> list[int]:
         """Up to 10 unserved requests to offer the group; a linked trip only comes along
         with its partner or into the group holding its partner (same driver)."""
-        on = {c // 2: v for v, codes in state.routes.items() for c in codes}
-        unserved = [r for r in self.candidates if r not in on]
+        on = state.on()
+        unserved = self._unserved(state)
         picked: list[int] = []
         for r in self.rng.sample(unserved, len(unserved)):
             partner = self.partner.get(r)
@@ -297,9 +320,8 @@ class Search:
         to 10 unserved ones, by our own insertion; None if nothing changed."""
         self.progress.iterations += 1
         ins, rng = self.inserter, self.rng
-        on = {c // 2: v for v, codes in state.routes.items() for c in codes}
-        movable = [r for r in on if ins.movable[r]
-                   and (r not in self.partner or ins.movable[self.partner[r]])]
+        on = state.on()
+        movable = self._movable(state)
         removed: set[int] = set()
         if movable:
             count = rng.randint(2, max(2, min(FAST_RUIN_MAX, int(FAST_RUIN * len(movable)))))
@@ -311,30 +333,28 @@ class Search:
                 removed.add(r)
                 if r in self.partner:
                     removed.add(self.partner[r])
-        routes = {v: [c for c in codes if c // 2 not in removed]
-                  for v, codes in state.routes.items()}
         touched = {on[r] for r in removed if r in on}
-        units, only = self._units(removed, routes)
+        routes = dict(state.routes)
+        for v in touched:
+            routes[v] = [c for c in routes[v] if c // 2 not in removed]
+        units, only = self._units(removed, on, self._unserved(state))
         if not units:
             return None
         routes, changed = recreate(ins, routes, units, rng, regret=rng.random() < 0.5,
                                    only=only)
         touched |= changed
+        settled = ins.settle(routes, sorted(touched))
+        if settled is None:
+            return None
         new = State(dict(routes), dict(state.times), dict(state.spans),
                     state.parts_except(touched))
-        for v in touched:
-            timed = ins.times(v, routes[v]) if routes[v] else ([], (0, 0))
-            if timed is None:
-                return None
-            new.times[v], new.spans[v] = timed
+        for v, (times, span, part) in settled.items():
+            new.times[v], new.spans[v], new.parts[v] = times, span, part
         return new
 
     def _shaw(self, state: State, served: list[int], count: int) -> list[int]:
         """`count` requests related to a random one in pickup/drop-off place and time."""
-        when = np.zeros(2 * len(self.problem.requests), dtype=np.int64)
-        for v, codes in state.routes.items():
-            if codes:
-                when[codes] = state.times[v]
+        when = state.when(2 * len(self.problem.requests))
         ins = self.inserter
         arr = np.asarray(served, dtype=np.int64)
         pick, drop = ins.req_np[arr, 0], ins.req_np[arr, 1]
@@ -351,14 +371,13 @@ class Search:
         and time (Christiaens & Vanden Berghe's SISR, the requests of a cut stop going too)."""
         rng, ins, dur = self.rng, self.inserter, self.problem.durations
         seed = rng.choice(served)
-        where, when = ins.loc_np[2 * seed], state.times
-        at = next(when[v][codes.index(2 * seed)] for v, codes in state.routes.items()
-                  if 2 * seed in codes)
+        where, when = ins.loc_np[2 * seed], state.when(2 * len(self.problem.requests))
+        at = when[2 * seed]
         near: list[tuple[float, int, int]] = []  # (closeness, vehicle, nearest stop index)
         for v, codes in state.routes.items():
             if codes:
                 arr = np.asarray(codes, dtype=np.int64)
-                gap = dur[where, ins.loc_np[arr]] + np.abs(np.asarray(when[v]) - at)
+                gap = dur[where, ins.loc_np[arr]] + np.abs(when[arr] - at)
                 k = int(np.argmin(gap))
                 near.append((float(gap[k]), v, k))
         near.sort()
@@ -375,13 +394,13 @@ class Search:
                 break
         return chosen
 
-    def _units(self, removed: set[int], routes: dict[int, list[int]], extra: int = 10
-               ) -> tuple[list[tuple[int, ...]], dict[tuple[int, ...], int]]:
-        """Insertion units: removed requests, linked pairs together, plus up to `extra`
-        unserved candidates (a half whose partner is served goes to the partner's car)."""
-        on = {c // 2: v for v, codes in routes.items() for c in codes}
-        unserved = [r for r in self.candidates if r not in on and r not in removed]
-        more = self.rng.sample(unserved, min(extra, len(unserved)))
+    def _units(self, removed: set[int], on: dict[int, int], unserved: Sequence[int],
+               extra: int = 10) -> tuple[list[tuple[int, ...]], dict[tuple[int, ...], int]]:
+        """Insertion units: removed requests, linked pairs together, plus up to `extra` of
+        the `unserved` candidates (a half whose partner is served goes to the partner's
+        car). `on` places the served requests; those in `removed` count as unserved."""
+        rest = [r for r in unserved if r not in removed]
+        more = self.rng.sample(rest, min(extra, len(rest)))
         units: list[tuple[int, ...]] = []
         only: dict[tuple[int, ...], int] = {}
         seen: set[int] = set()
@@ -391,7 +410,7 @@ class Search:
             partner = self.partner.get(r)
             if partner is None:
                 units.append((r,))
-            elif partner in on:
+            elif partner in on and partner not in removed:
                 units.append((r,))
                 only[(r,)] = on[partner]
             elif partner in self.candidate_set:
@@ -400,6 +419,21 @@ class Search:
                 seen.add(partner)
             seen.add(r)
         return units, only
+
+    def _movable(self, state: State) -> list[int]:
+        """Served requests a step may move (a linked pair only if both halves may)."""
+        key = id(state)
+        if self._movable_of[0] != key:
+            movable = self.inserter.movable
+            self._movable_of = (key, [r for r in state.on() if movable[r] and (
+                r not in self.partner or movable[self.partner[r]])],
+                [r for r in self.candidates if r not in state.on()], state)
+        return self._movable_of[1]
+
+    def _unserved(self, state: State) -> list[int]:
+        """Candidates `state` does not serve."""
+        self._movable(state)
+        return self._movable_of[2]
 
     def _pickup_time(self, r: int) -> int:
         return self.problem.requests[r].pickup.earliest

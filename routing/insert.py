@@ -299,15 +299,16 @@ def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int,
     pairs = second >= 0
     if pairs.any():
         elig[pairs] &= ins.allowed_mask[second[pairs]]
-    for k, unit in enumerate(pending):
-        if unit in only:
-            elig[k] = False
-            car = only[unit]
-            elig[k, car] = all(car in ins.allowed_set[r] for r in unit)
-    elig[:, [v for v in range(cars) if v not in routes]] = False
+    if only:
+        for k, unit in enumerate(pending):
+            if unit in only:
+                elig[k] = False
+                car = only[unit]
+                elig[k, car] = all(car in ins.allowed_set[r] for r in unit)
+    if len(routes) < cars:
+        elig[:, [v for v in range(cars) if v not in routes]] = False
     lens = np.zeros(cars, dtype=np.int64)
-    for v, codes in routes.items():
-        lens[v] = len(codes)
+    lens[list(routes)] = [len(codes) for codes in routes.values()]
     # Room for all the units' stops (a pair has four) in any one car.
     table = np.zeros((cars, int(lens.max()) + 4 * len(pending) + 2), dtype=np.int64)
     for v, codes in routes.items():
@@ -316,7 +317,7 @@ def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int,
     kernels.recreate(table, lens, ins.car_np, ins.costs_np, ins.loc_np, ins.lo_np,
                      ins.hi_np, ins.svc_np, ins.dem_np, ins.ride_np, ins.dur_np, ins.req_np,
                      first, second, elig, regret, EXACT_TRIES, changed)
-    done = {int(v) for v in np.flatnonzero(changed)}
+    done = set(np.flatnonzero(changed).tolist())
     for v in done:
         routes[v] = table[v, :lens[v]].tolist()
     return routes, done

@@ -61,6 +61,8 @@ class State:
     # plan serves many steps): request -> vehicle, service start time by stop code.
     _on: dict[int, int] | None = field(default=None, repr=False, compare=False)
     _when: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _flat: tuple[np.ndarray, np.ndarray, list[int]] | None = field(
+        default=None, repr=False, compare=False)
 
     def on(self) -> dict[int, int]:
         """The vehicle of every served request."""
@@ -77,6 +79,18 @@ class State:
                     when[codes] = self.times[v]
             self._when = when
         return self._when
+
+    def flat(self) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """The non-empty routes end to end: (stop codes, where each route starts, its car)."""
+        if self._flat is None:
+            used = [v for v, codes in self.routes.items() if codes]
+            sizes = [len(self.routes[v]) for v in used]
+            starts = np.zeros(len(used), dtype=np.int64)
+            np.cumsum(sizes[:-1], out=starts[1:])
+            codes = np.fromiter(chain.from_iterable(self.routes[v] for v in used),
+                                dtype=np.int64, count=sum(sizes))
+            self._flat = (codes, starts, used)
+        return self._flat
 
     def merge(self, solution: Solution) -> State:
         """A copy with the vehicles of `solution` replaced by its routes."""
@@ -363,7 +377,7 @@ class Search:
         dur = self.problem.durations
         gap = (dur[pick[k], pick] + dur[drop[k], drop] + np.abs(tp - tp[k]) + np.abs(td - td[k]))
         noise = self.noise.uniform(1.0, 1.5, len(served))
-        return [int(r) for r in arr[np.argsort(gap * noise, kind="stable")[:count]]]
+        return list(arr[np.argsort(gap * noise, kind="stable")[:count]].tolist())
 
     def _strings(self, state: State, served: list[int], count: int) -> list[int]:
         """About `count` requests with a stop in strings of consecutive stops cut from the
@@ -373,14 +387,14 @@ class Search:
         seed = rng.choice(served)
         where, when = ins.loc_np[2 * seed], state.when(2 * len(self.problem.requests))
         at = when[2 * seed]
-        near: list[tuple[float, int, int]] = []  # (closeness, vehicle, nearest stop index)
-        for v, codes in state.routes.items():
-            if codes:
-                arr = np.asarray(codes, dtype=np.int64)
-                gap = dur[where, ins.loc_np[arr]] + np.abs(when[arr] - at)
-                k = int(np.argmin(gap))
-                near.append((float(gap[k]), v, k))
-        near.sort()
+        # Per route, its stop nearest the seed's (the first of equals): (closeness, car, index).
+        flat, starts, used = state.flat()
+        gap = dur[where, ins.loc_np[flat]] + np.abs(when[flat] - at)
+        least = np.minimum.reduceat(gap, starts)
+        sizes = np.diff(starts, append=len(flat))
+        hits = np.flatnonzero(gap == np.repeat(least, sizes))
+        nearest = hits[np.searchsorted(hits, starts)] - starts
+        near = sorted(zip(least.tolist(), used, nearest.tolist(), strict=True))
         movable = set(served)
         chosen: list[int] = []
         for _, v, k in near:

@@ -35,7 +35,8 @@ SMALL_FLEET = 4  # ... but on days of at most this many cars
 ORTOOLS_SMALL = 0.5  # ... this share
 ORTOOLS_EVERY = 8  # with an iteration budget: one OR-Tools repair per this many steps
 FAST_RUIN = 0.3  # a fast step removes at most this share of the served requests
-FAST_RUIN_MAX = 40
+FAST_RUIN_MAX = 20  # ... and at most this many: on G10a/G10b (144 requests) 20 gave 2.6 %
+# at 30 s against 3.6 % with 40, half the work per step; the a-set did not move (benchmarks.md)
 STRING_SHARE = 0.3  # share of fast steps ruining strings of stops (SISR) rather than Shaw
 STRING_MAX = 10  # stops in one removed string at most
 LARGE = 100  # above this many requests, the first plan is built by our own insertion:

@@ -173,3 +173,35 @@ def test_string_removal_cuts_consecutive_stops() -> None:
             assert any(all(any(s <= k < s + STRING_MAX for k, c in enumerate(codes)
                                 if c // 2 == r) for r in {codes[k] // 2 for k in at})
                        for s in range(len(codes)))
+
+
+def test_settle_agrees_with_times_and_route_cost() -> None:
+    """One compiled call for a step's changed routes gives each route's `times` and its
+    arc cost and metres as summed arc by arc, and None once any route is infeasible."""
+    problem = read(A4_24).problem
+    ins = Inserter(problem)
+    rng = random.Random(5)
+    routes: dict[int, list[int]] = {v: [] for v in range(len(problem.vehicles))}
+    routes, _ = recreate(ins, routes, [(r,) for r in range(len(problem.requests))], rng,
+                         regret=False)
+    vehicles = sorted(routes)
+    routes[vehicles[-1]] = []  # an empty route costs nothing and has no times
+    settled = ins.settle(routes, vehicles)
+    assert settled is not None and sorted(settled) == vehicles
+    for v in vehicles:
+        times, span, (cost, metres) = settled[v]
+        codes = routes[v]
+        if not codes:
+            assert (times, span, cost, metres) == ([], (0, 0), 0.0, 0)
+            continue
+        assert (times, span) == ins.times(v, codes)
+        car = problem.vehicles[v]
+        locs = [car.start, *(ins.loc[c] for c in codes), car.end]
+        assert cost == ins.route_cost(v, codes) > 0
+        assert metres == sum(int(problem.distances[a, b]) for a, b in zip(locs, locs[1:], strict=False))
+    # A visiting order that cannot be timed (reversed stops, found by `times`) makes the
+    # whole call say None.
+    busy = max(vehicles, key=lambda v: len(routes[v]))
+    reversed_order = routes[busy][::-1]
+    assert ins.times(busy, reversed_order) is None
+    assert ins.settle({**routes, busy: reversed_order}, vehicles) is None

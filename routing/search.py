@@ -35,8 +35,9 @@ SMALL_FLEET = 4  # ... but on days of at most this many cars
 ORTOOLS_SMALL = 0.5  # ... this share
 ORTOOLS_EVERY = 8  # with an iteration budget: one OR-Tools repair per this many steps
 FAST_RUIN = 0.3  # a fast step removes at most this share of the served requests
-FAST_RUIN_MAX = 20  # ... and at most this many: on G10a/G10b (144 requests) 20 gave 2.6 %
-# at 30 s against 3.6 % with 40, half the work per step; the a-set did not move (benchmarks.md)
+FAST_RUIN_MAX = 20  # ... and at most this many, or one in FAST_RUIN_SPAN served if more:
+FAST_RUIN_SPAN = 25  # on G10a/G10b (144 requests) 20 gave 2.6 % at 30 s against 3.6 % with
+# 40 and the a-set did not move, but a county's day (1,000) lost 1.7 % with 20 (benchmarks.md)
 STRING_SHARE = 0.3  # share of fast steps ruining strings of stops (SISR) rather than Shaw
 STRING_MAX = 10  # stops in one removed string at most
 LARGE = 100  # above this many requests, the first plan is built by our own insertion:
@@ -339,7 +340,8 @@ class Search:
         movable = self._movable(state)
         removed: set[int] = set()
         if movable:
-            count = rng.randint(2, max(2, min(FAST_RUIN_MAX, int(FAST_RUIN * len(movable)))))
+            most = max(FAST_RUIN_MAX, len(movable) // FAST_RUIN_SPAN)
+            count = rng.randint(2, max(2, min(most, int(FAST_RUIN * len(movable)))))
             how = rng.random()
             chosen = (self._strings(state, movable, count) if how < STRING_SHARE
                       else self._shaw(state, movable, count) if how < 0.7

@@ -205,8 +205,9 @@ class Inserter:
                               self.ride_np, self.dur_np, times, out):
             return None
         settled: dict[int, Settled] = {}
-        for (m, (cost, metres)), row, v in zip(zip(lens.tolist(), out.tolist(), strict=True),
-                                               times.tolist(), vehicles, strict=True):
+        rows, parts = times.tolist(), out.tolist()
+        for k, v in enumerate(vehicles):
+            m, row, (cost, metres) = int(lens[k]), rows[k], parts[k]
             settled[v] = (row[1:m + 1], (row[0], row[m + 1]) if m else (0, 0),
                           (float(cost), metres))
         return settled

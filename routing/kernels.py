@@ -398,7 +398,6 @@ def _recreate_py(routes: np.ndarray, lens: np.ndarray, car: np.ndarray, costs: n
                 second, elig, alive, tries, cost, pos)
 
 
-
 def _settle_py(table: np.ndarray, lens: np.ndarray, vs: np.ndarray, car: np.ndarray,
                costs: np.ndarray, dist: np.ndarray, loc: np.ndarray, lo: np.ndarray,
                hi: np.ndarray, svc: np.ndarray, dem: np.ndarray, ride: np.ndarray,

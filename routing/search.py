@@ -65,6 +65,10 @@ class State:
     _when: np.ndarray | None = field(default=None, repr=False, compare=False)
     _flat: tuple[np.ndarray, np.ndarray, list[int]] | None = field(
         default=None, repr=False, compare=False)
+    # Which served requests a step may move and which candidates are unserved (`Search`
+    # knows the rules, so it fills these).
+    _movable: list[int] | None = field(default=None, repr=False, compare=False)
+    _unserved: list[int] | None = field(default=None, repr=False, compare=False)
 
     def on(self) -> dict[int, int]:
         """The vehicle of every served request."""
@@ -140,9 +144,6 @@ class Search:
         self._cand_np = np.asarray(self.candidates, dtype=np.int64)
         self._mate_np = np.asarray([self.partner.get(r, r) for r in self.candidates],
                                    dtype=np.int64)
-        # (id, movable, unserved, plan) of the last plan asked about: the plan is kept so
-        # that its id is not reused.
-        self._movable_of: tuple[int, list[int], list[int], State | None] = (0, [], [], None)
 
     def _route_cost(self, vehicle: int, codes: Sequence[int]) -> tuple[float, int]:
         """(scaled cost, metres) of a route; a plan keeps these in `State.parts`."""
@@ -439,18 +440,18 @@ class Search:
 
     def _movable(self, state: State) -> list[int]:
         """Served requests a step may move (a linked pair only if both halves may)."""
-        key = id(state)
-        if self._movable_of[0] != key:
-            movable = self.inserter.movable
-            self._movable_of = (key, [r for r in state.on() if movable[r] and (
-                r not in self.partner or movable[self.partner[r]])],
-                [r for r in self.candidates if r not in state.on()], state)
-        return self._movable_of[1]
+        if state._movable is None:
+            movable, on = self.inserter.movable, state.on()
+            state._movable = [r for r in on if movable[r] and (
+                r not in self.partner or movable[self.partner[r]])]
+        return state._movable
 
     def _unserved(self, state: State) -> list[int]:
         """Candidates `state` does not serve."""
-        self._movable(state)
-        return self._movable_of[2]
+        if state._unserved is None:
+            on = state.on()
+            state._unserved = [r for r in self.candidates if r not in on]
+        return state._unserved
 
     def _pickup_time(self, r: int) -> int:
         return self.problem.requests[r].pickup.earliest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import numpy as np
 
@@ -198,8 +199,7 @@ def test_settle_agrees_with_times_and_route_cost() -> None:
         car = problem.vehicles[v]
         locs = [car.start, *(ins.loc[c] for c in codes), car.end]
         assert cost == ins.route_cost(v, codes) > 0
-        arcs = zip(locs, locs[1:], strict=False)
-        assert metres == sum(int(problem.distances[a, b]) for a, b in arcs)
+        assert metres == sum(int(problem.distances[a, b]) for a, b in pairwise(locs))
     # A visiting order that cannot be timed (reversed stops, found by `times`) makes the
     # whole call say None.
     busy = max(vehicles, key=lambda v: len(routes[v]))

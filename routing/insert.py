@@ -27,6 +27,8 @@ from routing.windows import tightened_windows
 
 BIG = 1 << 60
 EXACT_TRIES = 12  # exact tests per (unit, route) before the route is given up for it
+EXCHANGE_TRIES = 50  # exact tests per segment-exchange call, most improving first
+EXCHANGE_MOVES = 20  # segment-exchange moves per descent at most
 NEAREST = 30  # a request is offered to this many cars at most: those that can reach it
 # in time, nearest first (a granular neighbourhood: with 200 cars, trying all is too slow)
 
@@ -137,6 +139,11 @@ class Inserter:
                     self.movable[r] = False  # its order among locked trips: OR-Tools' job
             self.allowed.append(able)
         self.allowed_set = [frozenset(able) for able in self.allowed]
+        self.partner_np = np.full(n, -1, dtype=np.int64)
+        for r, request in enumerate(p.requests):
+            if request.linked is not None:
+                self.partner_np[r] = p.request_index(request.linked)
+        self.movable_np = np.asarray(self.movable, dtype=np.bool_)
         self.near = [self._nearest(r, able) for r, able in enumerate(self.allowed)]
         cars = len(p.vehicles)
         self.allowed_mask = np.zeros((n, cars), dtype=np.bool_)
@@ -277,6 +284,44 @@ class Inserter:
             total += found[0]
             route = found[1]
         return total, route
+
+
+def exchange(ins: Inserter, routes: dict[int, list[int]], focus: Sequence[int],
+             moves: int = EXCHANGE_MOVES) -> set[int]:
+    """Improve `routes` (changed in place) by swapping or moving segments cut where nobody
+    is on board, between a route of `focus` and any other (`kernels.exchange`), the best
+    move first, until none improves or `moves` are made. Returns the vehicles changed."""
+    cars = len(ins.vehicles)
+    if len(routes) < cars:
+        return set()
+    lens = np.asarray([len(routes[v]) for v in range(cars)], dtype=np.int64)
+    table = np.zeros((cars, max(1, int(lens.sum()))), dtype=np.int64)
+    for v in range(cars):
+        table[v, :lens[v]] = routes[v]
+    look = sorted(set(focus))
+    changed: set[int] = set()
+    best = np.zeros(7, dtype=np.int64)
+    for _ in range(moves):
+        pairs = np.asarray([(a, b) for a in look for b in range(cars) if b != a
+                            and (b not in look or a < b)], dtype=np.int64).reshape(-1, 2)
+        if not len(pairs):
+            break
+        kernels.exchange(table, lens, pairs, ins.car_np, ins.costs_np, ins.loc_np,
+                         ins.lo_np, ins.hi_np, ins.svc_np, ins.dem_np, ins.ride_np,
+                         ins.dur_np, ins.allowed_mask, ins.movable_np, ins.partner_np,
+                         EXCHANGE_TRIES, best)
+        if best[0] <= 0:
+            break
+        a, b, i1, i2, j1, j2 = (int(x) for x in best[1:])
+        ra, rb = table[a, :lens[a]].tolist(), table[b, :lens[b]].tolist()
+        new_a, new_b = ra[:i1] + rb[j1:j2] + ra[i2:], rb[:j1] + ra[i1:i2] + rb[j2:]
+        for v, codes in ((a, new_a), (b, new_b)):
+            lens[v] = len(codes)
+            table[v, :len(codes)] = codes
+            routes[v] = codes
+            changed.add(v)
+        look = sorted(set(look) | {a, b})
+    return changed
 
 
 def recreate(ins: Inserter, routes: dict[int, list[int]], units: list[tuple[int, ...]],

@@ -425,6 +425,220 @@ def _settle_py(table: np.ndarray, lens: np.ndarray, vs: np.ndarray, car: np.ndar
     return True
 
 
+def _pieces_py(matrix: np.ndarray, start: int, end: int, l1: np.ndarray, c1: np.ndarray,
+               s1: int, e1: int, l2: np.ndarray, c2: np.ndarray, s2: int, e2: int,
+               l3: np.ndarray, c3: np.ndarray, s3: int, e3: int) -> int:
+    """Cost under `matrix` of a route made of three pieces of stop sequences, piece k
+    being stops s..e-1 of locations l with arc prefix sums c (c[x]: arcs 0..x); an empty
+    route costs nothing."""
+    total, prev, some = 0, start, False
+    if e1 > s1:
+        total += matrix[prev, l1[s1]] + c1[e1 - 1] - c1[s1]
+        prev, some = l1[e1 - 1], True
+    if e2 > s2:
+        total += matrix[prev, l2[s2]] + c2[e2 - 1] - c2[s2]
+        prev, some = l2[e2 - 1], True
+    if e3 > s3:
+        total += matrix[prev, l3[s3]] + c3[e3 - 1] - c3[s3]
+        prev, some = l3[e3 - 1], True
+    return total + matrix[prev, end] if some else 0
+
+
+def _prefix_py(matrix: np.ndarray, locs: np.ndarray) -> np.ndarray:
+    """Arc prefix sums of a stop sequence under `matrix` (for `pieces`)."""
+    c = np.zeros(max(1, locs.shape[0]), dtype=np.int64)
+    for x in range(1, locs.shape[0]):
+        c[x] = c[x - 1] + matrix[locs[x - 1], locs[x]]
+    return c
+
+
+def _empties_py(codes: np.ndarray, dem: np.ndarray, partner: np.ndarray,
+                seg: np.ndarray) -> np.ndarray:
+    """The route's empty points: positions 0..m after which no one is on board, with
+    1 if a segment may start or end there (no linked pair of this route spans it), else
+    0. `seg` (one entry per request) is scratch, left as found (-1)."""
+    m = codes.shape[0]
+    flags = np.zeros(m + 1, dtype=np.int64) - 1
+    flags[0], load, k = 1, 0, 0
+    for x in range(m):
+        load += dem[codes[x]]
+        seg[codes[x] // 2] = k
+        if load == 0:
+            flags[x + 1] = 1
+            k += 1
+    # Which empty points lie between the two halves of a linked pair.
+    closed = np.zeros(k + 1, dtype=np.int64)
+    for x in range(m):
+        r = codes[x] // 2
+        p = partner[r]
+        if codes[x] % 2 == 0 and p >= 0 and seg[p] >= 0 and seg[p] != seg[r]:
+            lo, hi = min(seg[p], seg[r]), max(seg[p], seg[r])
+            for z in range(lo + 1, hi + 1):
+                closed[z] = 1
+    k = 0
+    for x in range(m + 1):
+        if flags[x] >= 0:
+            if closed[k]:
+                flags[x] = 0
+            k += 1
+    for x in range(m):
+        seg[codes[x] // 2] = -1
+    return flags
+
+
+def _reach_py(t: int, here: int, wait: int, codes: np.ndarray, s: int, e: int,
+              loc: np.ndarray, lo: np.ndarray, hi: np.ndarray, svc: np.ndarray,
+              dur: np.ndarray, there: int, latest: int) -> bool:
+    """Whether, leaving `here` no earlier than t + wait, stops s..e-1 of `codes` can each
+    be served within its window and `there` then reached by `latest` (ride limits left out:
+    a necessary condition, which spares most exact tests)."""
+    for x in range(s, e):
+        c = codes[x]
+        t = max(lo[c], t + wait + dur[here, loc[c]])
+        if t > hi[c]:
+            return False
+        here, wait = loc[c], svc[c]
+    return t + wait + dur[here, there] <= latest
+
+
+def _joins_py(a: int, ra: np.ndarray, i1: int, i2: int, rb: np.ndarray, j1: int, j2: int,
+              early: np.ndarray, late: np.ndarray, car: np.ndarray, loc: np.ndarray,
+              lo: np.ndarray, hi: np.ndarray, svc: np.ndarray, dur: np.ndarray) -> bool:
+    """`reach` for car a's route ra[:i1] + rb[j1:j2] + ra[i2:] (a necessary condition)."""
+    if i1 > 0:
+        t, here, wait = early[a, i1], loc[ra[i1 - 1]], svc[ra[i1 - 1]]
+    else:
+        t, here, wait = car[a, 2], car[a, 0], 0
+    m = ra.shape[0]
+    if i2 < m:
+        there, latest = loc[ra[i2]], late[a, i2 + 1]
+    else:
+        there, latest = car[a, 1], car[a, 3]
+    return _reach(t, here, wait, rb, j1, j2, loc, lo, hi, svc, dur, there, latest)
+
+
+def _exchange_py(table: np.ndarray, lens: np.ndarray, pairs: np.ndarray, car: np.ndarray,
+                 costs: np.ndarray, loc: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                 svc: np.ndarray, dem: np.ndarray, ride: np.ndarray, dur: np.ndarray,
+                 allowed: np.ndarray, movable: np.ndarray, partner: np.ndarray,
+                 tries: int, best: np.ndarray) -> None:
+    """The best feasible move over the car pairs `pairs` that swaps (or moves) segments
+    between two routes, cut where nobody is on board: route a = A1 S A3 and route
+    b = B1 T B3 become A1 T A3 and B1 S B3 (S or T may be empty; S = A's tail and T =
+    B's is the 2-opt* move). Such segments hold whole trips, so seats and ride limits
+    inside them are unchanged and only the times need testing. Only improving moves
+    are tested, cheapest first, at most `tries` of them. best: (gain, a, b, i1, i2, j1,
+    j2), gain 0 if none (S = A[i1:i2], T = B[j1:j2])."""
+    best[0] = 0
+    n_req = allowed.shape[0]
+    seg = np.zeros(n_req, dtype=np.int64) - 1
+    # Each route's least and greatest schedules, made when a pair first needs them: a
+    # stop's least time bounds it from below in any route that keeps what comes before it
+    # (and the greatest from above, what comes after), the maximum duration aside.
+    cars, width = table.shape[0], table.shape[1] + 2
+    early = np.zeros((cars, width), dtype=np.int64)
+    late = np.zeros((cars, width), dtype=np.int64)
+    ready = np.zeros(cars, dtype=np.int64)  # 0 not yet, 1 timed, -1 infeasible
+    found = np.zeros((0, 6), dtype=np.int64)
+    gains = np.zeros(0, dtype=np.int64)
+    total = 0
+    # Pass 1 counts the improving moves, pass 2 keeps them.
+    for rnd in range(2):
+        if rnd == 1:
+            found = np.zeros((total, 6), dtype=np.int64)
+            gains = np.zeros(total, dtype=np.int64)
+            total = 0
+        for q in range(pairs.shape[0]):
+            a, b = pairs[q, 0], pairs[q, 1]
+            ma, mb = lens[a], lens[b]
+            if ma == 0 and mb == 0:
+                continue
+            ra, rb = table[a, :ma], table[b, :mb]
+            for v in (a, b):
+                if ready[v] == 0:
+                    m = lens[v]
+                    ok, _, e, lt = timed(table[v, :m].copy(), loc, lo, hi, svc, dem, ride,
+                                         car[v, 0], car[v, 1], car[v, 2], car[v, 3], dur,
+                                         car[v, 4])
+                    ready[v] = 1 if ok else -1
+                    early[v, :m + 2], late[v, :m + 2] = e, lt
+            if ready[a] < 0 or ready[b] < 0:
+                continue
+            la, lb = loc[ra], loc[rb]
+            fa, fb = _empties(ra, dem, partner, seg), _empties(rb, dem, partner, seg)
+            # Stops that may not go to the other car, counted by prefix.
+            # (A car with fewer seats may not take a stretch where more are on board.)
+            bad_a = np.zeros(ma + 1, dtype=np.int64)
+            load = 0
+            for x in range(ma):
+                r, load = ra[x] // 2, load + dem[ra[x]]
+                ok = allowed[r, b] and movable[r] and load <= car[b, 5]
+                bad_a[x + 1] = bad_a[x] + (0 if ok else 1)
+            bad_b = np.zeros(mb + 1, dtype=np.int64)
+            load = 0
+            for x in range(mb):
+                r, load = rb[x] // 2, load + dem[rb[x]]
+                ok = allowed[r, a] and movable[r] and load <= car[a, 5]
+                bad_b[x + 1] = bad_b[x] + (0 if ok else 1)
+            xa, xb = costs[car[a, 6]], costs[car[b, 6]]
+            ca_a, cb_a = _prefix(xa, la), _prefix(xa, lb)
+            ca_b, cb_b = _prefix(xb, la), _prefix(xb, lb)
+            sa, ea, sb, eb = car[a, 0], car[a, 1], car[b, 0], car[b, 1]
+            base = (_pieces(xa, sa, ea, la, ca_a, 0, ma, la, ca_a, 0, 0, la, ca_a, 0, 0)
+                    + _pieces(xb, sb, eb, lb, cb_b, 0, mb, lb, cb_b, 0, 0, lb, cb_b, 0, 0))
+            za, zb = np.flatnonzero(fa >= 0), np.flatnonzero(fb >= 0)
+            for p1 in range(za.shape[0]):
+                i1 = za[p1]
+                for p2 in range(p1, za.shape[0]):
+                    i2 = za[p2]
+                    if i2 > i1 and (fa[i1] == 0 or fa[i2] == 0 or bad_a[i2] > bad_a[i1]):
+                        continue
+                    for q1 in range(zb.shape[0]):
+                        j1 = zb[q1]
+                        for q2 in range(q1, zb.shape[0]):
+                            j2 = zb[q2]
+                            if i1 == i2 and j1 == j2:
+                                continue
+                            if j2 > j1 and (fb[j1] == 0 or fb[j2] == 0
+                                            or bad_b[j2] > bad_b[j1]):
+                                continue
+                            new = (_pieces(xa, sa, ea, la, ca_a, 0, i1, lb, cb_a, j1, j2,
+                                           la, ca_a, i2, ma)
+                                   + _pieces(xb, sb, eb, lb, cb_b, 0, j1, la, ca_b, i1, i2,
+                                             lb, cb_b, j2, mb))
+                            if new >= base or not (
+                                    _joins(a, ra, i1, i2, rb, j1, j2, early, late, car, loc,
+                                           lo, hi, svc, dur)
+                                    and _joins(b, rb, j1, j2, ra, i1, i2, early, late, car,
+                                               loc, lo, hi, svc, dur)):
+                                continue
+                            if rnd == 1:
+                                gains[total] = base - new
+                                found[total, 0], found[total, 1] = a, b
+                                found[total, 2], found[total, 3] = i1, i2
+                                found[total, 4], found[total, 5] = j1, j2
+                            total += 1
+    order = np.argsort(-gains, kind="mergesort")
+    t = np.empty(table.shape[1] * 2 + 2, dtype=np.int64)
+    for k in range(min(tries, total)):
+        row = found[order[k]]
+        a, b, i1, i2, j1, j2 = row[0], row[1], row[2], row[3], row[4], row[5]
+        ra, rb = table[a, :lens[a]], table[b, :lens[b]]
+        na = np.concatenate((ra[:i1], rb[j1:j2], ra[i2:]))
+        nb = np.concatenate((rb[:j1], ra[i1:i2], rb[j2:]))
+        if na.shape[0] > 0 and not schedule(na, loc, lo, hi, svc, dem, ride, car[a, 0],
+                                            car[a, 1], car[a, 2], car[a, 3], dur, car[a, 4],
+                                            t[:na.shape[0] + 2]):
+            continue
+        if nb.shape[0] > 0 and not schedule(nb, loc, lo, hi, svc, dem, ride, car[b, 0],
+                                            car[b, 1], car[b, 2], car[b, 3], dur, car[b, 4],
+                                            t[:nb.shape[0] + 2]):
+            continue
+        best[0] = gains[order[k]]
+        best[1:] = row
+        return
+
+
 # Until `compile_all()`, the plain Python versions (same results, far slower).
 least: Kernel = _least_py
 greatest: Kernel = _greatest_py
@@ -436,6 +650,12 @@ schedule: Kernel = _schedule_py
 refresh: Kernel = _refresh_py
 recreate: Kernel = _recreate_py
 settle: Kernel = _settle_py
+_pieces: Kernel = _pieces_py
+_prefix: Kernel = _prefix_py
+_empties: Kernel = _empties_py
+_reach: Kernel = _reach_py
+_joins: Kernel = _joins_py
+exchange: Kernel = _exchange_py
 _lock = threading.Lock()
 _compiled = False
 
@@ -444,7 +664,8 @@ def compile_all() -> None:
     """Swap in the numba versions (a solver calls this first). Importing numba takes about
     half a second, so it happens only in a process that solves, not in every command."""
     global least, greatest, nodes, timed, insert_many, insert_codes, schedule, refresh
-    global recreate, settle, _compiled
+    global recreate, settle, _pieces, _prefix, _empties, _reach, _joins, exchange
+    global _compiled
     with _lock:
         if _compiled:
             return
@@ -457,6 +678,8 @@ def compile_all() -> None:
         insert_codes, refresh = jit(_insert_codes_py), jit(_refresh_py)
         recreate, schedule = jit(_recreate_py), jit(_schedule_py)
         settle = jit(_settle_py)
+        _pieces, _prefix, _empties = jit(_pieces_py), jit(_prefix_py), jit(_empties_py)
+        _reach, _joins, exchange = jit(_reach_py), jit(_joins_py), jit(_exchange_py)
         _compiled = True
 
 

@@ -22,7 +22,7 @@ from itertools import chain
 import numpy as np
 
 from routing.engine import Limits, Solution, node_penalty, optimise
-from routing.insert import Inserter, RouteInfo, recreate
+from routing.insert import Inserter, RouteInfo, exchange, recreate
 from routing.pool import Pool
 from routing.problem import Problem, Weights
 
@@ -46,7 +46,8 @@ REPLAN_STALL = 300  # a re-plan stops after this many steps without a better pla
 POOL_EVERY = 0.1  # share of the search time between route-pool recombinations (0: none)
 POOL_TIME = 0.5  # seconds (deterministic seconds with an iteration budget) at most for each:
 # with 2 s and the 1 % threshold, some 30-s runs made a fifth of their usual steps
-POOL_STEPS = 400  # with an iteration budget: one recombination per this many steps
+POOL_STEPS = 400
+EXCHANGE = 1  # polish every step that improves on the current plan by segment exchange  # with an iteration budget: one recombination per this many steps
 
 
 @dataclass
@@ -370,6 +371,22 @@ class Search:
             new.times[v], new.spans[v], new.parts[v] = times, span, part
         return new
 
+    def polish(self, state: State, before: State) -> State:
+        """`state` with segments swapped or moved between its routes where that makes it
+        cheaper (`insert.exchange`), starting from the routes that differ from `before`."""
+        touched = [v for v, codes in state.routes.items() if codes is not before.routes.get(v)]
+        routes = dict(state.routes)
+        changed = exchange(self.inserter, routes, touched)
+        if not changed:
+            return state
+        settled = self.inserter.settle(routes, sorted(changed))
+        if settled is None:
+            return state
+        new = State(routes, dict(state.times), dict(state.spans), state.parts_except(changed))
+        for v, (times, span, part) in settled.items():
+            new.times[v], new.spans[v], new.parts[v] = times, span, part
+        return new
+
     def _shaw(self, state: State, served: list[int], count: int) -> list[int]:
         """`count` requests related to a random one in pickup/drop-off place and time."""
         when = state.when(2 * len(self.problem.requests))
@@ -532,6 +549,9 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
         if candidate is None:
             continue
         cost = search.cost(candidate)
+        if EXCHANGE and cost < current:
+            candidate = search.polish(candidate, state)
+            cost = search.cost(candidate)
         if cost <= current * (1 + TEMPERATURE * max(0.0, 1 - progress)):
             state, current = candidate, cost
             if pool is not None:

@@ -139,10 +139,11 @@ class Inserter:
                     self.movable[r] = False  # its order among locked trips: OR-Tools' job
             self.allowed.append(able)
         self.allowed_set = [frozenset(able) for able in self.allowed]
-        self.partner_np = np.full(n, -1, dtype=np.int64)
+        self.partner_np = np.full(n, -1, dtype=np.int64)  # either half of a linked pair
         for r, request in enumerate(p.requests):
             if request.linked is not None:
-                self.partner_np[r] = p.request_index(request.linked)
+                other = p.request_index(request.linked)
+                self.partner_np[r], self.partner_np[other] = other, r
         self.movable_np = np.asarray(self.movable, dtype=np.bool_)
         self.near = [self._nearest(r, able) for r, able in enumerate(self.allowed)]
         cars = len(p.vehicles)
@@ -287,7 +288,7 @@ class Inserter:
 
 
 def exchange(ins: Inserter, routes: dict[int, list[int]], focus: Sequence[int],
-             moves: int = EXCHANGE_MOVES) -> set[int]:
+             moves: int = EXCHANGE_MOVES, tries: int = EXCHANGE_TRIES) -> set[int]:
     """Improve `routes` (changed in place) by swapping or moving segments cut where nobody
     is on board, between a route of `focus` and any other (`kernels.exchange`), the best
     move first, until none improves or `moves` are made. Returns the vehicles changed."""
@@ -309,7 +310,7 @@ def exchange(ins: Inserter, routes: dict[int, list[int]], focus: Sequence[int],
         kernels.exchange(table, lens, pairs, ins.car_np, ins.costs_np, ins.loc_np,
                          ins.lo_np, ins.hi_np, ins.svc_np, ins.dem_np, ins.ride_np,
                          ins.dur_np, ins.allowed_mask, ins.movable_np, ins.partner_np,
-                         EXCHANGE_TRIES, best)
+                         tries, best)
         if best[0] <= 0:
             break
         a, b, i1, i2, j1, j2 = (int(x) for x in best[1:])

@@ -425,27 +425,30 @@ def _settle_py(table: np.ndarray, lens: np.ndarray, vs: np.ndarray, car: np.ndar
     return True
 
 
-def _pieces_py(matrix: np.ndarray, start: int, end: int, l1: np.ndarray, c1: np.ndarray,
-               s1: int, e1: int, l2: np.ndarray, c2: np.ndarray, s2: int, e2: int,
-               l3: np.ndarray, c3: np.ndarray, s3: int, e3: int) -> int:
-    """Cost under `matrix` of a route made of three pieces of stop sequences, piece k
-    being stops s..e-1 of locations l with arc prefix sums c (c[x]: arcs 0..x); an empty
-    route costs nothing."""
-    total, prev, some = 0, start, False
-    if e1 > s1:
-        total += matrix[prev, l1[s1]] + c1[e1 - 1] - c1[s1]
-        prev, some = l1[e1 - 1], True
-    if e2 > s2:
-        total += matrix[prev, l2[s2]] + c2[e2 - 1] - c2[s2]
-        prev, some = l2[e2 - 1], True
-    if e3 > s3:
-        total += matrix[prev, l3[s3]] + c3[e3 - 1] - c3[s3]
-        prev, some = l3[e3 - 1], True
-    return total + matrix[prev, end] if some else 0
+def _ends_py(matrix: np.ndarray, start: int, end: int, locs: np.ndarray) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray]:
+    """For a route's stops (locations `locs`) under `matrix`: head[i], the cost from home
+    through stops 0..i-1; tail[i], from stop i on to home again; inner[x], the arcs
+    between stops 0..x."""
+    m = locs.shape[0]
+    head = np.zeros(m + 1, dtype=np.int64)
+    tail = np.zeros(m + 1, dtype=np.int64)
+    inner = np.zeros(max(1, m), dtype=np.int64)
+    here = start
+    for x in range(m):
+        head[x + 1] = head[x] + matrix[here, locs[x]]
+        here = locs[x]
+        if x > 0:
+            inner[x] = inner[x - 1] + matrix[locs[x - 1], locs[x]]
+    there = end
+    for x in range(m - 1, -1, -1):
+        tail[x] = tail[x + 1] + matrix[locs[x], there]
+        there = locs[x]
+    return head, tail, inner
 
 
-def _prefix_py(matrix: np.ndarray, locs: np.ndarray) -> np.ndarray:
-    """Arc prefix sums of a stop sequence under `matrix` (for `pieces`)."""
+def _inner_py(matrix: np.ndarray, locs: np.ndarray) -> np.ndarray:
+    """The arcs between stops 0..x of a stop sequence under `matrix`, by x."""
     c = np.zeros(max(1, locs.shape[0]), dtype=np.int64)
     for x in range(1, locs.shape[0]):
         c[x] = c[x - 1] + matrix[locs[x - 1], locs[x]]
@@ -581,11 +584,19 @@ def _exchange_py(table: np.ndarray, lens: np.ndarray, pairs: np.ndarray, car: np
                 ok = allowed[r, a] and movable[r] and load <= car[a, 5]
                 bad_b[x + 1] = bad_b[x] + (0 if ok else 1)
             xa, xb = costs[car[a, 6]], costs[car[b, 6]]
-            ca_a, cb_a = _prefix(xa, la), _prefix(xa, lb)
-            ca_b, cb_b = _prefix(xb, la), _prefix(xb, lb)
             sa, ea, sb, eb = car[a, 0], car[a, 1], car[b, 0], car[b, 1]
-            base = (_pieces(xa, sa, ea, la, ca_a, 0, ma, la, ca_a, 0, 0, la, ca_a, 0, 0)
-                    + _pieces(xb, sb, eb, lb, cb_b, 0, mb, lb, cb_b, 0, 0, lb, cb_b, 0, 0))
+            head_a, tail_a, _ = _ends(xa, sa, ea, la)
+            head_b, tail_b, _ = _ends(xb, sb, eb, lb)
+            inner_ba, inner_ab = _inner(xa, lb), _inner(xb, la)  # b's stops in car a ...
+            # The place before stop i (home first) and at stop i (home last), per route.
+            before_a, after_a = np.empty(ma + 1, dtype=np.int64), np.empty(ma + 1, dtype=np.int64)
+            before_a[0], after_a[ma] = sa, ea
+            before_a[1:], after_a[:ma] = la, la
+            before_b, after_b = np.empty(mb + 1, dtype=np.int64), np.empty(mb + 1, dtype=np.int64)
+            before_b[0], after_b[mb] = sb, eb
+            before_b[1:], after_b[:mb] = lb, lb
+            base = (head_a[ma] if ma else 0) + (head_b[mb] if mb else 0)
+            base += (xa[la[ma - 1], ea] if ma else 0) + (xb[lb[mb - 1], eb] if mb else 0)
             za, zb = np.flatnonzero(fa >= 0), np.flatnonzero(fb >= 0)
             for p1 in range(za.shape[0]):
                 i1 = za[p1]
@@ -602,10 +613,23 @@ def _exchange_py(table: np.ndarray, lens: np.ndarray, pairs: np.ndarray, car: np
                             if j2 > j1 and (fb[j1] == 0 or fb[j2] == 0
                                             or bad_b[j2] > bad_b[j1]):
                                 continue
-                            new = (_pieces(xa, sa, ea, la, ca_a, 0, i1, lb, cb_a, j1, j2,
-                                           la, ca_a, i2, ma)
-                                   + _pieces(xb, sb, eb, lb, cb_b, 0, j1, la, ca_b, i1, i2,
-                                             lb, cb_b, j2, mb))
+                            new = 0
+                            if i1 == 0 and i2 == ma and j1 == j2:
+                                pass
+                            elif j1 == j2:
+                                new += head_a[i1] + tail_a[i2] + xa[before_a[i1], after_a[i2]]
+                            else:
+                                new += (head_a[i1] + tail_a[i2] + xa[before_a[i1], lb[j1]]
+                                        + inner_ba[j2 - 1] - inner_ba[j1]
+                                        + xa[lb[j2 - 1], after_a[i2]])
+                            if j1 == 0 and j2 == mb and i1 == i2:
+                                pass
+                            elif i1 == i2:
+                                new += head_b[j1] + tail_b[j2] + xb[before_b[j1], after_b[j2]]
+                            else:
+                                new += (head_b[j1] + tail_b[j2] + xb[before_b[j1], la[i1]]
+                                        + inner_ab[i2 - 1] - inner_ab[i1]
+                                        + xb[la[i2 - 1], after_b[j2]])
                             if new >= base or not (
                                     _joins(a, ra, i1, i2, rb, j1, j2, early, late, car, loc,
                                            lo, hi, svc, dur)
@@ -650,8 +674,8 @@ schedule: Kernel = _schedule_py
 refresh: Kernel = _refresh_py
 recreate: Kernel = _recreate_py
 settle: Kernel = _settle_py
-_pieces: Kernel = _pieces_py
-_prefix: Kernel = _prefix_py
+_ends: Kernel = _ends_py
+_inner: Kernel = _inner_py
 _empties: Kernel = _empties_py
 _reach: Kernel = _reach_py
 _joins: Kernel = _joins_py
@@ -664,7 +688,7 @@ def compile_all() -> None:
     """Swap in the numba versions (a solver calls this first). Importing numba takes about
     half a second, so it happens only in a process that solves, not in every command."""
     global least, greatest, nodes, timed, insert_many, insert_codes, schedule, refresh
-    global recreate, settle, _pieces, _prefix, _empties, _reach, _joins, exchange
+    global recreate, settle, _ends, _inner, _empties, _reach, _joins, exchange
     global _compiled
     with _lock:
         if _compiled:
@@ -678,7 +702,8 @@ def compile_all() -> None:
         insert_codes, refresh = jit(_insert_codes_py), jit(_refresh_py)
         recreate, schedule = jit(_recreate_py), jit(_schedule_py)
         settle = jit(_settle_py)
-        _pieces, _prefix, _empties = jit(_pieces_py), jit(_prefix_py), jit(_empties_py)
+        _ends, _inner = jit(_ends_py), jit(_inner_py)
+        _empties = jit(_empties_py)
         _reach, _joins, exchange = jit(_reach_py), jit(_joins_py), jit(_exchange_py)
         _compiled = True
 

@@ -46,8 +46,9 @@ REPLAN_STALL = 300  # a re-plan stops after this many steps without a better pla
 POOL_EVERY = 0.1  # share of the search time between route-pool recombinations (0: none)
 POOL_TIME = 0.5  # seconds (deterministic seconds with an iteration budget) at most for each:
 # with 2 s and the 1 % threshold, some 30-s runs made a fifth of their usual steps
-POOL_STEPS = 400
-EXCHANGE = 1  # polish every step that improves on the current plan by segment exchange  # with an iteration budget: one recombination per this many steps
+POOL_STEPS = 400  # with an iteration budget: one recombination per this many steps
+EXCHANGE = 1  # polish by segment exchange (insert.exchange) 0: never, 1: each candidate
+# better than the current plan, 2: each candidate the threshold accepts
 
 
 @dataclass
@@ -549,10 +550,11 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
         if candidate is None:
             continue
         cost = search.cost(candidate)
-        if EXCHANGE and cost < current:
+        limit = current * (1 + TEMPERATURE * max(0.0, 1 - progress))
+        if EXCHANGE and cost < (current if EXCHANGE == 1 else limit):
             candidate = search.polish(candidate, state)
             cost = search.cost(candidate)
-        if cost <= current * (1 + TEMPERATURE * max(0.0, 1 - progress)):
+        if cost <= limit:
             state, current = candidate, cost
             if pool is not None:
                 for v, codes in state.routes.items():

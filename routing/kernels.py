@@ -501,7 +501,7 @@ def _reach_py(t: int, here: int, wait: int, codes: np.ndarray, s: int, e: int,
         if t > hi[c]:
             return False
         here, wait = loc[c], svc[c]
-    return t + wait + dur[here, there] <= latest
+    return bool(t + wait + dur[here, there] <= latest)
 
 
 def _joins_py(a: int, ra: np.ndarray, i1: int, i2: int, rb: np.ndarray, j1: int, j2: int,
@@ -517,7 +517,7 @@ def _joins_py(a: int, ra: np.ndarray, i1: int, i2: int, rb: np.ndarray, j1: int,
         there, latest = loc[ra[i2]], late[a, i2 + 1]
     else:
         there, latest = car[a, 1], car[a, 3]
-    return _reach(t, here, wait, rb, j1, j2, loc, lo, hi, svc, dur, there, latest)
+    return bool(_reach(t, here, wait, rb, j1, j2, loc, lo, hi, svc, dur, there, latest))
 
 
 def _exchange_py(table: np.ndarray, lens: np.ndarray, pairs: np.ndarray, car: np.ndarray,

@@ -10,6 +10,9 @@ Arrays per node: location, earliest and latest start (`lo`, `hi`), service time 
 change. Ride limits are pairs (pickup node, drop-off node, limit); `cap` is the maximum
 duration of the route, or NO_CAP.
 
+`exchange` is a second neighbourhood, for a polish of good plans: it swaps or moves
+segments between two routes, cut where nobody is on board.
+
 The semantics are those of the Python versions they replaced (same screening, same order of
 exact tests, same least schedule), so a fixed iteration count still gives the same plan.
 """
@@ -744,3 +747,8 @@ def warm() -> None:
     settle(table, np.asarray([2], dtype=np.int64), units, car, matrix.reshape(1, 1, 1),
            travel, zeros, zeros, wide, zeros, dem, ride, travel,
            np.empty((1, 4), dtype=np.int64), np.empty((1, 2), dtype=np.int64))
+    cars = np.repeat(car, 2, axis=0)
+    exchange(np.vstack([table, table]), np.asarray([2, 0], dtype=np.int64),
+             np.asarray([[0, 1]], dtype=np.int64), cars, matrix.reshape(1, 1, 1), zeros,
+             zeros, wide, zeros, dem, ride, travel, np.ones((1, 2), dtype=np.bool_),
+             np.ones(1, dtype=np.bool_), units - 1, 12, np.zeros(7, dtype=np.int64))

@@ -552,8 +552,10 @@ def run(problem: Problem, weights: Weights, candidates: Sequence[int], seed: int
         cost = search.cost(candidate)
         limit = current * (1 + TEMPERATURE * max(0.0, 1 - progress))
         if EXCHANGE and cost < (current if EXCHANGE == 1 else limit):
-            candidate = search.polish(candidate, state)
-            cost = search.cost(candidate)
+            # The exchange sees arcs only: kept if the whole objective (fairness too) gains.
+            polished = search.polish(candidate, state)
+            if polished is not candidate and (better := search.cost(polished)) < cost:
+                candidate, cost = polished, better
         if cost <= limit:
             state, current = candidate, cost
             if pool is not None:

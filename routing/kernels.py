@@ -429,25 +429,38 @@ def _settle_py(table: np.ndarray, lens: np.ndarray, vs: np.ndarray, car: np.ndar
 
 
 def _ends_py(matrix: np.ndarray, start: int, end: int, locs: np.ndarray) -> tuple[
-        np.ndarray, np.ndarray, np.ndarray]:
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For a route's stops (locations `locs`) under `matrix`: head[i], the cost from home
-    through stops 0..i-1; tail[i], from stop i on to home again; inner[x], the arcs
-    between stops 0..x."""
+    through stops 0..i-1; tail[i], from stop i on to home again; before[i], the place
+    before stop i (home first); after[i], the place of stop i (home last)."""
     m = locs.shape[0]
     head = np.zeros(m + 1, dtype=np.int64)
     tail = np.zeros(m + 1, dtype=np.int64)
-    inner = np.zeros(max(1, m), dtype=np.int64)
     here = start
     for x in range(m):
         head[x + 1] = head[x] + matrix[here, locs[x]]
         here = locs[x]
-        if x > 0:
-            inner[x] = inner[x - 1] + matrix[locs[x - 1], locs[x]]
     there = end
     for x in range(m - 1, -1, -1):
         tail[x] = tail[x + 1] + matrix[locs[x], there]
         there = locs[x]
-    return head, tail, inner
+    before, after = np.empty(m + 1, dtype=np.int64), np.empty(m + 1, dtype=np.int64)
+    before[0], after[m] = start, end
+    before[1:], after[:m] = locs, locs
+    return head, tail, before, after
+
+
+def _barred_py(codes: np.ndarray, dem: np.ndarray, allowed: np.ndarray,
+               movable: np.ndarray, to: int, seats: int) -> np.ndarray:
+    """By prefix, how many stops of the route may not go to car `to`: a trip it may not
+    take or that may not move, or a stretch where more are on board than it has seats."""
+    barred = np.zeros(codes.shape[0] + 1, dtype=np.int64)
+    load = 0
+    for x in range(codes.shape[0]):
+        r, load = codes[x] // 2, load + dem[codes[x]]
+        ok = allowed[r, to] and movable[r] and load <= seats
+        barred[x + 1] = barred[x] + (0 if ok else 1)
+    return barred
 
 
 def _inner_py(matrix: np.ndarray, locs: np.ndarray) -> np.ndarray:
@@ -572,32 +585,13 @@ def _exchange_py(table: np.ndarray, lens: np.ndarray, pairs: np.ndarray, car: np
                 continue
             la, lb = loc[ra], loc[rb]
             fa, fb = _empties(ra, dem, partner, seg), _empties(rb, dem, partner, seg)
-            # Stops that may not go to the other car, counted by prefix.
-            # (A car with fewer seats may not take a stretch where more are on board.)
-            bad_a = np.zeros(ma + 1, dtype=np.int64)
-            load = 0
-            for x in range(ma):
-                r, load = ra[x] // 2, load + dem[ra[x]]
-                ok = allowed[r, b] and movable[r] and load <= car[b, 5]
-                bad_a[x + 1] = bad_a[x] + (0 if ok else 1)
-            bad_b = np.zeros(mb + 1, dtype=np.int64)
-            load = 0
-            for x in range(mb):
-                r, load = rb[x] // 2, load + dem[rb[x]]
-                ok = allowed[r, a] and movable[r] and load <= car[a, 5]
-                bad_b[x + 1] = bad_b[x] + (0 if ok else 1)
+            bad_a = _barred(ra, dem, allowed, movable, b, car[b, 5])
+            bad_b = _barred(rb, dem, allowed, movable, a, car[a, 5])
             xa, xb = costs[car[a, 6]], costs[car[b, 6]]
             sa, ea, sb, eb = car[a, 0], car[a, 1], car[b, 0], car[b, 1]
-            head_a, tail_a, _ = _ends(xa, sa, ea, la)
-            head_b, tail_b, _ = _ends(xb, sb, eb, lb)
+            head_a, tail_a, before_a, after_a = _ends(xa, sa, ea, la)
+            head_b, tail_b, before_b, after_b = _ends(xb, sb, eb, lb)
             inner_ba, inner_ab = _inner(xa, lb), _inner(xb, la)  # b's stops in car a ...
-            # The place before stop i (home first) and at stop i (home last), per route.
-            before_a, after_a = np.empty(ma + 1, dtype=np.int64), np.empty(ma + 1, dtype=np.int64)
-            before_a[0], after_a[ma] = sa, ea
-            before_a[1:], after_a[:ma] = la, la
-            before_b, after_b = np.empty(mb + 1, dtype=np.int64), np.empty(mb + 1, dtype=np.int64)
-            before_b[0], after_b[mb] = sb, eb
-            before_b[1:], after_b[:mb] = lb, lb
             base = (head_a[ma] if ma else 0) + (head_b[mb] if mb else 0)
             base += (xa[la[ma - 1], ea] if ma else 0) + (xb[lb[mb - 1], eb] if mb else 0)
             za, zb = np.flatnonzero(fa >= 0), np.flatnonzero(fb >= 0)
@@ -678,6 +672,7 @@ refresh: Kernel = _refresh_py
 recreate: Kernel = _recreate_py
 settle: Kernel = _settle_py
 _ends: Kernel = _ends_py
+_barred: Kernel = _barred_py
 _inner: Kernel = _inner_py
 _empties: Kernel = _empties_py
 _reach: Kernel = _reach_py
@@ -691,7 +686,7 @@ def compile_all() -> None:
     """Swap in the numba versions (a solver calls this first). Importing numba takes about
     half a second, so it happens only in a process that solves, not in every command."""
     global least, greatest, nodes, timed, insert_many, insert_codes, schedule, refresh
-    global recreate, settle, _ends, _inner, _empties, _reach, _joins, exchange
+    global recreate, settle, _ends, _barred, _inner, _empties, _reach, _joins, exchange
     global _compiled
     with _lock:
         if _compiled:
@@ -705,7 +700,7 @@ def compile_all() -> None:
         insert_codes, refresh = jit(_insert_codes_py), jit(_refresh_py)
         recreate, schedule = jit(_recreate_py), jit(_schedule_py)
         settle = jit(_settle_py)
-        _ends, _inner = jit(_ends_py), jit(_inner_py)
+        _ends, _barred, _inner = jit(_ends_py), jit(_barred_py), jit(_inner_py)
         _empties = jit(_empties_py)
         _reach, _joins, exchange = jit(_reach_py), jit(_joins_py), jit(_exchange_py)
         _compiled = True

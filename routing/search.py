@@ -363,11 +363,17 @@ class Search:
         routes, changed = recreate(ins, routes, units, rng, regret=rng.random() < 0.5,
                                    only=only)
         touched |= changed
-        settled = ins.settle(routes, sorted(touched))
+        return self._settled(state, routes, touched)
+
+    def _settled(self, state: State, routes: dict[int, list[int]], changed: Iterable[int]
+                 ) -> State | None:
+        """`state` with `routes`, the routes of `changed` timed and costed anew; None if
+        one of them is infeasible."""
+        settled = self.inserter.settle(routes, sorted(changed))
         if settled is None:
             return None
         new = State(dict(routes), dict(state.times), dict(state.spans),
-                    state.parts_except(touched))
+                    state.parts_except(settled))
         for v, (times, span, part) in settled.items():
             new.times[v], new.spans[v], new.parts[v] = times, span, part
         return new
@@ -378,15 +384,7 @@ class Search:
         touched = [v for v, codes in state.routes.items() if codes is not before.routes.get(v)]
         routes = dict(state.routes)
         changed = exchange(self.inserter, routes, touched)
-        if not changed:
-            return state
-        settled = self.inserter.settle(routes, sorted(changed))
-        if settled is None:
-            return state
-        new = State(routes, dict(state.times), dict(state.spans), state.parts_except(changed))
-        for v, (times, span, part) in settled.items():
-            new.times[v], new.spans[v], new.parts[v] = times, span, part
-        return new
+        return (self._settled(state, routes, changed) or state) if changed else state
 
     def _shaw(self, state: State, served: list[int], count: int) -> list[int]:
         """`count` requests related to a random one in pickup/drop-off place and time."""
